@@ -1,0 +1,155 @@
+// Package domain holds Aftercare's model: incidents, the events that change
+// them, follow-up policies, plans and survey answers. It performs no I/O so
+// that every decision can be tested as a pure function of its inputs.
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Kind tells bookings from tickets; policies and templates differ per kind.
+type Kind string
+
+// The kinds of incident Aftercare follows up.
+const (
+	KindBooking Kind = "booking"
+	KindTicket  Kind = "ticket"
+)
+
+// EventType is a normalised event name. Every provider maps its own payloads
+// onto these, so planning never needs to know where an event came from.
+type EventType string
+
+// The normalised event types.
+const (
+	BookingCreated   EventType = "booking.created"
+	BookingUpdated   EventType = "booking.updated"
+	BookingCancelled EventType = "booking.cancelled"
+	BookingCompleted EventType = "booking.completed"
+	TicketOpened     EventType = "ticket.opened"
+	TicketUpdated    EventType = "ticket.updated"
+	TicketSolved     EventType = "ticket.solved"
+	TicketReopened   EventType = "ticket.reopened"
+	TicketClosed     EventType = "ticket.closed"
+)
+
+var eventKinds = map[EventType]Kind{
+	BookingCreated: KindBooking, BookingUpdated: KindBooking,
+	BookingCancelled: KindBooking, BookingCompleted: KindBooking,
+	TicketOpened: KindTicket, TicketUpdated: KindTicket, TicketSolved: KindTicket,
+	TicketReopened: KindTicket, TicketClosed: KindTicket,
+}
+
+// Known reports whether t is an event type Aftercare acts on. Providers answer
+// unknown types with 202 "ignored" so that senders do not retry them.
+func (t EventType) Known() bool { _, ok := eventKinds[t]; return ok }
+
+// Kind is the incident kind an event type belongs to.
+func (t EventType) Kind() Kind { return eventKinds[t] }
+
+// Customer is the person a follow-up goes to.
+type Customer struct {
+	Email    string `json:"email"`
+	Name     string `json:"name,omitempty"`
+	Locale   string `json:"locale,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// Location returns the customer's time zone, falling back to UTC when it is
+// unset or unknown, so that planning never fails on a bad zone name.
+func (c Customer) Location() *time.Location {
+	if c.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Event is one normalised webhook delivery.
+type Event struct {
+	// ID is the sender's delivery id; a repeated id is applied once.
+	ID         string    `json:"id"`
+	Provider   string    `json:"provider"`
+	Type       EventType `json:"type"`
+	OccurredAt time.Time `json:"occurred_at"`
+	// Ref is the booking or ticket reference in the sender's system.
+	Ref      string    `json:"ref"`
+	Customer Customer  `json:"customer"`
+	Title    string    `json:"title,omitempty"`
+	Location string    `json:"location,omitempty"`
+	Agent    string    `json:"agent,omitempty"`
+	StartsAt time.Time `json:"starts_at,omitzero"`
+	EndsAt   time.Time `json:"ends_at,omitzero"`
+}
+
+// FieldError names the offending field of an invalid event, so that the
+// sender gets a 400 that says exactly what to fix.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Reason) }
+
+// ErrInvalidEvent is wrapped by every validation failure.
+var ErrInvalidEvent = errors.New("invalid event")
+
+func invalid(field, reason string) error {
+	return fmt.Errorf("%w: %w", ErrInvalidEvent, &FieldError{Field: field, Reason: reason})
+}
+
+// Limits on customer-supplied strings, so one sender cannot bloat an item.
+const (
+	maxRefLen  = 200
+	maxTextLen = 500
+)
+
+// Validate checks an event before anything is stored. Field names are those
+// of the native JSON format, which the other providers map onto.
+func (e Event) Validate() error {
+	switch {
+	case e.ID == "":
+		return invalid("id", "is required")
+	case len(e.ID) > maxRefLen:
+		return invalid("id", "is too long")
+	case e.Provider == "":
+		return invalid("provider", "is required")
+	case !e.Type.Known():
+		return invalid("type", fmt.Sprintf("unknown event type %q", e.Type))
+	case e.OccurredAt.IsZero():
+		return invalid("occurred_at", "is required")
+	case strings.TrimSpace(e.Ref) == "":
+		return invalid(string(e.Type.Kind())+".ref", "is required")
+	case len(e.Ref) > maxRefLen:
+		return invalid(string(e.Type.Kind())+".ref", "is too long")
+	case e.Customer.Email == "":
+		return invalid("customer.email", "is required")
+	}
+	if a, err := mail.ParseAddress(e.Customer.Email); err != nil || a.Address != e.Customer.Email {
+		return invalid("customer.email", "is not a plain email address")
+	}
+	if e.Customer.TimeZone != "" {
+		if _, err := time.LoadLocation(e.Customer.TimeZone); err != nil {
+			return invalid("customer.time_zone", fmt.Sprintf("unknown IANA time zone %q", e.Customer.TimeZone))
+		}
+	}
+	for field, v := range map[string]string{
+		"customer.name": e.Customer.Name, "customer.locale": e.Customer.Locale,
+		"title": e.Title, "location": e.Location, "agent": e.Agent,
+	} {
+		if len(v) > maxTextLen {
+			return invalid(field, "is too long")
+		}
+	}
+	if !e.StartsAt.IsZero() && !e.EndsAt.IsZero() && e.EndsAt.Before(e.StartsAt) {
+		return invalid(string(e.Type.Kind())+".ends_at", "is before starts_at")
+	}
+	return nil
+}

@@ -1,0 +1,341 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Status is where a booking or ticket stands in its sender's system.
+type Status string
+
+// Booking and ticket statuses. Policies match rules on these.
+const (
+	StatusBooked    Status = "booked"
+	StatusCancelled Status = "cancelled"
+	StatusCompleted Status = "completed"
+	StatusOpen      Status = "open"
+	StatusSolved    Status = "solved"
+	StatusClosed    Status = "closed"
+)
+
+// resolved reports whether a status ends a cycle of service, the moment
+// follow-ups are anchored to.
+func (s Status) resolved() bool {
+	return s == StatusCompleted || s == StatusSolved || s == StatusClosed
+}
+
+// Incident is Aftercare's record of one booking or ticket: its latest known
+// state, the follow-ups done for it, the customer's answers and a timeline.
+type Incident struct {
+	ID       string    `json:"id"`
+	Provider string    `json:"provider"`
+	Ref      string    `json:"ref"`
+	Kind     Kind      `json:"kind"`
+	Status   Status    `json:"status"`
+	Customer Customer  `json:"customer"`
+	Title    string    `json:"title,omitempty"`
+	Location string    `json:"location,omitempty"`
+	Agent    string    `json:"agent,omitempty"`
+	StartsAt time.Time `json:"starts_at,omitzero"`
+	EndsAt   time.Time `json:"ends_at,omitzero"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// LastEventAt is the occurrence time of the newest applied event; older
+	// events never overwrite the state it describes.
+	LastEventAt time.Time `json:"last_event_at"`
+	// Cycle counts how often the incident was resolved. Step keys carry it,
+	// so a ticket solved, reopened and solved again is followed up again.
+	Cycle int `json:"cycle"`
+	// ResolvedAt is when the current cycle was resolved; follow-ups are due
+	// relative to it.
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+
+	Steps     map[string]StepState `json:"steps,omitempty"`
+	Scheduled map[string]Scheduled `json:"scheduled,omitempty"`
+	Answers   map[string]Answer    `json:"answers,omitempty"`
+	// Seen holds the most recent event ids, to apply each delivery once.
+	Seen     []string `json:"seen,omitempty"`
+	Timeline []Entry  `json:"timeline,omitempty"`
+
+	// Version is maintained by the store for optimistic concurrency.
+	Version int64 `json:"version"`
+}
+
+// StepState records a follow-up step's delivery.
+type StepState struct {
+	Status    StepStatus `json:"status"`
+	ClaimedAt time.Time  `json:"claimed_at,omitzero"`
+	SentAt    time.Time  `json:"sent_at,omitzero"`
+	MessageID string     `json:"message_id,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// StepStatus is the delivery state of one step.
+type StepStatus string
+
+// A step is claimed before it is sent, so that a schedule fired twice sends once.
+const (
+	StepSending StepStatus = "sending"
+	StepSent    StepStatus = "sent"
+	StepFailed  StepStatus = "failed"
+)
+
+// Scheduled is a wake-up call that reconciliation created for a step.
+type Scheduled struct {
+	Key string    `json:"key"`
+	Due time.Time `json:"due"`
+}
+
+// Answer is a customer's survey answer to one step.
+type Answer struct {
+	Survey     SurveyKind `json:"survey"`
+	Score      int        `json:"score"`
+	Comment    string     `json:"comment,omitempty"`
+	AnsweredAt time.Time  `json:"answered_at"`
+}
+
+// Entry is one line of an incident's timeline: what happened, when.
+type Entry struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Step   string    `json:"step,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Timeline entry kinds.
+const (
+	EntryEvent       = "event"
+	EntryStale       = "event_out_of_order"
+	EntryScheduled   = "scheduled"
+	EntryUnscheduled = "unscheduled"
+	EntrySent        = "sent"
+	EntrySendFailed  = "send_failed"
+	EntryAnswer      = "answer"
+	EntryComment     = "comment"
+)
+
+const (
+	maxSeen     = 64
+	maxTimeline = 500
+	// MaxComment bounds a customer's comment, in bytes.
+	MaxComment = 4000
+)
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// IncidentID derives an incident's id from its sender and reference, so an
+// upsert needs no lookup and a repeated webhook lands on the same record.
+func IncidentID(provider, ref string) string {
+	sum := sha256.Sum256([]byte(provider + "\x00" + ref))
+	return "inc_" + strings.ToLower(idEncoding.EncodeToString(sum[:10]))
+}
+
+// Outcome says what applying an event did.
+type Outcome string
+
+// Apply outcomes.
+const (
+	Applied   Outcome = "applied"
+	Duplicate Outcome = "duplicate"
+	Stale     Outcome = "stale"
+)
+
+// ErrKindMismatch is returned when a ticket event names a booking's id or
+// the other way round; the sender has confused two references.
+var ErrKindMismatch = errors.New("event kind does not match the incident")
+
+// Apply folds one event into the incident. A repeated event id changes
+// nothing; an event older than the newest applied one is recorded on the
+// timeline but does not change the state, so late and out-of-order
+// deliveries converge to the same incident.
+func (inc *Incident) Apply(e Event, now time.Time) (Outcome, error) {
+	if slices.Contains(inc.Seen, e.ID) {
+		return Duplicate, nil
+	}
+	if inc.ID == "" {
+		inc.ID = IncidentID(e.Provider, e.Ref)
+		inc.Provider, inc.Ref, inc.Kind = e.Provider, e.Ref, e.Type.Kind()
+		inc.CreatedAt = now
+	} else if inc.Kind != e.Type.Kind() {
+		return "", fmt.Errorf("%w: %s event for a %s", ErrKindMismatch, e.Type.Kind(), inc.Kind)
+	}
+	inc.Seen = append(inc.Seen, e.ID)
+	if len(inc.Seen) > maxSeen {
+		inc.Seen = inc.Seen[len(inc.Seen)-maxSeen:]
+	}
+	inc.UpdatedAt = now
+	if e.OccurredAt.Before(inc.LastEventAt) {
+		inc.record(Entry{At: now, Kind: EntryStale, Detail: fmt.Sprintf("%s from %s, older than the state kept", e.Type, e.OccurredAt.UTC().Format(time.RFC3339))})
+		return Stale, nil
+	}
+	inc.LastEventAt = e.OccurredAt
+	inc.mergeDetails(e)
+	prev := inc.Status
+	inc.Status = nextStatus(inc.Status, e.Type)
+	if inc.Status.resolved() && !prev.resolved() {
+		inc.Cycle++
+		inc.ResolvedAt = e.OccurredAt
+	}
+	detail := string(e.Type)
+	if prev != inc.Status {
+		detail += fmt.Sprintf(" (status %s)", inc.Status)
+	}
+	inc.record(Entry{At: now, Kind: EntryEvent, Detail: detail})
+	return Applied, nil
+}
+
+// mergeDetails copies the fields an event carries; an absent field keeps
+// what an earlier event said.
+func (inc *Incident) mergeDetails(e Event) {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&inc.Customer.Email, e.Customer.Email)
+	set(&inc.Customer.Name, e.Customer.Name)
+	set(&inc.Customer.Locale, e.Customer.Locale)
+	set(&inc.Customer.TimeZone, e.Customer.TimeZone)
+	set(&inc.Title, e.Title)
+	set(&inc.Location, e.Location)
+	set(&inc.Agent, e.Agent)
+	if !e.StartsAt.IsZero() {
+		inc.StartsAt = e.StartsAt
+	}
+	if !e.EndsAt.IsZero() {
+		inc.EndsAt = e.EndsAt
+	}
+}
+
+func nextStatus(cur Status, t EventType) Status {
+	switch t {
+	case BookingCreated:
+		return StatusBooked
+	case BookingUpdated:
+		if cur == "" {
+			return StatusBooked
+		}
+		return cur
+	case BookingCancelled:
+		return StatusCancelled
+	case BookingCompleted:
+		return StatusCompleted
+	case TicketOpened, TicketReopened:
+		return StatusOpen
+	case TicketUpdated:
+		if cur == "" {
+			return StatusOpen
+		}
+		return cur
+	case TicketSolved:
+		return StatusSolved
+	case TicketClosed:
+		return StatusClosed
+	}
+	return cur
+}
+
+func (inc *Incident) record(e Entry) {
+	inc.Timeline = append(inc.Timeline, e)
+	if len(inc.Timeline) > maxTimeline {
+		inc.Timeline = inc.Timeline[len(inc.Timeline)-maxTimeline:]
+	}
+}
+
+// Record appends an entry to the timeline, keeping it bounded.
+func (inc *Incident) Record(at time.Time, kind, step, detail string) {
+	inc.record(Entry{At: at, Kind: kind, Step: step, Detail: detail})
+}
+
+// ErrStepTaken is returned when a step was already claimed or sent: the
+// schedule fired twice, or two dispatchers raced.
+var ErrStepTaken = errors.New("step already claimed or sent")
+
+// Claim marks a step as being sent. Only one claim succeeds per step key,
+// which is what keeps a follow-up at most once.
+func (inc *Incident) Claim(key string, now time.Time) error {
+	if st, ok := inc.Steps[key]; ok && st.Status != StepFailed {
+		return fmt.Errorf("%w: %s is %s", ErrStepTaken, key, st.Status)
+	}
+	if inc.Steps == nil {
+		inc.Steps = map[string]StepState{}
+	}
+	inc.Steps[key] = StepState{Status: StepSending, ClaimedAt: now}
+	return nil
+}
+
+// MarkSent records a delivered step.
+func (inc *Incident) MarkSent(key, messageID string, now time.Time) {
+	st := inc.Steps[key]
+	st.Status, st.SentAt, st.MessageID, st.Error = StepSent, now, messageID, ""
+	inc.Steps[key] = st
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntrySent, Step: key, Detail: "email sent"})
+}
+
+// MarkFailed releases a claim after a failed send so a retry may take it.
+func (inc *Incident) MarkFailed(key string, cause error, now time.Time) {
+	st := inc.Steps[key]
+	st.Status, st.Error = StepFailed, cause.Error()
+	inc.Steps[key] = st
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntrySendFailed, Step: key, Detail: cause.Error()})
+}
+
+// ErrNotAnswerable is returned for an answer to a step that never went out.
+var ErrNotAnswerable = errors.New("step was not sent, nothing to answer")
+
+// RecordAnswer stores a survey score for a sent step. A later score
+// replaces an earlier one and keeps its comment.
+func (inc *Incident) RecordAnswer(key string, survey SurveyKind, score int, now time.Time) error {
+	if st, ok := inc.Steps[key]; !ok || st.Status != StepSent {
+		return fmt.Errorf("%w: %s", ErrNotAnswerable, key)
+	}
+	if err := survey.Check(score); err != nil {
+		return err
+	}
+	if inc.Answers == nil {
+		inc.Answers = map[string]Answer{}
+	}
+	prev, had := inc.Answers[key]
+	if had && prev.Score == score {
+		return nil
+	}
+	inc.Answers[key] = Answer{Survey: survey, Score: score, Comment: prev.Comment, AnsweredAt: now}
+	detail := fmt.Sprintf("%s %d", survey, score)
+	if had {
+		detail += fmt.Sprintf(" (was %d)", prev.Score)
+	}
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntryAnswer, Step: key, Detail: detail})
+	return nil
+}
+
+// ErrNoAnswer is returned for a comment before any score was given.
+var ErrNoAnswer = errors.New("no answer to comment on")
+
+// RecordComment attaches the customer's free-text comment to an answer.
+func (inc *Incident) RecordComment(key, comment string, now time.Time) error {
+	a, ok := inc.Answers[key]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoAnswer, key)
+	}
+	comment = strings.TrimSpace(comment)
+	if len(comment) > MaxComment {
+		comment = strings.ToValidUTF8(comment[:MaxComment], "")
+	}
+	if comment == "" || comment == a.Comment {
+		return nil
+	}
+	a.Comment = comment
+	inc.Answers[key] = a
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntryComment, Step: key, Detail: comment})
+	return nil
+}

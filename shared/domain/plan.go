@@ -1,0 +1,110 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// PlannedStep is a follow-up the policy wants for an incident now.
+type PlannedStep struct {
+	// Key identifies the step within the incident: the policy step id and
+	// the incident's cycle, e.g. "csat-2" for the second time it was solved.
+	Key  string    `json:"key"`
+	Step Step      `json:"step"`
+	Due  time.Time `json:"due"`
+}
+
+// Plan is the desired state: the steps the policy wants for the incident
+// that are not yet claimed or sent. It is a pure function, so duplicate,
+// late and out-of-order webhooks converge to the same plan, and dispatch can
+// re-plan at fire time to check a step is still wanted.
+func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
+	if !inc.Status.resolved() || inc.Cycle == 0 {
+		return nil
+	}
+	loc := inc.Customer.Location()
+	var out []PlannedStep
+	for _, r := range p.Rules {
+		if r.Kind != inc.Kind || !slices.Contains(r.Status, inc.Status) {
+			continue
+		}
+		for _, s := range r.Steps {
+			key := fmt.Sprintf("%s-%d", s.ID, inc.Cycle)
+			if st, ok := inc.Steps[key]; ok && st.Status != StepFailed {
+				continue
+			}
+			due := p.QuietHours.Shift(s.dueAfter(inc.ResolvedAt, loc), loc)
+			if p.MaxLateness > 0 && now.Sub(due) > time.Duration(p.MaxLateness) {
+				continue
+			}
+			out = append(out, PlannedStep{Key: key, Step: s, Due: due})
+		}
+	}
+	return out
+}
+
+// Find returns the planned step with the given key.
+func Find(plan []PlannedStep, key string) (PlannedStep, bool) {
+	for _, s := range plan {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return PlannedStep{}, false
+}
+
+// dueAfter computes the step's due time from the moment it is anchored to.
+// Wall-clock arithmetic happens in the customer's zone, so "the next day at
+// 10:00" stays 10:00 across a daylight-saving change.
+func (s Step) dueAfter(anchor time.Time, loc *time.Location) time.Time {
+	if s.At == "" {
+		return anchor.Add(time.Duration(s.Delay)).UTC()
+	}
+	mins, _ := clockTime(s.At) // validated with the policy
+	l := anchor.In(loc)
+	due := time.Date(l.Year(), l.Month(), l.Day()+s.Days, mins/60, mins%60, 0, 0, loc)
+	if due.Before(anchor) {
+		due = time.Date(l.Year(), l.Month(), l.Day()+s.Days+1, mins/60, mins%60, 0, 0, loc)
+	}
+	return due.UTC()
+}
+
+// Shift moves t out of the quiet window to the window's end, in loc.
+// A nil QuietHours leaves t as it is.
+func (q *QuietHours) Shift(t time.Time, loc *time.Location) time.Time {
+	if q == nil {
+		return t
+	}
+	start, _ := clockTime(q.Start)
+	end, _ := clockTime(q.End)
+	l := t.In(loc)
+	m := l.Hour()*60 + l.Minute()
+	endOn := func(dayOffset int) time.Time {
+		return time.Date(l.Year(), l.Month(), l.Day()+dayOffset, end/60, end%60, 0, 0, loc).UTC()
+	}
+	switch {
+	case start == end:
+		return t
+	case start > end: // wraps midnight, e.g. 21:00–09:00
+		if m >= start {
+			return endOn(1)
+		}
+		if m < end {
+			return endOn(0)
+		}
+	default: // same-day window, e.g. 12:00–14:00
+		if m >= start && m < end {
+			return endOn(0)
+		}
+	}
+	return t
+}
+
+// ScheduleName derives a wake-up call's name from the incident, the step and
+// its due time: deterministic, so creating it twice is a harmless conflict,
+// and a moved due time yields a new name. It fits EventBridge Scheduler's
+// 64 characters of [0-9a-zA-Z-_.].
+func ScheduleName(incidentID, key string, due time.Time) string {
+	return incidentID + "." + key + "." + due.UTC().Format("20060102T1504")
+}

@@ -1,0 +1,194 @@
+package domain
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy maps incident states to follow-up steps. Operators tune it in a
+// JSON file; DefaultPolicy is what Aftercare does out of the box.
+type Policy struct {
+	// QuietHours moves a step that would land at night to the next morning,
+	// in the customer's time zone. Nil disables it.
+	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
+	// MaxLateness drops a step whose due time passed this long ago (a very
+	// late webhook): a thank-you a month after the stay does more harm than good.
+	MaxLateness Duration `json:"max_lateness,omitempty"`
+	Rules       []Rule   `json:"rules"`
+}
+
+// Rule applies steps to incidents of one kind in one of the given statuses.
+type Rule struct {
+	Kind   Kind     `json:"kind"`
+	Status []Status `json:"status"`
+	Steps  []Step   `json:"steps"`
+}
+
+// Step is one follow-up email. Its due time is either Delay after the
+// incident was resolved or, with At set, Days later at that local time.
+type Step struct {
+	ID       string     `json:"id"`
+	Template string     `json:"template"`
+	Survey   SurveyKind `json:"survey,omitempty"`
+	Delay    Duration   `json:"delay,omitempty"`
+	Days     int        `json:"days,omitempty"`
+	At       string     `json:"at,omitempty"`
+}
+
+// QuietHours is a nightly window, in local time, in which nothing is sent.
+type QuietHours struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Duration is a time.Duration that reads "24h", "90m" or "3d" in JSON.
+type Duration time.Duration
+
+// UnmarshalJSON accepts Go duration strings and a whole number of days ("3d").
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"24h\" or \"3d\": %w", err)
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// ParseDuration parses a Go duration or a whole number of days ("3d").
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad duration %q: days must be a whole number", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q: %w", s, err)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("bad duration %q: negative", s)
+	}
+	return v, nil
+}
+
+//go:embed default_policy.json
+var defaultPolicyJSON []byte
+
+// DefaultPolicy is the embedded policy: a thank-you with a CSAT survey the
+// day after a booking completes at 10:00 local time, and a CSAT survey 24 h
+// after a ticket is solved; quiet hours 21:00–09:00.
+func DefaultPolicy() Policy {
+	p, err := ParsePolicy(defaultPolicyJSON)
+	if err != nil {
+		panic("embedded default policy: " + err.Error())
+	}
+	return p
+}
+
+// ErrInvalidPolicy is wrapped by every policy validation failure.
+var ErrInvalidPolicy = errors.New("invalid policy")
+
+// stepIDPattern keeps step ids short and safe inside schedule names,
+// which EventBridge Scheduler limits to 64 characters of [0-9a-zA-Z-_.].
+var stepIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,15}$`)
+
+// ParsePolicy reads and validates a policy file, rejecting unknown fields so
+// that a typo does not silently disable a follow-up.
+func ParsePolicy(b []byte) (Policy, error) {
+	var p Policy
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Policy{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	if err := p.Validate(); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
+}
+
+// Validate checks every rule and step.
+func (p Policy) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidPolicy, fmt.Sprintf(format, args...))
+	}
+	if q := p.QuietHours; q != nil {
+		if _, err := clockTime(q.Start); err != nil {
+			return bad("quiet_hours.start: %v", err)
+		}
+		if _, err := clockTime(q.End); err != nil {
+			return bad("quiet_hours.end: %v", err)
+		}
+	}
+	ids := map[string]bool{}
+	for i, r := range p.Rules {
+		if r.Kind != KindBooking && r.Kind != KindTicket {
+			return bad("rules[%d].kind: want booking or ticket, got %q", i, r.Kind)
+		}
+		if len(r.Status) == 0 {
+			return bad("rules[%d].status: at least one status is required", i)
+		}
+		for _, s := range r.Status {
+			if !slices.Contains(kindStatuses[r.Kind], s) {
+				return bad("rules[%d].status: %q is not a %s status (%v)", i, s, r.Kind, kindStatuses[r.Kind])
+			}
+		}
+		for j, s := range r.Steps {
+			where := fmt.Sprintf("rules[%d].steps[%d]", i, j)
+			switch {
+			case !stepIDPattern.MatchString(s.ID):
+				return bad("%s.id: %q must be 1–16 of a-z, 0-9 and -", where, s.ID)
+			case ids[s.ID]:
+				return bad("%s.id: %q is used twice", where, s.ID)
+			case s.Template == "":
+				return bad("%s.template: is required", where)
+			case !s.Survey.Valid():
+				return bad("%s.survey: %q is not csat, nps or ces", where, s.Survey)
+			case s.Days < 0:
+				return bad("%s.days: must not be negative", where)
+			case s.At == "" && s.Days != 0:
+				return bad("%s.days: needs at (a local time like \"10:00\")", where)
+			}
+			if s.At != "" {
+				if _, err := clockTime(s.At); err != nil {
+					return bad("%s.at: %v", where, err)
+				}
+				if s.Delay != 0 {
+					return bad("%s: give either delay or days+at, not both", where)
+				}
+			}
+			ids[s.ID] = true
+		}
+	}
+	return nil
+}
+
+var kindStatuses = map[Kind][]Status{
+	KindBooking: {StatusBooked, StatusCancelled, StatusCompleted},
+	KindTicket:  {StatusOpen, StatusSolved, StatusClosed},
+}
+
+// clockTime parses "HH:MM" into minutes after midnight.
+func clockTime(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time like \"09:00\"", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}

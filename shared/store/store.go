@@ -1,0 +1,39 @@
+// Package store defines the incident repository port. Adapters live in
+// sub-packages (bolt for the local runtime, dynamo for AWS) and all pass the
+// same contract suite in storetest.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aftercare/aftercare/shared/domain"
+)
+
+// ErrNotFound is returned for an incident that does not exist.
+var ErrNotFound = errors.New("incident not found")
+
+// ErrUnchanged may be returned by an Update function to leave the stored
+// incident as it is; Update then returns the loaded incident and no error.
+var ErrUnchanged = errors.New("unchanged")
+
+// ErrConflict is returned when a concurrent writer kept winning and Update
+// gave up retrying.
+var ErrConflict = errors.New("incident changed concurrently")
+
+// Store keeps incidents. Update keeps the transaction in the adapter and the
+// decision in the domain: the adapter loads, calls fn, and writes back only
+// if nobody else wrote in between (retrying fn if somebody did).
+type Store interface {
+	// Get returns the incident or ErrNotFound.
+	Get(ctx context.Context, id string) (domain.Incident, error)
+	// Update loads the incident (the zero Incident if there is none), lets fn
+	// change it and stores the result with an optimistic version check. fn
+	// may run more than once and must not have side effects. To create an
+	// incident, fn sets its ID to id. An error from fn is returned unchanged
+	// (except ErrUnchanged, which skips the write).
+	Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error)
+	// List returns up to limit incidents, most recently updated first. It
+	// serves the dev console and operators' reports, not request paths.
+	List(ctx context.Context, limit int) ([]domain.Incident, error)
+}
