@@ -9,6 +9,9 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	// Customers' zones must resolve even where the OS has no zone data
+	// (Lambda's provided.al2023 image); without it planning falls back to UTC.
+	_ "time/tzdata"
 )
 
 // Kind tells bookings from tickets; policies and templates differ per kind.

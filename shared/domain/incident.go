@@ -71,6 +71,8 @@ type Incident struct {
 type StepState struct {
 	Status    StepStatus `json:"status"`
 	ClaimedAt time.Time  `json:"claimed_at,omitzero"`
+	FailedAt  time.Time  `json:"failed_at,omitzero"`
+	Attempts  int        `json:"attempts,omitempty"`
 	SentAt    time.Time  `json:"sent_at,omitzero"`
 	MessageID string     `json:"message_id,omitempty"`
 	Error     string     `json:"error,omitempty"`
@@ -84,6 +86,8 @@ const (
 	StepSending StepStatus = "sending"
 	StepSent    StepStatus = "sent"
 	StepFailed  StepStatus = "failed"
+	// StepRejected is a permanent failure (a rejected address): never retried.
+	StepRejected StepStatus = "rejected"
 )
 
 // Scheduled is a wake-up call that reconciliation created for a step.
@@ -266,7 +270,8 @@ func (inc *Incident) Claim(key string, now time.Time) error {
 	if inc.Steps == nil {
 		inc.Steps = map[string]StepState{}
 	}
-	inc.Steps[key] = StepState{Status: StepSending, ClaimedAt: now}
+	prev := inc.Steps[key]
+	inc.Steps[key] = StepState{Status: StepSending, ClaimedAt: now, Attempts: prev.Attempts, FailedAt: prev.FailedAt}
 	return nil
 }
 
@@ -279,10 +284,19 @@ func (inc *Incident) MarkSent(key, messageID string, now time.Time) {
 	inc.record(Entry{At: now, Kind: EntrySent, Step: key, Detail: "email sent"})
 }
 
-// MarkFailed releases a claim after a failed send so a retry may take it.
-func (inc *Incident) MarkFailed(key string, cause error, now time.Time) {
+// MaxAttempts is how often a step is tried before it is given up.
+const MaxAttempts = 5
+
+// MarkFailed releases a claim after a failed send so that a retry, planned
+// for later (see Plan), may take it. A permanent failure, or one too many,
+// is kept as rejected so nothing retries it.
+func (inc *Incident) MarkFailed(key string, cause error, permanent bool, now time.Time) {
 	st := inc.Steps[key]
-	st.Status, st.Error = StepFailed, cause.Error()
+	st.Status, st.Error, st.FailedAt = StepFailed, cause.Error(), now
+	st.Attempts++
+	if permanent || st.Attempts >= MaxAttempts {
+		st.Status = StepRejected
+	}
 	inc.Steps[key] = st
 	inc.UpdatedAt = now
 	inc.record(Entry{At: now, Kind: EntrySendFailed, Step: key, Detail: cause.Error()})

@@ -31,10 +31,17 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		}
 		for _, s := range r.Steps {
 			key := fmt.Sprintf("%s-%d", s.ID, inc.Cycle)
-			if st, ok := inc.Steps[key]; ok && st.Status != StepFailed {
+			st, ok := inc.Steps[key]
+			if ok && st.Status != StepFailed {
 				continue
 			}
-			due := p.QuietHours.Shift(s.dueAfter(inc.ResolvedAt, loc), loc)
+			due := s.dueAfter(inc.ResolvedAt, loc)
+			if ok { // failed before: retry later, under a new schedule name
+				if retry := st.FailedAt.Add(RetryDelay(st.Attempts)).Truncate(time.Minute); retry.After(due) {
+					due = retry
+				}
+			}
+			due = p.QuietHours.Shift(due, loc)
 			if p.MaxLateness > 0 && now.Sub(due) > time.Duration(p.MaxLateness) {
 				continue
 			}
@@ -42,6 +49,16 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		}
 	}
 	return out
+}
+
+// RetryDelay is how long after its n-th failure a step is tried again:
+// 15 minutes, doubling, at most 6 hours.
+func RetryDelay(n int) time.Duration {
+	d := 15 * time.Minute
+	for i := 1; i < n && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
 }
 
 // Find returns the planned step with the given key.
@@ -63,11 +80,26 @@ func (s Step) dueAfter(anchor time.Time, loc *time.Location) time.Time {
 	}
 	mins, _ := clockTime(s.At) // validated with the policy
 	l := anchor.In(loc)
-	due := time.Date(l.Year(), l.Month(), l.Day()+s.Days, mins/60, mins%60, 0, 0, loc)
+	due := wallTime(l.Year(), l.Month(), l.Day()+s.Days, mins, loc)
 	if due.Before(anchor) {
-		due = time.Date(l.Year(), l.Month(), l.Day()+s.Days+1, mins/60, mins%60, 0, 0, loc)
+		due = wallTime(l.Year(), l.Month(), l.Day()+s.Days+1, mins, loc)
 	}
 	return due.UTC()
+}
+
+// wallTime is the given local date at mins after midnight. A wall time
+// that does not exist (skipped by a daylight-saving jump) moves forward by
+// the gap, so 02:30 on a spring-forward night becomes 03:30, never 01:30.
+func wallTime(y int, m time.Month, d, mins int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, mins/60, mins%60, 0, 0, loc)
+	if t.Hour()*60+t.Minute() != mins {
+		_, before := t.Zone()
+		_, after := t.Add(6 * time.Hour).Zone()
+		if after > before {
+			t = t.Add(time.Duration(after-before) * time.Second)
+		}
+	}
+	return t
 }
 
 // Shift moves t out of the quiet window to the window's end, in loc.
@@ -81,7 +113,7 @@ func (q *QuietHours) Shift(t time.Time, loc *time.Location) time.Time {
 	l := t.In(loc)
 	m := l.Hour()*60 + l.Minute()
 	endOn := func(dayOffset int) time.Time {
-		return time.Date(l.Year(), l.Month(), l.Day()+dayOffset, end/60, end%60, 0, 0, loc).UTC()
+		return wallTime(l.Year(), l.Month(), l.Day()+dayOffset, end, loc).UTC()
 	}
 	switch {
 	case start == end:

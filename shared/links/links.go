@@ -38,7 +38,8 @@ const MinKeyLen = 32
 // macLen truncates the HMAC to keep links short; 128 bits is ample.
 const macLen = 16
 
-var enc = base64.RawURLEncoding
+// Strict decoding keeps one spelling per token.
+var enc = base64.RawURLEncoding.Strict()
 
 // Signer signs with its first key and verifies with any, so that keys can
 // be rotated without breaking links already sent.

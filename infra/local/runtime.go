@@ -1,0 +1,173 @@
+// Package local is the local runtime behind `make dev`: every function's
+// handler in one process on embedded adapters — a bbolt store, a persistent
+// in-process scheduler and an .eml outbox — plus a dev console, so the whole
+// product runs on a laptop with nothing but Go.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/mail/outbox"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/smtp"
+	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/native"
+	"github.com/aftercare/aftercare/shared/schedule"
+	localsched "github.com/aftercare/aftercare/shared/schedule/local"
+	"github.com/aftercare/aftercare/shared/stdwebhooks"
+	"github.com/aftercare/aftercare/shared/store/bolt"
+	"github.com/aftercare/aftercare/shared/web"
+)
+
+// Runtime is the composed local product.
+type Runtime struct {
+	cfg     Config
+	log     *slog.Logger
+	Clock   *clock.Settable
+	store   *bolt.Store
+	sched   *localsched.Scheduler
+	outbox  *outbox.Outbox
+	svc     *app.Service
+	handler http.Handler
+}
+
+// Open composes the runtime from its configuration. Close releases it.
+func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	rt := &Runtime{cfg: cfg, log: log, Clock: &clock.Settable{}}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = rt.Close()
+		}
+	}()
+	var err error
+	if rt.store, err = bolt.Open(filepath.Join(cfg.DataDir, "aftercare.db")); err != nil {
+		return nil, err
+	}
+	if rt.outbox, err = outbox.New(filepath.Join(cfg.DataDir, "outbox")); err != nil {
+		return nil, err
+	}
+	// The scheduler fires into the service, which needs the scheduler:
+	// the closure breaks the cycle.
+	target := func(ctx context.Context, f schedule.Fire) error {
+		_, err := rt.svc.Dispatch(ctx, f)
+		return err
+	}
+	if rt.sched, err = localsched.Open(filepath.Join(cfg.DataDir, "schedules.db"), rt.Clock, target, log); err != nil {
+		return nil, err
+	}
+	key, err := linkKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := links.NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := stdwebhooks.NewVerifier(cfg.WebhookSecrets...)
+	if err != nil {
+		return nil, fmt.Errorf("AFTERCARE_WEBHOOK_SECRET: %w", err)
+	}
+	var sender mail.Sender = rt.outbox
+	if cfg.SMTPAddr != "" {
+		sender = tee{smtp.New(smtp.Config{Addr: cfg.SMTPAddr, Username: cfg.SMTPUser, Password: cfg.SMTPPass}), rt.outbox, log}
+	}
+	rt.svc, err = app.New(app.Config{
+		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand),
+		Links: signer, Clock: rt.Clock, Policy: cfg.Policy, Log: log,
+		PublicURL: cfg.PublicURL, From: cfg.From, ReplyTo: cfg.ReplyTo,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h := web.New(web.Config{
+		Service: rt.svc, Brand: cfg.Brand, Clock: rt.Clock, Log: log,
+		Providers: []providers.Provider{native.New(verifier)},
+	})
+	rt.mountConsole(h)
+	rt.handler = h
+	ok = true
+	return rt, nil
+}
+
+// Handler serves the public routes and the dev console.
+func (rt *Runtime) Handler() http.Handler { return rt.handler }
+
+// Service is the composed use cases, for tests.
+func (rt *Runtime) Service() *app.Service { return rt.svc }
+
+// Serve runs the scheduler loop and the HTTP server on ln until ctx ends.
+func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
+	rt.sched.Start(ctx)
+	srv := &http.Server{
+		Handler:           rt.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the files.
+func (rt *Runtime) Close() error {
+	var errs []error
+	if rt.sched != nil {
+		errs = append(errs, rt.sched.Close())
+	}
+	if rt.store != nil {
+		errs = append(errs, rt.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// tee sends through a real mailer and keeps a copy in the outbox, so the
+// dev console shows what went out over SMTP too.
+type tee struct {
+	primary mail.Sender
+	copy    *outbox.Outbox
+	log     *slog.Logger
+}
+
+func (t tee) Send(ctx context.Context, m mail.Message) (string, error) {
+	id, err := t.primary.Send(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	// The real send succeeded; a missing copy is not worth a retry.
+	if _, cerr := t.copy.Send(ctx, m); cerr != nil {
+		t.log.WarnContext(ctx, "outbox copy failed", "error", cerr)
+	}
+	return id, nil
+}

@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/schedule"
+	"github.com/aftercare/aftercare/shared/store"
+)
+
+// DispatchResult says what a fired schedule led to.
+type DispatchResult struct {
+	Sent bool `json:"sent"`
+	// Skipped explains why nothing was sent: the step is no longer wanted,
+	// was already sent, or was superseded by a newer schedule.
+	Skipped   string `json:"skipped,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+}
+
+// Skip reasons.
+const (
+	SkipNoIncident = "incident not found"
+	SkipNotWanted  = "step no longer wanted"
+	SkipSuperseded = "superseded by a newer schedule"
+	SkipTaken      = "already sent"
+)
+
+// Dispatch handles a fired schedule. The schedule is only a wake-up call:
+// the incident is reloaded and re-planned, and the step is sent only if it
+// is still wanted, this schedule is the current one for it, and a claim on
+// it succeeds — so a schedule fired twice sends once. A send that fails for
+// a reason a retry can fix releases the claim and returns the error, so the
+// scheduler's retry policy tries again; a permanent failure is recorded and
+// not retried.
+func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult, error) {
+	inc, err := s.cfg.Store.Get(ctx, f.IncidentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.skip(ctx, f, SkipNoIncident), nil
+	}
+	if err != nil {
+		return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+	}
+	now := s.cfg.Clock.Now()
+	step, ok := domain.Find(domain.Plan(inc, s.cfg.Policy, now), f.Step)
+	if !ok {
+		return s.skip(ctx, f, SkipNotWanted), nil
+	}
+	if f.Schedule != "" && domain.ScheduleName(inc.ID, step.Key, step.Due) != f.Schedule {
+		return s.skip(ctx, f, SkipSuperseded), nil
+	}
+	inc, err = s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
+		if err := cur.Claim(step.Key, now); err != nil {
+			return err
+		}
+		delete(cur.Scheduled, f.Schedule)
+		return nil
+	})
+	if errors.Is(err, domain.ErrStepTaken) {
+		return s.skip(ctx, f, SkipTaken), nil
+	}
+	if err != nil {
+		return DispatchResult{}, fmt.Errorf("dispatch %s: claim %s: %w", f.IncidentID, step.Key, err)
+	}
+
+	msg, err := s.compose(inc, step, now)
+	if err == nil {
+		var id string
+		id, err = s.cfg.Mailer.Send(ctx, msg)
+		if err == nil {
+			return s.markSent(ctx, inc.ID, step.Key, id)
+		}
+	}
+	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose)
+	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", err)
+	inc, uerr := s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
+		cur.MarkFailed(step.Key, err, permanent, s.cfg.Clock.Now())
+		return nil
+	})
+	if uerr != nil {
+		return DispatchResult{}, errors.Join(fmt.Errorf("dispatch %s: send %s: %w", f.IncidentID, step.Key, err), uerr)
+	}
+	// The retry is a new schedule, planned for later under a new name.
+	if rerr := s.Reconcile(ctx, inc); rerr != nil {
+		return DispatchResult{}, errors.Join(fmt.Errorf("dispatch %s: send %s: %w", inc.ID, step.Key, err), rerr)
+	}
+	if inc.Steps[step.Key].Status == domain.StepRejected {
+		return DispatchResult{Skipped: "given up: " + err.Error()}, nil
+	}
+	return DispatchResult{Skipped: "send failed, retry scheduled: " + err.Error()}, nil
+}
+
+func (s *Service) markSent(ctx context.Context, id, key, messageID string) (DispatchResult, error) {
+	_, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
+		cur.MarkSent(key, messageID, s.cfg.Clock.Now())
+		return nil
+	})
+	if err != nil {
+		// The email went out; failing here would make the scheduler retry
+		// and the claim would stop a second send, so report and move on.
+		s.log.ErrorContext(ctx, "email sent but not recorded", "incident", id, "step", key, "error", err)
+	}
+	s.log.InfoContext(ctx, "step sent", "incident", id, "step", key)
+	return DispatchResult{Sent: true, MessageID: messageID}, nil
+}
+
+func (s *Service) skip(ctx context.Context, f schedule.Fire, reason string) DispatchResult {
+	s.log.InfoContext(ctx, "step skipped", "incident", f.IncidentID, "step", f.Step, "schedule", f.Schedule, "reason", reason)
+	return DispatchResult{Skipped: reason}
+}
+
+// errCompose marks failures to build a message: retrying will not help.
+var errCompose = errors.New("cannot compose message")
+
+// compose renders the step's email with its signed rating links.
+func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time.Time) (mail.Message, error) {
+	req := render.Request{
+		Template: step.Step.Template, Locale: inc.Customer.Locale, CustomerName: inc.Customer.Name,
+		Title: inc.Title, Location: inc.Location, Agent: inc.Agent, StartsAt: inc.StartsAt,
+		TimeZone: inc.Customer.TimeZone, Survey: step.Step.Survey,
+	}
+	for _, score := range step.Step.Survey.Scores() {
+		req.Ratings = append(req.Ratings, render.Rating{Score: score, URL: s.RatingURL(links.Claims{
+			Incident: inc.ID, Step: step.Key, Survey: step.Step.Survey, Score: score,
+			Expires: now.Add(s.cfg.AnswerWindow),
+		})})
+	}
+	out, err := s.cfg.Renderer.Render(req)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("%w: render %s: %w", errCompose, step.Step.Template, err)
+	}
+	return mail.Message{
+		From:      s.cfg.From,
+		To:        netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email},
+		ReplyTo:   s.cfg.ReplyTo,
+		Subject:   out.Subject,
+		HTML:      out.HTML,
+		Text:      out.Text,
+		MessageID: fmt.Sprintf("<%s.%s@%s>", step.Key, inc.ID, domainOf(s.cfg.From.Address)),
+		Date:      now,
+		Tags:      map[string]string{"incident": inc.ID, "step": step.Key},
+	}, nil
+}
+
+// RatingURL is the signed one-click link for one score.
+func (s *Service) RatingURL(c links.Claims) string {
+	return s.cfg.PublicURL + "/r/" + s.cfg.Links.Sign(c)
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return "aftercare.invalid"
+}

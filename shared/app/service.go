@@ -1,0 +1,102 @@
+// Package app holds Aftercare's use cases: ingest an event, reconcile an
+// incident's schedules with its plan, dispatch a due step, record an answer.
+// Each works only through the ports, so the Lambda functions and the local
+// runtime run the very same code on different adapters.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/schedule"
+	"github.com/aftercare/aftercare/shared/store"
+)
+
+// Renderer turns a step into a branded, localised email.
+type Renderer interface {
+	Has(template string) bool
+	Render(req render.Request) (render.Rendered, error)
+}
+
+// Config wires a Service to its adapters and settings.
+type Config struct {
+	Store     store.Store
+	Scheduler schedule.Scheduler
+	Mailer    mail.Sender
+	Renderer  Renderer
+	Links     *links.Signer
+	Clock     clock.Clock
+	Policy    domain.Policy
+	Log       *slog.Logger
+
+	// PublicURL is the base of links in emails, e.g. https://care.example.com.
+	PublicURL string
+	// From is the sender of follow-ups; ReplyTo, when set, where replies go.
+	From    netmail.Address
+	ReplyTo string
+	// AnswerWindow is how long rating links work, and so how long a
+	// customer can change an answer. Default 14 days.
+	AnswerWindow time.Duration
+}
+
+// Service runs the use cases.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// DefaultAnswerWindow is how long a rating link works by default.
+const DefaultAnswerWindow = 14 * 24 * time.Hour
+
+// New checks the configuration once at start, so that a policy naming a
+// template that does not exist fails the deploy, not the first follow-up.
+func New(cfg Config) (*Service, error) {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"Store": cfg.Store != nil, "Scheduler": cfg.Scheduler != nil, "Mailer": cfg.Mailer != nil,
+		"Renderer": cfg.Renderer != nil, "Links": cfg.Links != nil, "Clock": cfg.Clock != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("app: missing %s", strings.Join(missing, ", "))
+	}
+	if err := cfg.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	for _, r := range cfg.Policy.Rules {
+		for _, s := range r.Steps {
+			if !cfg.Renderer.Has(s.Template) {
+				return nil, fmt.Errorf("app: policy step %q names template %q, which does not exist", s.ID, s.Template)
+			}
+		}
+	}
+	if cfg.From.Address == "" {
+		return nil, errors.New("app: a sender address (From) is required")
+	}
+	if !strings.HasPrefix(cfg.PublicURL, "http://") && !strings.HasPrefix(cfg.PublicURL, "https://") {
+		return nil, fmt.Errorf("app: public URL %q must start with http:// or https://", cfg.PublicURL)
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.AnswerWindow <= 0 {
+		cfg.AnswerWindow = DefaultAnswerWindow
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, log: cfg.Log}, nil
+}
+
+// Policy returns the policy in force, for the dev console and reports.
+func (s *Service) Policy() domain.Policy { return s.cfg.Policy }

@@ -1,0 +1,129 @@
+package stdwebhooks
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Verifier checks incoming deliveries against one or more secrets. More than
+// one secret is active during a rotation: the receiver accepts the old and
+// the new key until every sender has switched.
+type Verifier struct {
+	keys [][]byte
+}
+
+// NewVerifier parses the given "whsec_" secrets. It fails on none, or on any
+// that is not a well-formed key, rather than silently ignoring it, because a
+// mistyped secret would otherwise surface only as every webhook being
+// rejected.
+func NewVerifier(secrets ...string) (*Verifier, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("stdwebhooks: at least one secret is required")
+	}
+	v := &Verifier{keys: make([][]byte, 0, len(secrets))}
+	for i, s := range secrets {
+		key, err := decodeSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("stdwebhooks: secret %d of %d: %w", i+1, len(secrets), err)
+		}
+		v.keys = append(v.keys, key)
+	}
+	return v, nil
+}
+
+// Verify authenticates a delivery received at time now. It returns nil if
+// the timestamp is within Tolerance of now and any v1 signature in the
+// webhook-signature header matches any of the verifier's secrets. Otherwise
+// the error wraps ErrMissingHeader, ErrBadTimestamp, ErrStaleTimestamp or
+// ErrNoMatchingSignature, with detail for the sender. body must be the raw
+// bytes as received: re-encoded JSON will not match.
+func (v *Verifier) Verify(h http.Header, body []byte, now time.Time) error {
+	id, tsText, sigs := h.Get(HeaderID), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	for _, f := range []struct{ name, value string }{
+		{HeaderID, id}, {HeaderTimestamp, tsText}, {HeaderSignature, sigs},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			return fmt.Errorf("%w: %s", ErrMissingHeader, f.name)
+		}
+	}
+	if err := checkTimestamp(tsText, now); err != nil {
+		return err
+	}
+
+	// One MAC per secret, however many signatures the header lists, so a
+	// long header cannot multiply the hashing work over a large body.
+	want := make([][]byte, len(v.keys))
+	for i, key := range v.keys {
+		want[i] = mac(key, id, tsText, body)
+	}
+	var v1, malformed int
+	for _, entry := range strings.Fields(sigs) {
+		version, encoded, ok := strings.Cut(entry, ",")
+		if !ok || version != signatureVersion {
+			continue
+		}
+		v1++
+		got, err := base64.StdEncoding.DecodeString(encoded)
+		if err != nil {
+			malformed++
+			continue
+		}
+		for _, w := range want {
+			if hmac.Equal(got, w) {
+				return nil
+			}
+		}
+	}
+	switch {
+	case v1 == 0:
+		return fmt.Errorf("%w: %s lists no %q signature", ErrNoMatchingSignature, HeaderSignature, signatureVersion)
+	case malformed > 0:
+		return fmt.Errorf("%w: %d of %d v1 signatures are not valid base64, none of the rest match the secret (check the secret and that the body is sent byte for byte as signed)",
+			ErrNoMatchingSignature, malformed, v1)
+	default:
+		return fmt.Errorf("%w: none of %d v1 signatures match the secret (check the secret and that the body is sent byte for byte as signed)",
+			ErrNoMatchingSignature, v1)
+	}
+}
+
+// checkTimestamp accepts only plain decimal unix seconds within Tolerance of
+// now.
+func checkTimestamp(text string, now time.Time) error {
+	for _, r := range text {
+		if r < '0' || r > '9' {
+			return fmt.Errorf("%w: %q is not unix seconds", ErrBadTimestamp, text)
+		}
+	}
+	secs, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not unix seconds: %w", ErrBadTimestamp, text, err)
+	}
+	// Compare in whole seconds, never subtracting across the range of
+	// int64: an absurd timestamp must not overflow into "within tolerance".
+	nowSecs, limit := now.Unix(), int64(Tolerance/time.Second)
+	switch {
+	case secs < nowSecs-limit:
+		return fmt.Errorf("%w: %s is %s in the past; tolerance is %s",
+			ErrStaleTimestamp, HeaderTimestamp, describe(nowSecs-secs), Tolerance)
+	case secs > nowSecs+limit:
+		return fmt.Errorf("%w: %s is %s in the future; tolerance is %s (check the sender's clock)",
+			ErrStaleTimestamp, HeaderTimestamp, describe(secs-nowSecs), Tolerance)
+	}
+	return nil
+}
+
+// describe renders a positive number of seconds readably. Absurd values
+// (beyond time.Duration, or wrapped negative) get a fixed phrase.
+func describe(secs int64) string {
+	const maxDurationSecs = int64(1<<63-1) / int64(time.Second)
+	if secs < 0 || secs > maxDurationSecs {
+		return "over 292 years"
+	}
+	return (time.Duration(secs) * time.Second).String()
+}

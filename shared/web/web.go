@@ -1,0 +1,155 @@
+// Package web serves Aftercare's public HTTP routes — webhooks and the
+// customer's rating pages — with net/http, so the same handler runs behind
+// API Gateway on AWS and in the local runtime.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/providers"
+)
+
+// Config wires the handler.
+type Config struct {
+	Service   *app.Service
+	Providers []providers.Provider
+	Brand     render.Brand
+	Clock     clock.Clock
+	Log       *slog.Logger
+}
+
+// Handler serves the public routes.
+type Handler struct {
+	svc       *app.Service
+	providers map[string]providers.Provider
+	pages     *pages
+	clock     clock.Clock
+	log       *slog.Logger
+	mux       *http.ServeMux
+}
+
+// New builds the handler and its routes:
+//
+//	POST /webhooks/{provider}  a booking or ticket event
+//	GET  /r/{token}            one-click rating: records the score, thanks
+//	HEAD /r/{token}            answered without recording (link scanners)
+//	POST /r/{token}            the comment form on the thank-you page
+//	GET  /healthz              liveness
+func New(cfg Config) *Handler {
+	h := &Handler{
+		svc: cfg.Service, providers: map[string]providers.Provider{},
+		pages: newPages(cfg.Brand), clock: cfg.Clock, log: cfg.Log, mux: http.NewServeMux(),
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	for _, p := range cfg.Providers {
+		h.providers[p.Name()] = p
+	}
+	h.mux.HandleFunc("POST /webhooks/{provider}", h.webhook)
+	h.mux.HandleFunc("GET /r/{token}", h.rate)
+	h.mux.HandleFunc("HEAD /r/{token}", h.peek)
+	h.mux.HandleFunc("POST /r/{token}", h.comment)
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h.mux.ServeHTTP(w, r)
+}
+
+// Handle registers more routes on the same mux (the local runtime adds
+// its dev console).
+func (h *Handler) Handle(pattern string, handler http.Handler) { h.mux.Handle(pattern, handler) }
+
+// webhookReply is the JSON answer to a webhook.
+type webhookReply struct {
+	Status  string             `json:"status"`
+	Reason  string             `json:"reason,omitempty"`
+	Results []app.IngestResult `json:"results,omitempty"`
+}
+
+type errorReply struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("provider")
+	p, ok := h.providers[name]
+	if !ok {
+		WriteJSON(w, http.StatusNotFound, errorReply{Error: "unknown provider " + name})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, providers.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			WriteJSON(w, http.StatusRequestEntityTooLarge, errorReply{Error: "body larger than 256 KiB"})
+			return
+		}
+		WriteJSON(w, http.StatusBadRequest, errorReply{Error: "cannot read body"})
+		return
+	}
+	events, err := p.Parse(providers.Request{Header: r.Header, Query: r.URL.Query(), Body: body}, h.clock.Now())
+	if errors.Is(err, providers.ErrIgnored) {
+		h.log.InfoContext(r.Context(), "webhook ignored", "provider", name, "reason", err.Error())
+		WriteJSON(w, http.StatusAccepted, webhookReply{Status: "ignored", Reason: err.Error()})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, name, err)
+		return
+	}
+	reply := webhookReply{Status: "accepted"}
+	for _, e := range events {
+		res, err := h.svc.Ingest(r.Context(), e)
+		if err != nil {
+			h.fail(w, r, name, err)
+			return
+		}
+		reply.Results = append(reply.Results, res)
+	}
+	WriteJSON(w, http.StatusAccepted, reply)
+}
+
+// fail maps use-case and provider errors to status codes, in one place.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, provider string, err error) {
+	var fe *domain.FieldError
+	switch {
+	case errors.Is(err, providers.ErrUnauthorized):
+		h.log.WarnContext(r.Context(), "webhook rejected", "provider", provider, "reason", err.Error())
+		WriteJSON(w, http.StatusUnauthorized, errorReply{Error: err.Error()})
+	case errors.As(err, &fe):
+		WriteJSON(w, http.StatusBadRequest, errorReply{Error: err.Error(), Field: fe.Field})
+	case errors.Is(err, providers.ErrMalformed), errors.Is(err, domain.ErrInvalidEvent):
+		WriteJSON(w, http.StatusBadRequest, errorReply{Error: err.Error()})
+	case errors.Is(err, domain.ErrKindMismatch):
+		WriteJSON(w, http.StatusConflict, errorReply{Error: err.Error()})
+	default:
+		h.log.ErrorContext(r.Context(), "webhook failed", "provider", provider, "error", err)
+		WriteJSON(w, http.StatusInternalServerError, errorReply{Error: "internal error; retry later"})
+	}
+}
+
+// WriteJSON writes v as indented JSON with the status code; every JSON
+// answer goes through it so they all look alike.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
