@@ -1,0 +1,93 @@
+// Package bolt is the embedded incident store: one bbolt file, so that the
+// local runtime runs the whole product on a laptop with nothing but Go.
+//
+// Layout: bucket "incidents" maps an incident id to its JSON; bucket
+// "by_updated" is a secondary index whose keys are the incident's UpdatedAt
+// (12 order-preserving bytes) followed by its id, with empty values. List
+// walks the index backwards and stops after limit entries instead of
+// decoding and sorting every incident. Both buckets change in the same write
+// transaction, so the index never disagrees with the data.
+package bolt
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/aftercare/aftercare/shared/store"
+)
+
+var (
+	incidentsBucket = []byte("incidents")
+	updatedBucket   = []byte("by_updated")
+)
+
+// lockTimeout bounds the wait for bbolt's file lock, so that a second
+// process opening the same file fails with a clear message instead of
+// hanging forever (bbolt's default). A variable so tests can shorten it.
+var lockTimeout = time.Second
+
+// Store is a store.Store on a bbolt file. bbolt serialises write
+// transactions, so Update needs no retry loop: the version check is implicit,
+// and Version is still maintained for parity with DynamoDB.
+type Store struct {
+	db   *bbolt.DB
+	path string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed, with its parent directory) the store at
+// path. Only one process may hold it at a time.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("bolt store: create directory for %s: %w", path, err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("bolt store: open %s: database is locked by another process: %w", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bolt store: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{incidentsBucket, updatedBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bolt store: initialise %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Close releases the file and its lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("bolt store: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// updatedKey is the index key for an incident: UpdatedAt as big-endian
+// seconds (sign bit flipped, so times before 1970 and the zero time sort
+// first) and nanoseconds, then the id. Byte order equals time order, and
+// incidents updated at the same instant stay distinct.
+func updatedKey(updated time.Time, id string) []byte {
+	k := make([]byte, 0, timeKeyLen+len(id))
+	k = binary.BigEndian.AppendUint64(k, uint64(updated.Unix())^(1<<63))
+	k = binary.BigEndian.AppendUint32(k, uint32(updated.Nanosecond()))
+	return append(k, id...)
+}
+
+const timeKeyLen = 12

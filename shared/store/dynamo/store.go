@@ -1,0 +1,220 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/store"
+)
+
+// API is the part of the DynamoDB client the store uses; *dynamodb.Client
+// satisfies it, and a test may wrap one to inject failures.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
+// Defaults for Config's zero fields.
+const (
+	// DefaultRetention keeps an incident a little over a year after its
+	// last change: long enough for a yearly report and a returning
+	// guest's next season, short enough not to hoard personal data.
+	DefaultRetention = 400 * 24 * time.Hour
+	// DefaultMaxTries bounds Update's optimistic retries. Writers of one
+	// incident are few (a webhook, a dispatch, an answer), so ten lost
+	// races in a row mean something is wrong, not busy.
+	DefaultMaxTries = 10
+)
+
+// Config configures a Store. Zero fields take the defaults.
+type Config struct {
+	// Table is the DynamoDB table name (required).
+	Table string
+	// Retention is how long after its last change an incident is kept
+	// (see TTLAttribute).
+	Retention time.Duration
+	// MaxTries is how often Update runs fn before giving up with
+	// store.ErrConflict.
+	MaxTries int
+	// Now is the wall clock for expiry; time.Now if nil.
+	Now func() time.Time
+}
+
+// Store is a store.Store on one DynamoDB table (see the package doc for the
+// item layout). It is safe for concurrent use.
+type Store struct {
+	client API
+	cfg    Config
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a store on table with the default retention and retries.
+func New(client API, table string) *Store {
+	return NewWithConfig(client, Config{Table: table})
+}
+
+// NewWithConfig returns a store configured by cfg.
+func NewWithConfig(client API, cfg Config) *Store {
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.MaxTries <= 0 {
+		cfg.MaxTries = DefaultMaxTries
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Store{client: client, cfg: cfg}
+}
+
+// Get returns the incident or store.ErrNotFound. It reads consistently, so
+// a dispatcher re-checking a step sees the latest write.
+func (s *Store) Get(ctx context.Context, id string) (domain.Incident, error) {
+	inc, found, err := s.load(ctx, id)
+	if err != nil {
+		return domain.Incident{}, err
+	}
+	if !found {
+		return domain.Incident{}, fmt.Errorf("dynamo: get %s: %w", id, store.ErrNotFound)
+	}
+	return inc, nil
+}
+
+// load reads one incident; found is false if there is none.
+func (s *Store) load(ctx context.Context, id string) (inc domain.Incident, found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return domain.Incident{}, false, fmt.Errorf("dynamo: get %s: %w", id, err)
+	}
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.cfg.Table),
+		Key:            key(id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return domain.Incident{}, false, fmt.Errorf("dynamo: get %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return domain.Incident{}, false, nil
+	}
+	inc, err = decodeItem(id, out.Item)
+	return inc, err == nil, err
+}
+
+// Update loads the incident, lets fn change it and writes it back only if
+// nobody wrote in between; otherwise it reloads and calls fn again, up to
+// MaxTries times, then returns store.ErrConflict.
+func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error) {
+	if id == "" {
+		return domain.Incident{}, errors.New("dynamo: update: empty incident id")
+	}
+	for try := 1; ; try++ {
+		loaded, found, err := s.load(ctx, id)
+		if err != nil {
+			return domain.Incident{}, fmt.Errorf("dynamo: update: %w", err)
+		}
+		next, err := s.decide(ctx, id, loaded, found, fn)
+		if errors.Is(err, store.ErrUnchanged) {
+			return loaded, nil
+		}
+		if err != nil {
+			return domain.Incident{}, err
+		}
+		err = s.put(ctx, next, loaded.Version, found)
+		if err == nil {
+			return next, nil
+		}
+		if !isConditionFailed(err) {
+			return domain.Incident{}, fmt.Errorf("dynamo: put %s: %w", id, err)
+		}
+		if try >= s.cfg.MaxTries {
+			return domain.Incident{}, fmt.Errorf("dynamo: update %s: lost %d races: %w", id, try, store.ErrConflict)
+		}
+		if err := backoff(ctx, try); err != nil {
+			return domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", id, err)
+		}
+	}
+}
+
+// decide runs fn on a copy of the loaded incident and checks what it left.
+// The copy is a fresh decode (maps and slices included), so fn's changes
+// never leak into the loaded incident that ErrUnchanged returns.
+func (s *Store) decide(ctx context.Context, id string, loaded domain.Incident, found bool, fn func(*domain.Incident) error) (domain.Incident, error) {
+	var next domain.Incident
+	if found {
+		var err error
+		if next, err = clone(loaded); err != nil {
+			return domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", id, err)
+		}
+	}
+	if err := fn(&next); err != nil {
+		return domain.Incident{}, err // unchanged, as the port promises
+	}
+	if next.ID != id {
+		return domain.Incident{}, fmt.Errorf("dynamo: update %s: fn left the incident id %q (set it to %q to create)", id, next.ID, id)
+	}
+	// A cancellation during fn must not be followed by a write that the
+	// caller would then be told failed.
+	if err := ctx.Err(); err != nil {
+		return domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", id, err)
+	}
+	next.Version = loaded.Version + 1
+	return next, nil
+}
+
+// put writes inc if the stored version is still prev (or, when !exists, if
+// there is still no item).
+func (s *Store) put(ctx context.Context, inc domain.Incident, prev int64, exists bool) error {
+	item, err := encodeItem(inc, s.expiry(inc.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	in := &dynamodb.PutItemInput{
+		TableName:                aws.String(s.cfg.Table),
+		Item:                     item,
+		ExpressionAttributeNames: map[string]string{"#k": PartitionKey},
+		ConditionExpression:      aws.String("attribute_not_exists(#k)"),
+	}
+	if exists {
+		in.ExpressionAttributeNames = map[string]string{"#v": VersionAttribute}
+		in.ConditionExpression = aws.String("#v = :v")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(prev)}
+	}
+	_, err = s.client.PutItem(ctx, in)
+	return err
+}
+
+// expiry is when DynamoDB may delete an incident last changed at updated:
+// counted from the later of that and now, so that writing an old incident
+// (a re-import, a replayed event) never schedules it for deletion at once.
+func (s *Store) expiry(updated time.Time) time.Time {
+	from := s.cfg.Now()
+	if updated.After(from) {
+		from = updated
+	}
+	return from.Add(s.cfg.Retention)
+}
+
+// backoff sleeps a jittered, growing delay before retry try+1, so that
+// writers that collided do not collide again in lockstep.
+func backoff(ctx context.Context, try int) error {
+	ceiling := min(5*time.Millisecond<<min(try-1, 5), 100*time.Millisecond)
+	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,118 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// The table's definition. template.yaml declares the same table for AWS;
+// these names are exported so that a test of the template can check that it
+// agrees with what this adapter reads and writes.
+const (
+	// PartitionKey and SortKey are the table's key attributes (both S).
+	PartitionKey = "pk"
+	SortKey      = "sk"
+	// GSI1 is the listing index: GSI1PartitionKey (S) hash,
+	// GSI1SortKey (S) range, projection KEYS_ONLY.
+	GSI1             = "gsi1"
+	GSI1PartitionKey = "gsi1pk"
+	GSI1SortKey      = "gsi1sk"
+	// TTLAttribute holds the expiry in epoch seconds; the table's TTL must
+	// be enabled on it.
+	TTLAttribute = "expires_at"
+	// VersionAttribute is the optimistic-concurrency counter (N).
+	VersionAttribute = "version"
+	// UpdatedAtAttribute is the incident's UpdatedAt (S, see TimeFormat).
+	UpdatedAtAttribute = "updated_at"
+	// DocAttribute holds the incident as JSON (S).
+	DocAttribute = "doc"
+)
+
+// Key values of incident items.
+const (
+	// IncidentKeyPrefix prefixes an incident id in PartitionKey.
+	IncidentKeyPrefix = "INC#"
+	// IncidentSortKey is the SortKey of an incident's item.
+	IncidentSortKey = "INCIDENT"
+	// ListBucket is the GSI1PartitionKey shared by all incidents.
+	ListBucket = "INCIDENTS"
+)
+
+// TimeFormat is how UpdatedAtAttribute and GSI1SortKey spell a time: UTC,
+// fixed width, nanoseconds always present, so that string order is time
+// order (time.RFC3339Nano drops trailing zeros and would not sort).
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// TableAPI is the part of the DynamoDB client that CreateTable needs.
+type TableAPI interface {
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	UpdateTimeToLive(ctx context.Context, in *dynamodb.UpdateTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+}
+
+// CreateTableInput describes the incidents table as template.yaml declares
+// it: on-demand billing, string keys, the KEYS_ONLY listing index.
+func CreateTableInput(table string) *dynamodb.CreateTableInput {
+	s := types.ScalarAttributeTypeS
+	return &dynamodb.CreateTableInput{
+		TableName:   aws.String(table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(PartitionKey), AttributeType: s},
+			{AttributeName: aws.String(SortKey), AttributeType: s},
+			{AttributeName: aws.String(GSI1PartitionKey), AttributeType: s},
+			{AttributeName: aws.String(GSI1SortKey), AttributeType: s},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(PartitionKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(SortKey), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(GSI1),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(GSI1PartitionKey), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(GSI1SortKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}},
+	}
+}
+
+// CreateTable creates the incidents table, waits until it is active and
+// enables TTL on TTLAttribute. It is for tests and local experiments; on AWS
+// the SAM template owns the table.
+func CreateTable(ctx context.Context, client TableAPI, table string) error {
+	if _, err := client.CreateTable(ctx, CreateTableInput(table)); err != nil {
+		return fmt.Errorf("dynamo: create table %s: %w", table, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay = 100 * time.Millisecond
+		o.MaxDelay = 2 * time.Second
+	})
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
+		return fmt.Errorf("dynamo: wait for table %s: %w", table, err)
+	}
+	_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(TTLAttribute),
+			Enabled:       aws.Bool(true),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("dynamo: enable TTL on %s: %w", table, err)
+	}
+	return nil
+}
+
+// isConditionFailed reports whether a put lost the optimistic race.
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
