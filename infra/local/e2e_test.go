@@ -260,7 +260,7 @@ func TestFollowUpLoop(t *testing.T) {
 	if env.HTML == "" || env.Text == "" {
 		t.Fatal("want both HTML and text parts")
 	}
-	links := regexp.MustCompile(regexp.QuoteMeta(srv.base) + `/r/[A-Za-z0-9_\-.]+`).FindAllString(env.Text, -1)
+	links := regexp.MustCompile(regexp.QuoteMeta(srv.base)+`/r/[A-Za-z0-9_\-.]+`).FindAllString(env.Text, -1)
 	if len(links) != 5 {
 		t.Fatalf("want 5 rating links in the text part, found %d:\n%s", len(links), env.Text)
 	}

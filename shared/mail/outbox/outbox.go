@@ -1,0 +1,144 @@
+// Package outbox is the local runtime's mailer: instead of sending, it
+// writes each message as an .eml file that any mail client opens and the
+// dev console lists. The bytes are those the SMTP sender would transmit,
+// so what a developer sees is what a customer would get.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/mail/mime"
+)
+
+// Outbox writes messages into one directory.
+type Outbox struct {
+	dir string
+}
+
+var _ mail.Sender = (*Outbox)(nil)
+
+// New returns an outbox writing to dir, creating it if needed. The
+// directory is private to the user: messages hold customers' addresses.
+func New(dir string) (*Outbox, error) {
+	if dir == "" {
+		return nil, errors.New("outbox: no directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return &Outbox{dir: dir}, nil
+}
+
+// stampLayout names files by send time, so that names sort oldest first.
+const stampLayout = "20060102T150405.000Z"
+
+// maxCollisions bounds the "-2", "-3"… suffixes tried when two messages
+// would get the same name.
+const maxCollisions = 1000
+
+// Send writes m as <UTC time>-<step>-<incident>.eml and returns that file
+// name as the message id. The file appears complete or not at all: it is
+// written under a temporary name and then linked into place. A message
+// that cannot be built is a permanent failure; a disk error is not.
+func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("outbox: %w", err)
+	}
+	if m.Date.IsZero() {
+		m.Date = time.Now()
+	}
+	raw, err := mime.Build(m)
+	if err != nil {
+		if errors.Is(err, mime.ErrInvalid) {
+			return "", fmt.Errorf("outbox: %w: %w", mail.ErrPermanent, err)
+		}
+		return "", fmt.Errorf("outbox: %w", err)
+	}
+	tmp, err := o.writeTemp(raw)
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp)
+	return o.publish(tmp, baseName(m))
+}
+
+func (o *Outbox) writeTemp(raw []byte) (string, error) {
+	f, err := os.CreateTemp(o.dir, ".tmp-*.eml")
+	if err != nil {
+		return "", fmt.Errorf("outbox: %w", err)
+	}
+	_, werr := f.Write(raw)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("outbox: write %s: %w", f.Name(), err)
+	}
+	return f.Name(), nil
+}
+
+// publish gives the finished temp file its final name. A hard link fails
+// rather than replace an existing file, so two messages sent in the same
+// millisecond both survive; where links are unsupported it falls back to a
+// rename after checking the name is free.
+func (o *Outbox) publish(tmp, base string) (string, error) {
+	for i := 1; i <= maxCollisions; i++ {
+		name := base + ".eml"
+		if i > 1 {
+			name = base + "-" + strconv.Itoa(i) + ".eml"
+		}
+		final := filepath.Join(o.dir, name)
+		err := os.Link(tmp, final)
+		switch {
+		case err == nil:
+			return name, nil
+		case errors.Is(err, fs.ErrExist):
+			continue
+		}
+		if _, serr := os.Lstat(final); serr == nil {
+			continue
+		}
+		if rerr := os.Rename(tmp, final); rerr != nil {
+			return "", fmt.Errorf("outbox: %w", errors.Join(err, rerr))
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("outbox: %d messages named %s", maxCollisions, base)
+}
+
+// baseName is the file name without extension: the send time, then the
+// step and incident tags made safe for any file system.
+func baseName(m mail.Message) string {
+	parts := []string{m.Date.UTC().Format(stampLayout)}
+	for _, tag := range []string{"step", "incident"} {
+		if s := safe(m.Tags[tag]); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 1 {
+		parts = append(parts, "message")
+	}
+	return strings.Join(parts, "-")
+}
+
+var unsafeRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safe keeps letters, digits, dot, dash and underscore, so a tag can never
+// name a directory or a hidden file.
+func safe(s string) string {
+	s = strings.Trim(unsafeRE.ReplaceAllString(s, "_"), "._-")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}

@@ -1,0 +1,275 @@
+// Package render turns a follow-up step into a branded, localized email:
+// an HTML part laid out by hermes with Aftercare's own theme, and a
+// plain-text part for clients that prefer it. It knows nothing about
+// sending; the mail adapters take its output as is.
+//
+// Customer-supplied text (names, titles, locations, agents) only ever
+// reaches hermes as template data, which html/template escapes; it never
+// goes into FreeMarkdown or any other path that hermes leaves unescaped.
+package render
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/matcornic/hermes/v2"
+
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/i18n"
+)
+
+// Brand is how emails look and sign off: the operator's name, site, logo
+// and colour, not Aftercare's.
+type Brand struct {
+	Name string
+	// Link is the brand's website; the header links to it.
+	Link string
+	// Logo is an absolute URL of an image shown in the header instead of
+	// the name.
+	Logo string
+	// Color is the rating buttons' colour, a CSS hex colour ("#1f7a8c") or
+	// name; anything else falls back to the default.
+	Color string
+	// Copyright is the footer line; it defaults to "© <year> <Name>".
+	Copyright string
+	// Signature names who signs the emails ("Maria and the Sea Breeze
+	// team"); it defaults to the catalog's "The <Name> team", in the
+	// customer's language.
+	Signature string
+}
+
+// Defaults used when the Brand leaves a field empty.
+const (
+	DefaultName  = "Aftercare"
+	DefaultColor = "#2b6cb0"
+)
+
+// Request is everything one email says. Text fields come from the booking
+// or ticket as the customer or the sender's system wrote them.
+type Request struct {
+	Template     string
+	Locale       string
+	CustomerName string
+	Title        string
+	Location     string
+	Agent        string
+	StartsAt     time.Time
+	// TimeZone is the customer's IANA zone; dates are written as the
+	// customer lived them. An unknown zone means UTC.
+	TimeZone string
+	Survey   domain.SurveyKind
+	// Ratings are the one-click answer links, one per score, in any order;
+	// the email shows them worst to best.
+	Ratings []Rating
+}
+
+// Rating is one answer link. An empty Label takes the catalog's label for
+// the score, or the score itself.
+type Rating struct {
+	Score int
+	Label string
+	URL   string
+}
+
+// Rendered is a finished email. Lang is the language it was written in
+// ("en", "el", "es"), which may differ from the requested locale.
+type Rendered struct {
+	Subject string
+	HTML    string
+	Text    string
+	Lang    string
+}
+
+// ErrUnknownTemplate is returned for a template name no builder exists for;
+// a policy naming it is misconfigured, so retrying cannot help.
+var ErrUnknownTemplate = errors.New("unknown email template")
+
+// Renderer renders emails for one brand. It holds no hermes state, so one
+// Renderer may serve any number of goroutines.
+type Renderer struct {
+	brand Brand
+	now   func() time.Time // for the default copyright year
+}
+
+// New returns a Renderer for the brand, filling in defaults for the
+// fields left empty.
+func New(b Brand) *Renderer {
+	b.Name = clean(b.Name, maxText)
+	if b.Name == "" {
+		b.Name = DefaultName
+	}
+	if !colorRE.MatchString(b.Color) {
+		b.Color = DefaultColor
+	}
+	b.Copyright = clean(b.Copyright, maxText)
+	b.Signature = clean(b.Signature, maxText)
+	return &Renderer{brand: b, now: time.Now}
+}
+
+var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
+
+// Has reports whether template names an email this package can render, so
+// that a policy can be checked when it is loaded rather than when a step fires.
+func (r *Renderer) Has(template string) bool {
+	_, ok := builders[template]
+	return ok
+}
+
+// Render writes the email a request describes. It fails only on requests
+// that no retry would fix: an unknown template or a malformed rating link.
+func (r *Renderer) Render(req Request) (Rendered, error) {
+	build, ok := builders[req.Template]
+	if !ok {
+		return Rendered{}, fmt.Errorf("render %q: %w", req.Template, ErrUnknownTemplate)
+	}
+	l := i18n.For(req.Locale)
+	in := sanitize(req)
+	choices, err := r.choices(l, req)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render %q: %w", req.Template, err)
+	}
+	c := build(l, in)
+
+	v := &view{
+		Lang:      l.Code(),
+		Preheader: c.preheader,
+		Choices:   choices,
+		Color:     r.brand.Color,
+		TextColor: textColorFor(r.brand.Color),
+		Signer:    r.brand.Signature,
+		Footer:    l.T("email.footer"),
+	}
+	if len(choices) > 0 {
+		v.Question, v.Hint = question(l, req.Survey, c.ask)
+	}
+	if v.Signer == "" {
+		v.Signer = l.T("email.signer", r.brand.Name)
+	}
+	copyright := r.brand.Copyright
+	if copyright == "" {
+		copyright = fmt.Sprintf("© %d %s", r.now().Year(), r.brand.Name)
+	}
+	// A fresh Hermes per call: GenerateHTML writes defaults into its
+	// receiver, so a shared one would race.
+	h := hermes.Hermes{
+		Theme:         &theme{view: v},
+		TextDirection: hermes.TDLeftToRight,
+		Product: hermes.Product{
+			Name: r.brand.Name, Link: r.brand.Link, Logo: r.brand.Logo, Copyright: copyright,
+		},
+		// The theme writes its styles inline; premailer would only cost time.
+		DisableCSSInlining: true,
+	}
+	email := hermes.Email{Body: hermes.Body{
+		Title:      c.greeting,
+		Intros:     c.intros,
+		Dictionary: c.details,
+		Outros:     c.outros,
+		Signature:  l.T("email.signoff"),
+	}}
+	html, err := h.GenerateHTML(email)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render %q html: %w", req.Template, err)
+	}
+	text, err := h.GeneratePlainText(email)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render %q text: %w", req.Template, err)
+	}
+	return Rendered{
+		Subject: oneLine(c.subject),
+		HTML:    html,
+		Text:    tidyText(text),
+		Lang:    l.Code(),
+	}, nil
+}
+
+// question is what the rating row asks, and a hint for scales whose
+// buttons show bare numbers.
+func question(l *i18n.Lang, s domain.SurveyKind, ask string) (q, hint string) {
+	switch s {
+	case domain.SurveyNPS:
+		return l.T("ask.nps"), l.T("scale.nps")
+	case domain.SurveyCES:
+		return l.T("ask.ces"), ""
+	}
+	return ask, ""
+}
+
+// choices validates the rating links and orders them worst to best.
+func (r *Renderer) choices(l *i18n.Lang, req Request) ([]choice, error) {
+	if len(req.Ratings) == 0 {
+		return nil, nil
+	}
+	out := make([]choice, 0, len(req.Ratings))
+	seen := map[int]bool{}
+	for _, rt := range req.Ratings {
+		if req.Survey != domain.SurveyNone {
+			if err := req.Survey.Check(rt.Score); err != nil {
+				return nil, fmt.Errorf("rating: %w", err)
+			}
+		}
+		if seen[rt.Score] {
+			return nil, fmt.Errorf("rating: score %d given twice", rt.Score)
+		}
+		seen[rt.Score] = true
+		if err := checkURL(rt.URL); err != nil {
+			return nil, fmt.Errorf("rating %d: %w", rt.Score, err)
+		}
+		num := strconv.Itoa(rt.Score)
+		label := clean(rt.Label, maxLabel)
+		if key := "score." + string(req.Survey) + "." + num; label == "" && req.Survey != domain.SurveyNone && l.Has(key) {
+			label = l.T(key)
+		}
+		if label == "" {
+			label = num
+		}
+		line := label
+		if label != num {
+			line = num + " – " + label
+		}
+		out = append(out, choice{Score: rt.Score, Label: label, URL: rt.URL, Line: line})
+	}
+	slices.SortFunc(out, func(a, b choice) int { return cmp.Compare(a.Score, b.Score) })
+	width := strconv.Itoa(int(math.Floor(100/float64(len(out))))) + "%"
+	for i := range out {
+		out[i].Width = width
+	}
+	return out, nil
+}
+
+// textColorFor picks black or white button text, whichever contrasts more
+// with a hex background; named colours get white.
+func textColorFor(bg string) string {
+	hex := strings.TrimPrefix(bg, "#")
+	if len(hex) == len(bg) {
+		return "#ffffff"
+	}
+	if len(hex) == 3 {
+		hex = string([]byte{hex[0], hex[0], hex[1], hex[1], hex[2], hex[2]})
+	}
+	v, err := strconv.ParseUint(hex, 16, 32)
+	if err != nil {
+		return "#ffffff"
+	}
+	lin := func(c uint64) float64 {
+		s := float64(c) / 255
+		if s <= 0.03928 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	lum := 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
+	// Contrast with white is 1.05/(lum+0.05), with black (lum+0.05)/0.05;
+	// they are equal at lum ≈ 0.179.
+	if lum > 0.179 {
+		return "#111827"
+	}
+	return "#ffffff"
+}
