@@ -30,9 +30,9 @@
 //
 // Update reads with ConsistentRead, calls fn, and puts the item on the
 // condition attribute_not_exists(pk) (create) or version = <the version
-// read>. When another writer won, it waits a short jittered backoff, reloads
-// and calls fn again, up to Config.MaxTries times before returning
-// store.ErrConflict.
+// read>. When another writer won, it waits a jittered backoff (up to 10 ms,
+// doubling per lost race, capped at 250 ms), reloads and calls fn again, up
+// to Config.MaxTries (default 16) times before returning store.ErrConflict.
 //
 // # Listing
 //

@@ -76,18 +76,6 @@ func decodeItem(id string, item map[string]types.AttributeValue) (domain.Inciden
 	return inc, nil
 }
 
-// clone deep-copies an incident through its JSON form, the same form the
-// store keeps, so a clone is exactly what a fresh load would give.
-func clone(inc domain.Incident) (domain.Incident, error) {
-	b, err := json.Marshal(inc)
-	if err != nil {
-		return domain.Incident{}, err
-	}
-	var out domain.Incident
-	err = json.Unmarshal(b, &out)
-	return out, err
-}
-
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 func number(n int64) types.AttributeValue {

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -109,10 +108,4 @@ func CreateTable(ctx context.Context, client TableAPI, table string) error {
 		return fmt.Errorf("dynamo: enable TTL on %s: %w", table, err)
 	}
 	return nil
-}
-
-// isConditionFailed reports whether a put lost the optimistic race.
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
 }
