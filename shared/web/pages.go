@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/i18n"
@@ -24,12 +25,7 @@ type pages struct {
 }
 
 func newPages(b render.Brand) *pages {
-	if b.Color == "" {
-		b.Color = "#2f6f8f"
-	}
-	if b.Name == "" {
-		b.Name = "Aftercare"
-	}
+	b = b.WithDefaults()
 	t := template.Must(template.New("").Funcs(template.FuncMap{
 		"safeCSSColor": safeColor,
 	}).ParseFS(templateFS, "templates/*.html"))
@@ -49,6 +45,7 @@ type pageData struct {
 
 func (p *pages) render(w http.ResponseWriter, code int, name string, d pageData) {
 	d.Brand = p.brand
+	d.Brand.Copyright = p.brand.CopyrightLine(time.Now())
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		http.Error(w, "page error", http.StatusInternalServerError)

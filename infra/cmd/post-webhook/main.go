@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,8 +39,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, client *http.
 	// No flag default: -h would print the secret from the environment.
 	secret := fs.String("secret", "", "whsec_ signing secret (default: $AFTERCARE_WEBHOOK_SECRET, else the dev secret)")
 	id := fs.String("id", "", "webhook-id; a retry must reuse it (default: random)")
+	fresh := fs.Bool("now", false, "move the body's occurred_at to now, and its booking/ticket times with it (keeps old samples current)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: post-webhook [-url URL] [-secret whsec_…] [-id ID] FILE|-")
+		fmt.Fprintln(stderr, "usage: post-webhook [-url URL] [-secret whsec_…] [-id ID] [-now] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -58,7 +60,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, client *http.
 	if *id == "" {
 		*id = randomID()
 	}
-	if err := post(client, *url, *secret, *id, fs.Arg(0), stdin, stdout); err != nil {
+	var at time.Time
+	if *fresh {
+		at = time.Now()
+	}
+	if err := post(client, *url, *secret, *id, fs.Arg(0), at, stdin, stdout); err != nil {
 		fmt.Fprintln(stderr, "post-webhook:", err)
 		return 1
 	}
@@ -80,8 +86,9 @@ func randomID() string {
 }
 
 // post signs the body of file (or stdin for "-") at the current time and
-// sends it, printing the answer; a non-2xx status is an error.
-func post(client *http.Client, url, secret, id, file string, stdin io.Reader, stdout io.Writer) error {
+// sends it, printing the answer; a non-2xx status is an error. A non-zero
+// at moves the event to that time first (see shiftTimes).
+func post(client *http.Client, url, secret, id, file string, at time.Time, stdin io.Reader, stdout io.Writer) error {
 	var body []byte
 	var err error
 	if file == "-" {
@@ -91,6 +98,11 @@ func post(client *http.Client, url, secret, id, file string, stdin io.Reader, st
 	}
 	if err != nil {
 		return fmt.Errorf("read body: %w", err)
+	}
+	if !at.IsZero() {
+		if body, err = shiftTimes(body, at); err != nil {
+			return err
+		}
 	}
 	now := time.Now()
 	sig, err := stdwebhooks.Sign(secret, id, now, body)
@@ -122,4 +134,32 @@ func post(client *http.Client, url, secret, id, file string, stdin io.Reader, st
 		return fmt.Errorf("%s answered %s", url, resp.Status)
 	}
 	return nil
+}
+
+// shiftTimes moves a native event to at: occurred_at becomes at, and the
+// booking's or ticket's starts_at and ends_at move by the same amount, so a
+// sample written long ago is planned as if it had just happened.
+func shiftTimes(body []byte, at time.Time) ([]byte, error) {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("-now needs a JSON object body: %w", err)
+	}
+	occurred, _ := m["occurred_at"].(string)
+	t, err := time.Parse(time.RFC3339, occurred)
+	if err != nil {
+		return nil, fmt.Errorf("-now needs an RFC 3339 occurred_at: %w", err)
+	}
+	delta := at.Sub(t)
+	m["occurred_at"] = at.UTC().Format(time.RFC3339)
+	for _, kind := range []string{"booking", "ticket"} {
+		obj, _ := m[kind].(map[string]any)
+		for _, key := range []string{"starts_at", "ends_at"} {
+			if v, ok := obj[key].(string); ok {
+				if t, err := time.Parse(time.RFC3339, v); err == nil {
+					obj[key] = t.Add(delta).UTC().Format(time.RFC3339)
+				}
+			}
+		}
+	}
+	return json.MarshalIndent(m, "", "  ")
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,38 @@ func TestRandomIDIsSignable(t *testing.T) {
 	}
 	if _, err := stdwebhooks.Sign(stdwebhooks.DevSecret, a, time.Now(), nil); err != nil {
 		t.Fatalf("Sign rejects randomID() = %q: %v", a, err)
+	}
+}
+
+func TestShiftTimesKeepsTheEventCurrent(t *testing.T) {
+	body, err := os.ReadFile("../../../events/bodies/aftercare-booking-completed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2031, 5, 4, 12, 0, 0, 0, time.UTC)
+	out, err := shiftTimes(body, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		OccurredAt time.Time `json:"occurred_at"`
+		Booking    struct {
+			Ref      string    `json:"ref"`
+			StartsAt time.Time `json:"starts_at"`
+			EndsAt   time.Time `json:"ends_at"`
+		} `json:"booking"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	// The sample ends when it occurs and lasts 2.5 h: both survive the move.
+	if !got.OccurredAt.Equal(at) || !got.Booking.EndsAt.Equal(at) || got.Booking.EndsAt.Sub(got.Booking.StartsAt) != 150*time.Minute {
+		t.Fatalf("shifted: %+v", got)
+	}
+	if got.Booking.Ref != "BK-1042" {
+		t.Fatalf("other fields must be kept: %+v", got)
+	}
+	if _, err := shiftTimes([]byte(`{"occurred_at":"yesterday"}`), at); err == nil {
+		t.Fatal("a bad occurred_at must be an error")
 	}
 }

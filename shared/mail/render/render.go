@@ -101,6 +101,12 @@ type Renderer struct {
 // New returns a Renderer for the brand, filling in defaults for the
 // fields left empty.
 func New(b Brand) *Renderer {
+	return &Renderer{brand: b.WithDefaults(), now: time.Now}
+}
+
+// WithDefaults cleans the brand and fills in what is empty, so that emails
+// and the customer pages show the same brand.
+func (b Brand) WithDefaults() Brand {
 	b.Name = clean(b.Name, maxText)
 	if b.Name == "" {
 		b.Name = DefaultName
@@ -110,7 +116,15 @@ func New(b Brand) *Renderer {
 	}
 	b.Copyright = clean(b.Copyright, maxText)
 	b.Signature = clean(b.Signature, maxText)
-	return &Renderer{brand: b, now: time.Now}
+	return b
+}
+
+// CopyrightLine is the footer line: Copyright, or "© <year> <Name>".
+func (b Brand) CopyrightLine(now time.Time) string {
+	if b.Copyright != "" {
+		return b.Copyright
+	}
+	return fmt.Sprintf("© %d %s", now.Year(), b.Name)
 }
 
 var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
@@ -152,10 +166,7 @@ func (r *Renderer) Render(req Request) (Rendered, error) {
 	if v.Signer == "" {
 		v.Signer = l.T("email.signer", r.brand.Name)
 	}
-	copyright := r.brand.Copyright
-	if copyright == "" {
-		copyright = fmt.Sprintf("© %d %s", r.now().Year(), r.brand.Name)
-	}
+	copyright := r.brand.CopyrightLine(r.now())
 	// A fresh Hermes per call: GenerateHTML writes defaults into its
 	// receiver, so a shared one would race.
 	h := hermes.Hermes{

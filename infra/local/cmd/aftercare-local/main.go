@@ -41,6 +41,6 @@ func run(log *slog.Logger) error {
 	if cfg.UsingDevSecret {
 		fmt.Fprintf(os.Stderr, "  secret:       %s (dev default; set AFTERCARE_WEBHOOK_SECRET)\n", cfg.WebhookSecrets[0])
 	}
-	fmt.Fprintf(os.Stderr, "  try:          go run ./infra/cmd/post-webhook events/bodies/aftercare-booking-completed.json\n\n")
+	fmt.Fprintf(os.Stderr, "  try:          go run ./infra/cmd/post-webhook -now events/bodies/aftercare-booking-completed.json\n\n")
 	return rt.Serve(ctx, ln)
 }
