@@ -37,8 +37,13 @@ FORCE:
 build-%:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | sed -E 's/Function$$//' | tr 'A-Z' 'a-z')
 
-bench: ## Go benchmarks
+# Go benchmarks, then start-up and size of every bootstrap against a
+# hello-world aws-lambda-go baseline (infra/cmd/bench-startup): a markdown
+# table on stdout and in bin/bench.md. BENCH_RUNS starts per binary.
+BENCH_RUNS ?= 20
+bench: ## Go benchmarks, then bootstrap start-up and size vs hello world
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./infra/cmd/bench-startup -runs $(BENCH_RUNS) -buildflags '$(LAMBDA_FLAGS)'
 
 fuzz: ## a short run of every fuzz target
 	@for pkg in $$($(GO) list ./...); do \

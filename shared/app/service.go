@@ -27,13 +27,22 @@ type Renderer interface {
 	Render(req render.Request) (render.Rendered, error)
 }
 
+// LinkSigner signs the tokens in rating links and verifies them when a
+// customer clicks; links.Signer (HMAC, key rotation) is the implementation.
+type LinkSigner interface {
+	Sign(c links.Claims) string
+	Verify(token string, now time.Time) (links.Claims, error)
+}
+
+var _ LinkSigner = (*links.Signer)(nil)
+
 // Config wires a Service to its adapters and settings.
 type Config struct {
 	Store     store.Store
 	Scheduler schedule.Scheduler
 	Mailer    mail.Sender
 	Renderer  Renderer
-	Links     *links.Signer
+	Links     LinkSigner
 	Clock     clock.Clock
 	Policy    domain.Policy
 	Log       *slog.Logger
