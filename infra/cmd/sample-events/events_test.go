@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/schedule"
+	localsched "github.com/aftercare/aftercare/shared/schedule/local"
+	"github.com/aftercare/aftercare/shared/stdwebhooks"
+	"github.com/aftercare/aftercare/shared/store/bolt"
+)
+
+// eventsDir is the repository's events/ directory.
+const eventsDir = "../../../events"
+
+// t0 is the fixed time the tests regenerate the signed events at: after
+// every sample body's occurred_at, and after the flow step fell due.
+var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+func testOptions() Options {
+	return Options{Now: t0, WebhookSecret: stdwebhooks.DevSecret, LinkKey: []byte(SampleLinkKey)}
+}
+
+// diskEvents reads every file in events/: the samples at the top and the
+// webhook bodies under bodies/. Anything else there is an error, so that a
+// new sample cannot be added without a handler in this test.
+func diskEvents(t *testing.T) (samples, bodies map[string][]byte) {
+	t.Helper()
+	samples, bodies = map[string][]byte{}, map[string][]byte{}
+	err := filepath.WalkDir(eventsDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(eventsDir, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		switch dir, name := filepath.Split(rel); {
+		case dir == "" && strings.HasSuffix(name, ".json"):
+			samples[name] = b
+		case dir == "bodies"+string(filepath.Separator) && strings.HasSuffix(name, ".json"):
+			bodies[strings.TrimSuffix(name, ".json")] = b
+		default:
+			t.Errorf("events/%s: not a sample event or a webhook body; give it a handler in this test", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return samples, bodies
+}
+
+// TestSampleEventsAreCurrent checks the files are what the generator
+// writes, apart from the signing time and what depends on it: a body edited
+// without regenerating, or a generator change not run, fails here.
+func TestSampleEventsAreCurrent(t *testing.T) {
+	samples, bodies := diskEvents(t)
+	want, err := Generate(bodies, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range want {
+		got, ok := samples[name]
+		if !ok {
+			t.Errorf("events/%s is missing; run go run ./infra/cmd/sample-events", name)
+			continue
+		}
+		if g, w := normalize(t, got), normalize(t, w); !reflect.DeepEqual(g, w) {
+			t.Errorf("events/%s is stale; run go run ./infra/cmd/sample-events\n got: %v\nwant: %v", name, g, w)
+		}
+	}
+	for name := range samples {
+		if _, ok := want[name]; !ok {
+			t.Errorf("events/%s is not written by the generator", name)
+		}
+	}
+}
+
+// volatile are the fields that change with the signing time or secret.
+var volatile = map[string]bool{
+	stdwebhooks.HeaderTimestamp: true, stdwebhooks.HeaderSignature: true,
+	"time": true, "timeEpoch": true, "token": true, "rawPath": true, "path": true,
+}
+
+func normalize(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if volatile[k] {
+					if s, ok := e.(string); !ok || strings.HasPrefix(s, "/r/") || !strings.HasPrefix(s, "/") {
+						x[k] = "…"
+						continue
+					}
+				}
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		}
+		return v
+	}
+	return walk(v)
+}
+
+// world is the four functions composed by awswire, as on AWS, but on the
+// embedded adapters: a bbolt store, the local scheduler (never started:
+// the test fires by hand) and a mailer that keeps what it is given.
+type world struct {
+	clock  *clock.Settable
+	sched  *localsched.Scheduler
+	mailer *keepMailer
+	fns    map[string]*awswire.Composed
+}
+
+type keepMailer struct {
+	mu   sync.Mutex
+	sent []mail.Message
+}
+
+func (m *keepMailer) Send(_ context.Context, msg mail.Message) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, msg)
+	return "ses-sample-1", nil
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	dir := t.TempDir()
+	w := &world{clock: clock.NewFrozen(t0), mailer: &keepMailer{}, fns: map[string]*awswire.Composed{}}
+	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	w.sched, err = localsched.Open(filepath.Join(dir, "schedules.db"), w.clock, func(context.Context, schedule.Fire) error {
+		t.Error("the local scheduler fired on its own")
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.sched.Close() })
+	env := map[string]string{
+		awswire.EnvTable:               "aftercare-incidents",
+		awswire.EnvSecretsPath:         "/aftercare/sample",
+		awswire.EnvPublicURL:           "https://" + sampleDomain,
+		awswire.EnvFrom:                "care@seabreeze.example",
+		awswire.EnvBrandName:           "Sea Breeze Tours",
+		awswire.EnvScheduleGroup:       "aftercare",
+		awswire.EnvDispatchARN:         "arn:aws:lambda:eu-west-1:123456789012:function:aftercare-dispatch",
+		awswire.EnvSchedulerRoleARN:    "arn:aws:iam::123456789012:role/aftercare-scheduler",
+		awswire.EnvScheduleDLQARN:      "arn:aws:sqs:eu-west-1:123456789012:aftercare-schedule-dlq",
+		awswire.EnvSESConfigurationSet: "aftercare",
+	}
+	for _, f := range awswire.Functions {
+		cfg, err := awswire.ConfigFromEnv(func(k string) string { return env[k] }, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad := awswire.Adapters{Store: st, Clock: w.clock}
+		if f.Scheduler {
+			ad.Scheduler = w.sched
+		}
+		if f.Mailer {
+			ad.Mailer = w.mailer
+		}
+		sec := awswire.Secrets{LinkKeys: [][]byte{[]byte(SampleLinkKey)}}
+		if f.Webhooks {
+			sec.WebhookSecrets = []string{stdwebhooks.DevSecret}
+		}
+		if w.fns[f.Name], err = awswire.Assemble(cfg, sec, ad, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// strictDecode decodes a sample as the Lambda runtime would, but refuses
+// fields the event type does not have, so a misspelt field fails here
+// rather than being silently dropped by sam local invoke.
+func strictDecode(t *testing.T, name string, b []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("events/%s: %v", name, err)
+	}
+}
+
+// TestSampleEventsThroughHandlers feeds every sample in events/ to its
+// function's handler, in the order of the product's flow: the webhooks
+// (regenerated at t0, since their signatures expire), the stream batch,
+// the scheduler's wake-up call and the rating link.
+func TestSampleEventsThroughHandlers(t *testing.T) {
+	samples, bodies := diskEvents(t)
+	fresh, err := Generate(bodies, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	ctx := context.Background()
+
+	phase := func(name string) int {
+		for i, p := range []string{"ingest-", "planner-", "dispatch-", "respond-"} {
+			if strings.HasPrefix(name, p) {
+				return i
+			}
+		}
+		t.Errorf("events/%s: no handler for this sample; name it ingest-, planner-, dispatch- or respond-…", name)
+		return -1
+	}
+	names := make([]string, 0, len(samples))
+	phases := map[string]int{}
+	for name := range samples {
+		names = append(names, name)
+		phases[name] = phase(name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if pi, pj := phases[names[i]], phases[names[j]]; pi != pj {
+			return pi < pj
+		}
+		return names[i] < names[j]
+	})
+
+	var fire schedule.Fire
+	strictDecode(t, "dispatch-fire.json", samples["dispatch-fire.json"], &fire)
+
+	// Each handler runs as lambda.Start would run it: the payload bytes go
+	// through aws-lambda-go's own decoding and the answer through its
+	// encoding.
+	ingest := lambda.NewHandler(lambdah.HTTP(w.fns["ingest"].Handler))
+	respond := lambda.NewHandler(lambdah.HTTP(w.fns["respond"].Handler))
+	planner := lambda.NewHandler(lambdah.StreamHandler(w.fns["planner"].Service, nil))
+	dispatch := lambda.NewHandler(lambdah.DispatchHandler(w.fns["dispatch"].Service))
+	invoke := func(h lambda.Handler, name string, payload []byte) []byte {
+		t.Helper()
+		out, err := h.Invoke(ctx, payload)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return out
+	}
+	apiResponse := func(name string, out []byte) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		var resp events.APIGatewayV2HTTPResponse
+		strictDecode(t, name+" (response)", out, &resp)
+		return resp
+	}
+
+	for _, name := range names {
+		disk := samples[name]
+		switch {
+		case strings.HasPrefix(name, "ingest-"):
+			strictDecode(t, name, disk, &events.APIGatewayV2HTTPRequest{})
+			// As written: signed at generation time, so at t0 it is either
+			// stale (401) or, generated within five minutes of t0, good.
+			resp := apiResponse(name, invoke(ingest, name, disk))
+			checkJSON(t, name+" (as written)", resp, http.StatusAccepted, http.StatusUnauthorized)
+
+			resp = apiResponse(name, invoke(ingest, name, fresh[name]))
+			checkJSON(t, name, resp, http.StatusAccepted)
+			var reply struct {
+				Status  string `json:"status"`
+				Results []struct {
+					IncidentID string `json:"incident_id"`
+					Outcome    string `json:"outcome"`
+				} `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &reply); err != nil || reply.Status != "accepted" ||
+				len(reply.Results) != 1 || reply.Results[0].IncidentID == "" || reply.Results[0].Outcome != "applied" {
+				t.Errorf("%s: reply %s", name, resp.Body)
+			}
+
+		case strings.HasPrefix(name, "planner-"):
+			strictDecode(t, name, disk, &events.DynamoDBEvent{})
+			if out := invoke(planner, name, disk); string(out) != `{"batchItemFailures":[]}` {
+				t.Errorf("%s: response %s", name, out)
+			}
+			// The schedule dispatch-fire.json names is the one the code
+			// plans for the sample incident.
+			entries, err := w.sched.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(entries, func(e localsched.Entry) bool { return e.Name == fire.Schedule }) {
+				t.Errorf("%s: no pending schedule %s among %v", name, fire.Schedule, entries)
+			}
+
+		case strings.HasPrefix(name, "dispatch-"):
+			strictDecode(t, name, disk, &schedule.Fire{})
+			var res app.DispatchResult
+			strictDecode(t, name+" (response)", invoke(dispatch, name, disk), &res)
+			if !res.Sent || res.MessageID != "ses-sample-1" {
+				t.Errorf("%s: result %+v", name, res)
+			}
+			if len(w.mailer.sent) != 1 || w.mailer.sent[0].To.Address != "maria@example.com" {
+				t.Errorf("%s: sent %d messages", name, len(w.mailer.sent))
+			}
+
+		case strings.HasPrefix(name, "respond-"):
+			strictDecode(t, name, disk, &events.APIGatewayV2HTTPRequest{})
+			resp := apiResponse(name, invoke(respond, name, disk))
+			checkHTML(t, name+" (as written)", resp, http.StatusOK, http.StatusNotFound, http.StatusGone)
+
+			resp = apiResponse(name, invoke(respond, name, fresh[name]))
+			checkHTML(t, name, resp, http.StatusOK)
+			var e events.APIGatewayV2HTTPRequest
+			strictDecode(t, name, fresh[name], &e)
+			v, err := w.fns["respond"].Service.Peek(ctx, e.PathParameters["token"])
+			if err != nil || v.Answer.Score != 5 {
+				t.Errorf("%s: answer not recorded: %+v, %v", name, v.Answer, err)
+			}
+		}
+	}
+}
+
+func checkJSON(t *testing.T, name string, resp events.APIGatewayV2HTTPResponse, codes ...int) {
+	t.Helper()
+	if !slices.Contains(codes, resp.StatusCode) {
+		t.Errorf("%s: status %d, want one of %v: %s", name, resp.StatusCode, codes, resp.Body)
+	}
+	if !strings.HasPrefix(resp.Headers["Content-Type"], "application/json") || !json.Valid([]byte(resp.Body)) {
+		t.Errorf("%s: not a JSON answer: %v %q", name, resp.Headers, resp.Body)
+	}
+}
+
+func checkHTML(t *testing.T, name string, resp events.APIGatewayV2HTTPResponse, codes ...int) {
+	t.Helper()
+	if !slices.Contains(codes, resp.StatusCode) {
+		t.Errorf("%s: status %d, want one of %v", name, resp.StatusCode, codes)
+	}
+	if !strings.HasPrefix(resp.Headers["Content-Type"], "text/html") || !strings.Contains(resp.Body, "</html>") {
+		t.Errorf("%s: not a page: %v", name, resp.Headers)
+	}
+}
+
+func TestRunWritesEvents(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "bodies"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := diskEvents(t)
+	for name, b := range bodies {
+		if err := os.WriteFile(filepath.Join(dir, "bodies", name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	env := func(k string) string {
+		if k == "AFTERCARE_WEBHOOK_SECRET" {
+			return stdwebhooks.DevSecret + ",whsec_old"
+		}
+		return ""
+	}
+	if code := run([]string{"-dir", dir}, env, &out, &errOut, t0); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	want, err := Generate(bodies, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range want {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, w) {
+			t.Errorf("%s not written as generated (%v)", name, err)
+		}
+	}
+	if strings.Contains(out.String()+errOut.String(), "whsec_") {
+		t.Error("the secret was printed")
+	}
+	if code := run([]string{"-dir", t.TempDir()}, env, io.Discard, io.Discard, t0); code != 1 {
+		t.Errorf("no bodies: exit %d, want 1", code)
+	}
+}

@@ -1,0 +1,663 @@
+package infra_test
+
+import (
+	"context"
+	"debug/elf"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"gopkg.in/yaml.v3"
+
+	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/schedule"
+	localsched "github.com/aftercare/aftercare/shared/schedule/local"
+	"github.com/aftercare/aftercare/shared/stdwebhooks"
+	"github.com/aftercare/aftercare/shared/store/bolt"
+	"github.com/aftercare/aftercare/shared/store/dynamo"
+)
+
+// root is the repository root, where template.yaml and the Makefile live.
+const root = ".."
+
+// tmpl is template.yaml in CloudFormation's JSON form: maps, lists and
+// strings, with short tags turned into their long form (!Ref X becomes
+// {"Ref": "X"}, !GetAtt A.B becomes {"Fn::GetAtt": ["A", "B"]}), so that
+// the tests read !Sub and friends without a CloudFormation engine.
+type tmpl map[string]any
+
+func loadTemplate(t *testing.T) tmpl {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	m, ok := cfn(t, &doc).(map[string]any)
+	if !ok {
+		t.Fatal("template.yaml is not a mapping")
+	}
+	return m
+}
+
+// cfn converts a YAML node, resolving CloudFormation's short tags.
+func cfn(t *testing.T, n *yaml.Node) any {
+	t.Helper()
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return cfn(t, n.Content[0])
+	case yaml.AliasNode:
+		return cfn(t, n.Alias)
+	}
+	var v any
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = cfn(t, n.Content[i+1])
+		}
+		v = m
+	case yaml.SequenceNode:
+		s := []any{}
+		for _, c := range n.Content {
+			s = append(s, cfn(t, c))
+		}
+		v = s
+	default:
+		v = n.Value
+		switch n.Tag {
+		case "!!bool", "!!int", "!!float":
+			if err := n.Decode(&v); err != nil {
+				t.Fatalf("line %d: %v", n.Line, err)
+			}
+		}
+	}
+	if tag := n.Tag; strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") {
+		name := strings.TrimPrefix(tag, "!")
+		if name != "Ref" && name != "Condition" {
+			name = "Fn::" + name
+		}
+		if s, ok := v.(string); ok && name == "Fn::GetAtt" {
+			a, b, _ := strings.Cut(s, ".")
+			v = []any{a, b}
+		}
+		return map[string]any{name: v}
+	}
+	return v
+}
+
+// get walks maps by key; missing keys give nil.
+func get(v any, path ...string) any {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func list(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case nil:
+		return nil
+	default:
+		return []any{x}
+	}
+}
+
+func (tp tmpl) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range get(map[string]any(tp), "Resources").(map[string]any) {
+		if m, ok := r.(map[string]any); ok && str(m["Type"]) == typ {
+			out[id] = m
+		}
+	}
+	return out
+}
+
+// refTarget returns the logical id a {"Ref": X} or {"Fn::GetAtt": [X, …]}
+// points at.
+func refTarget(v any) string {
+	if r := str(get(v, "Ref")); r != "" {
+		return r
+	}
+	if ga := list(get(v, "Fn::GetAtt")); len(ga) > 0 {
+		return str(ga[0])
+	}
+	return ""
+}
+
+// function is one AWS::Serverless::Function with what the code says about it.
+type function struct {
+	id   string
+	dir  string
+	fn   awswire.Function
+	res  map[string]any
+	env  map[string]bool
+	acts map[string]bool // actions its inline policies allow
+}
+
+func functions(t *testing.T, tp tmpl) []function {
+	t.Helper()
+	byName := map[string]awswire.Function{}
+	for _, f := range awswire.Functions {
+		byName[f.Name] = f
+	}
+	var out []function
+	for id, r := range tp.resources("AWS::Serverless::Function") {
+		name, ok := strings.CutSuffix(id, "Function")
+		if !ok {
+			t.Errorf("%s: function logical ids end in Function (the Makefile's build-%%Function rule maps them to functions/<name>)", id)
+			continue
+		}
+		f := function{id: id, dir: strings.ToLower(name), res: r, env: map[string]bool{}, acts: map[string]bool{}}
+		if f.fn, ok = byName[f.dir]; !ok {
+			t.Errorf("%s: no awswire.Function named %q", id, f.dir)
+			continue
+		}
+		for _, vars := range []any{
+			get(map[string]any(tp), "Globals", "Function", "Environment", "Variables"),
+			get(r, "Properties", "Environment", "Variables"),
+		} {
+			if m, ok := vars.(map[string]any); ok {
+				for k := range m {
+					f.env[k] = true
+				}
+			}
+		}
+		for _, p := range list(get(r, "Properties", "Policies")) {
+			st, ok := get(p, "Statement").([]any)
+			if !ok {
+				t.Errorf("%s: policy %v is not an inline Statement list; managed policies and SAM policy templates grant more than the function uses", id, p)
+				continue
+			}
+			for _, s := range st {
+				if str(get(s, "Effect")) == "Allow" {
+					for _, a := range list(get(s, "Action")) {
+						f.acts[str(a)] = true
+					}
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	if len(out) == 0 {
+		t.Fatal("template.yaml declares no functions")
+	}
+	return out
+}
+
+// TestTemplateFunctions checks each function's build, settings and
+// permissions against the code: it is built with the Makefile's flags for
+// Lambda, gets every environment variable awswire requires of it, and may
+// call exactly the AWS operations its composition uses.
+func TestTemplateFunctions(t *testing.T) {
+	tp := loadTemplate(t)
+	globals := get(map[string]any(tp), "Globals", "Function")
+	for k, want := range map[string]string{"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": "128"} {
+		if got := get(globals, k); fmt.Sprint(got) != want {
+			t.Errorf("Globals.Function.%s = %v, want %s", k, got, want)
+		}
+	}
+	if a := list(get(globals, "Architectures")); len(a) != 1 || str(a[0]) != "arm64" {
+		t.Errorf("Globals.Function.Architectures = %v, want [arm64]", a)
+	}
+	if str(get(globals, "LoggingConfig", "LogFormat")) != "JSON" {
+		t.Error("Globals.Function.LoggingConfig.LogFormat is not JSON")
+	}
+
+	fns := functions(t, tp)
+	dirs, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		name := filepath.Base(filepath.Dir(d))
+		if !slices.ContainsFunc(fns, func(f function) bool { return f.dir == name }) {
+			t.Errorf("functions/%s is not deployed by template.yaml", name)
+		}
+	}
+	for _, f := range fns {
+		t.Run(f.id, func(t *testing.T) {
+			if m := str(get(f.res, "Metadata", "BuildMethod")); m != "makefile" {
+				t.Errorf("Metadata.BuildMethod = %q, want makefile", m)
+			}
+			if c := str(get(f.res, "Properties", "CodeUri")); c != "." {
+				t.Errorf("CodeUri = %q, want . (the Makefile and go.mod are at the root)", c)
+			}
+			for _, k := range f.fn.RequiredEnv() {
+				if !f.env[k] {
+					t.Errorf("environment lacks %s, which the %s function requires", k, f.dir)
+				}
+			}
+			want := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "ssm:GetParametersByPath": true}
+			if f.fn.Scheduler {
+				want["scheduler:CreateSchedule"], want["scheduler:DeleteSchedule"], want["iam:PassRole"] = true, true, true
+			}
+			if f.fn.Mailer {
+				want["ses:SendEmail"] = true
+			}
+			for a := range want {
+				if !f.acts[a] {
+					t.Errorf("policies lack %s, which the %s function calls", a, f.dir)
+				}
+			}
+			for a := range f.acts {
+				if !want[a] && !streamAction(a) {
+					t.Errorf("policies allow %s, which the %s function does not call", a, f.dir)
+				}
+			}
+		})
+	}
+}
+
+// streamAction is what a stream-triggered function's event source mapping
+// needs from its role (checked against the mapping in TestTemplateStream).
+func streamAction(a string) bool {
+	switch a {
+	case "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage":
+		return true
+	}
+	return false
+}
+
+// TestTemplateFunctionsBuild builds every function as the Makefile's
+// build-<LogicalId> rule does for SAM, and checks that rule points at the
+// right directory.
+func TestTemplateFunctionsBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds four Lambda binaries")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	for _, f := range functions(t, loadTemplate(t)) {
+		t.Run(f.id, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "bootstrap")
+			cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./functions/"+f.dir)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build ./functions/%s: %v\n%s", f.dir, err, b)
+			}
+			e, err := elf.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if e.Machine != elf.EM_AARCH64 {
+				t.Errorf("bootstrap is for %v, want arm64", e.Machine)
+			}
+
+			if _, err := exec.LookPath("make"); err != nil {
+				return
+			}
+			mk := exec.Command("make", "-n", "build-"+f.id, "ARTIFACTS_DIR=/artifacts")
+			mk.Dir = root
+			b, err := mk.CombinedOutput()
+			if err != nil {
+				t.Fatalf("make -n build-%s: %v\n%s", f.id, err, b)
+			}
+			for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "lambda.norpc", "-o /artifacts/bootstrap", "./functions/" + f.dir} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("make build-%s runs %q, which lacks %q", f.id, b, want)
+				}
+			}
+		})
+	}
+}
+
+// TestTemplateRoutes sends each API route's method and path through the
+// web handler composed for the function the route integrates, and checks
+// the handler's mux serves it (a 404 or 405 from the mux would mean API
+// Gateway forwards requests the function cannot route). It also checks
+// that every public route of the web handler has an API route.
+func TestTemplateRoutes(t *testing.T) {
+	tp := loadTemplate(t)
+	fnOf := map[string]awswire.Function{}
+	for _, f := range functions(t, tp) {
+		fnOf[f.id] = f.fn
+	}
+	integrations := tp.resources("AWS::ApiGatewayV2::Integration")
+	for id, in := range integrations {
+		if str(get(in, "Properties", "IntegrationType")) != "AWS_PROXY" || str(get(in, "Properties", "PayloadFormatVersion")) != "2.0" {
+			t.Errorf("%s: want an AWS_PROXY integration with payload format 2.0 (what lambdah.HTTP decodes)", id)
+		}
+	}
+	for id, st := range tp.resources("AWS::ApiGatewayV2::Stage") {
+		if str(get(st, "Properties", "StageName")) != "$default" {
+			t.Errorf("%s: a stage other than $default prefixes every path, which the handler does not strip", id)
+		}
+	}
+
+	type route struct{ method, path, fn string }
+	var routes []route
+	targetRef := regexp.MustCompile(`^integrations/\$\{(\w+)\}$`)
+	for id, r := range tp.resources("AWS::ApiGatewayV2::Route") {
+		method, path, ok := strings.Cut(str(get(r, "Properties", "RouteKey")), " ")
+		m := targetRef.FindStringSubmatch(str(get(r, "Properties", "Target", "Fn::Sub")))
+		if !ok || m == nil {
+			t.Errorf("%s: want RouteKey \"METHOD /path\" and Target !Sub integrations/${Integration}", id)
+			continue
+		}
+		routes = append(routes, route{method, path, refTarget(get(integrations[m[1]], "Properties", "IntegrationUri"))})
+	}
+	// SAM HttpApi events, should any function use them.
+	for id, f := range tp.resources("AWS::Serverless::Function") {
+		if ev, ok := get(f, "Properties", "Events").(map[string]any); ok {
+			for _, e := range ev {
+				if str(get(e, "Type")) == "HttpApi" {
+					routes = append(routes, route{strings.ToUpper(str(get(e, "Properties", "Method"))), str(get(e, "Properties", "Path")), id})
+				}
+			}
+		}
+	}
+
+	placeholder := regexp.MustCompile(`\{(\w+)\+?\}`)
+	values := map[string]string{"provider": "aftercare", "token": "not-a-token"}
+	handlers := map[string]http.Handler{}
+	var have []string
+	for _, r := range routes {
+		have = append(have, r.method+" "+r.path)
+		fn, ok := fnOf[r.fn]
+		if !ok {
+			t.Errorf("route %s %s integrates %q, not a function of the template", r.method, r.path, r.fn)
+			continue
+		}
+		h := handlers[r.fn]
+		if h == nil {
+			h = compose(t, fn)
+			handlers[r.fn] = h
+		}
+		path := placeholder.ReplaceAllStringFunc(r.path, func(p string) string {
+			return values[placeholder.FindStringSubmatch(p)[1]]
+		})
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(r.method, path, strings.NewReader("")))
+		body, _ := io.ReadAll(w.Result().Body)
+		fromMux := w.Code == http.StatusMethodNotAllowed ||
+			w.Code == http.StatusNotFound && strings.HasPrefix(string(body), "404 page not found")
+		if fromMux {
+			t.Errorf("%s %s (as %s %s) is routed to %s, whose handler does not serve it: %d %s", r.method, r.path, r.method, path, r.fn, w.Code, body)
+		}
+		if r.method == http.MethodPost && strings.HasPrefix(r.path, "/webhooks/") && w.Code == http.StatusNotFound {
+			t.Errorf("%s %s is routed to %s, which has no webhook provider %q: %s", r.method, r.path, r.fn, values["provider"], body)
+		}
+	}
+	for _, want := range []string{"POST /webhooks/{provider}", "GET /r/{token}", "HEAD /r/{token}", "POST /r/{token}"} {
+		if !slices.Contains(have, want) {
+			t.Errorf("no API route for %s, which the web handler serves", want)
+		}
+	}
+}
+
+type nopMailer struct{}
+
+func (nopMailer) Send(context.Context, mail.Message) (string, error) { return "m", nil }
+
+// compose builds f as awswire does on AWS, on embedded adapters.
+func compose(t *testing.T, f awswire.Function) http.Handler {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ad := awswire.Adapters{Store: st, Clock: clock.System{}}
+	if f.Scheduler {
+		sc, err := localsched.Open(filepath.Join(dir, "schedules.db"), clock.System{},
+			func(context.Context, schedule.Fire) error { return nil }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sc.Close() })
+		ad.Scheduler = sc
+	}
+	if f.Mailer {
+		ad.Mailer = nopMailer{}
+	}
+	env := map[string]string{
+		awswire.EnvTable: "t", awswire.EnvSecretsPath: "/aftercare/test", awswire.EnvPublicURL: "https://example.com",
+		awswire.EnvFrom: "care@example.com", awswire.EnvScheduleGroup: "g",
+		awswire.EnvDispatchARN:      "arn:aws:lambda:eu-west-1:123456789012:function:d",
+		awswire.EnvSchedulerRoleARN: "arn:aws:iam::123456789012:role/r",
+		awswire.EnvScheduleDLQARN:   "arn:aws:sqs:eu-west-1:123456789012:q", awswire.EnvSESConfigurationSet: "c",
+	}
+	cfg, err := awswire.ConfigFromEnv(func(k string) string { return env[k] }, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := awswire.Secrets{LinkKeys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}}
+	if f.Webhooks {
+		sec.WebhookSecrets = []string{stdwebhooks.DevSecret}
+	}
+	c, err := awswire.Assemble(cfg, sec, ad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Handler
+}
+
+// TestTemplateNoWildcardActions: no IAM statement anywhere in the template
+// allows a wildcard action ("*", "<service>:*" or a prefix like
+// "sqs:Send*"), or everything but some actions (NotAction).
+func TestTemplateNoWildcardActions(t *testing.T) {
+	tp := loadTemplate(t)
+	statements := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if st, ok := x["Statement"].([]any); ok {
+				for i, s := range st {
+					statements++
+					where := path + ".Statement[" + strconv.Itoa(i) + "]"
+					if get(s, "NotAction") != nil && str(get(s, "Effect")) != "Deny" {
+						t.Errorf("%s allows NotAction", where)
+					}
+					for _, a := range list(get(s, "Action")) {
+						if as := str(a); as == "" || strings.Contains(as, "*") {
+							t.Errorf("%s allows the action %v", where, a)
+						}
+					}
+				}
+			}
+			for k, e := range x {
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for i, e := range x {
+				walk(path+"["+strconv.Itoa(i)+"]", e)
+			}
+		}
+	}
+	walk("", map[string]any(tp))
+	if statements < 5 {
+		t.Errorf("found only %d IAM statements; is the walker reading the template?", statements)
+	}
+}
+
+// TestTemplateTable checks the table against shared/store/dynamo, which
+// reads and writes it.
+func TestTemplateTable(t *testing.T) {
+	tables := loadTemplate(t).resources("AWS::DynamoDB::Table")
+	if len(tables) != 1 {
+		t.Fatalf("%d tables, want 1", len(tables))
+	}
+	var p any
+	for _, tb := range tables {
+		p = get(tb, "Properties")
+	}
+	want := dynamo.CreateTableInput("x")
+	if got := str(get(p, "BillingMode")); got != string(want.BillingMode) {
+		t.Errorf("BillingMode %q, want %s", got, want.BillingMode)
+	}
+	attrs := map[string]string{}
+	for _, a := range list(get(p, "AttributeDefinitions")) {
+		attrs[str(get(a, "AttributeName"))] = str(get(a, "AttributeType"))
+	}
+	wantAttrs := map[string]string{}
+	for _, a := range want.AttributeDefinitions {
+		wantAttrs[aws.ToString(a.AttributeName)] = string(a.AttributeType)
+	}
+	if !mapsEqual(attrs, wantAttrs) {
+		t.Errorf("AttributeDefinitions %v, want %v", attrs, wantAttrs)
+	}
+	keys := func(v any) []string {
+		var out []string
+		for _, k := range list(v) {
+			out = append(out, str(get(k, "AttributeName"))+" "+str(get(k, "KeyType")))
+		}
+		return out
+	}
+	var wantKeys []string
+	for _, k := range want.KeySchema {
+		wantKeys = append(wantKeys, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+	}
+	if got := keys(get(p, "KeySchema")); !slices.Equal(got, wantKeys) {
+		t.Errorf("KeySchema %v, want %v", got, wantKeys)
+	}
+	gsis := list(get(p, "GlobalSecondaryIndexes"))
+	if len(gsis) != len(want.GlobalSecondaryIndexes) {
+		t.Fatalf("%d GSIs, want %d", len(gsis), len(want.GlobalSecondaryIndexes))
+	}
+	for i, g := range want.GlobalSecondaryIndexes {
+		var gk []string
+		for _, k := range g.KeySchema {
+			gk = append(gk, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+		}
+		if name := str(get(gsis[i], "IndexName")); name != aws.ToString(g.IndexName) {
+			t.Errorf("GSI %d named %q, want %s", i, name, aws.ToString(g.IndexName))
+		}
+		if got := keys(get(gsis[i], "KeySchema")); !slices.Equal(got, gk) {
+			t.Errorf("GSI %s keys %v, want %v", aws.ToString(g.IndexName), got, gk)
+		}
+		if got := str(get(gsis[i], "Projection", "ProjectionType")); got != string(g.Projection.ProjectionType) {
+			t.Errorf("GSI %s projection %q, want %s", aws.ToString(g.IndexName), got, g.Projection.ProjectionType)
+		}
+	}
+	if got := str(get(p, "TimeToLiveSpecification", "AttributeName")); got != dynamo.TTLAttribute || get(p, "TimeToLiveSpecification", "Enabled") != true {
+		t.Errorf("TTL on %q (enabled %v), want %s", got, get(p, "TimeToLiveSpecification", "Enabled"), dynamo.TTLAttribute)
+	}
+	if get(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+		t.Error("point-in-time recovery is off")
+	}
+	if v := str(get(p, "StreamSpecification", "StreamViewType")); v != "KEYS_ONLY" {
+		t.Errorf("StreamViewType %q, want KEYS_ONLY (the planner reloads by id)", v)
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestTemplateStream checks the table's stream reaches a function that
+// reconciles, with per-record failure reporting and a place for records
+// that keep failing.
+func TestTemplateStream(t *testing.T) {
+	tp := loadTemplate(t)
+	fns := map[string]function{}
+	for _, f := range functions(t, tp) {
+		fns[f.id] = f
+	}
+	found := 0
+	for id, m := range tp.resources("AWS::Lambda::EventSourceMapping") {
+		p := get(m, "Properties")
+		ga := list(get(p, "EventSourceArn", "Fn::GetAtt"))
+		if len(ga) != 2 || str(ga[1]) != "StreamArn" {
+			continue
+		}
+		found++
+		f, ok := fns[refTarget(get(p, "FunctionName"))]
+		if !ok || !f.fn.Scheduler {
+			t.Errorf("%s: the stream feeds %v, not a function that reconciles schedules", id, get(p, "FunctionName"))
+		}
+		if !slices.Contains(list(get(p, "FunctionResponseTypes")), any("ReportBatchItemFailures")) {
+			t.Errorf("%s: FunctionResponseTypes lacks ReportBatchItemFailures", id)
+		}
+		if get(p, "BisectBatchOnFunctionError") != true {
+			t.Errorf("%s: BisectBatchOnFunctionError is not true", id)
+		}
+		if n, ok := get(p, "MaximumRetryAttempts").(int); !ok || n < 1 {
+			t.Errorf("%s: MaximumRetryAttempts %v, want a limit", id, get(p, "MaximumRetryAttempts"))
+		}
+		dest := refTarget(get(p, "DestinationConfig", "OnFailure", "Destination"))
+		if q := get(map[string]any(tp), "Resources", dest, "Type"); q != "AWS::SQS::Queue" {
+			t.Errorf("%s: on-failure destination %q is not a queue of the template", id, dest)
+		}
+		for _, a := range []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage"} {
+			if !f.acts[a] {
+				t.Errorf("%s: %s's role lacks %s", id, f.id, a)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d mappings read the table's stream, want 1", found)
+	}
+	for _, f := range fns {
+		if f.acts["dynamodb:GetRecords"] && found == 0 {
+			t.Errorf("%s may read a stream no mapping feeds it", f.id)
+		}
+	}
+}
+
+// secretLike matches names that suggest a secret value.
+var secretLike = regexp.MustCompile(`(?i)secret|passw|token|api_?key|private_?key|credential|signing_?key`)
+
+// TestTemplateNoSecrets: secrets come from Parameter Store, so no template
+// parameter or environment variable may carry one; a parameter is allowed
+// to name where they are (SecretsPath).
+func TestTemplateNoSecrets(t *testing.T) {
+	tp := loadTemplate(t)
+	harmless := regexp.MustCompile(`(?i)(path|arn|name)$`)
+	params, _ := get(map[string]any(tp), "Parameters").(map[string]any)
+	for name, p := range params {
+		if secretLike.MatchString(name) && !harmless.MatchString(name) {
+			t.Errorf("parameter %s looks like a secret; secrets belong in Parameter Store under SecretsPath", name)
+		}
+		if get(p, "NoEcho") != nil {
+			t.Errorf("parameter %s is NoEcho, so it carries a secret through CloudFormation", name)
+		}
+	}
+	for _, f := range functions(t, tp) {
+		for k := range f.env {
+			if secretLike.MatchString(k) && !harmless.MatchString(k) {
+				t.Errorf("%s: environment variable %s looks like a secret; Lambda shows environment variables in the console", f.id, k)
+			}
+		}
+	}
+}

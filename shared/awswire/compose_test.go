@@ -1,0 +1,188 @@
+package awswire
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/schedule"
+	localsched "github.com/aftercare/aftercare/shared/schedule/local"
+	"github.com/aftercare/aftercare/shared/stdwebhooks"
+	"github.com/aftercare/aftercare/shared/store/bolt"
+)
+
+type nopMailer struct{}
+
+func (nopMailer) Send(context.Context, mail.Message) (string, error) { return "msg-1", nil }
+
+// adapters returns embedded adapters in a temporary directory.
+func adapters(t *testing.T, clk clock.Clock) Adapters {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	sc, err := localsched.Open(filepath.Join(dir, "schedules.db"), clk,
+		func(context.Context, schedule.Fire) error { return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sc.Close() })
+	return Adapters{Store: st, Scheduler: sc, Mailer: nopMailer{}, Clock: clk}
+}
+
+func testSecrets() Secrets {
+	return Secrets{WebhookSecrets: []string{stdwebhooks.DevSecret}, LinkKeys: [][]byte{[]byte(testLinkKey)}}
+}
+
+const completedBody = `{"type":"booking.completed","occurred_at":"2026-11-20T17:30:00Z",
+ "customer":{"email":"maria@example.com","name":"María","time_zone":"Europe/Madrid"},
+ "booking":{"ref":"BK-1","title":"Sunset sailing","starts_at":"2026-11-20T15:00:00Z","ends_at":"2026-11-20T17:30:00Z"}}`
+
+func signedWebhook(t *testing.T, now time.Time) *http.Request {
+	t.Helper()
+	sig, err := stdwebhooks.Sign(stdwebhooks.DevSecret, "msg_1", now, []byte(completedBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/webhooks/aftercare", bytes.NewReader([]byte(completedBody)))
+	r.Header.Set(stdwebhooks.HeaderID, "msg_1")
+	r.Header.Set(stdwebhooks.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	r.Header.Set(stdwebhooks.HeaderSignature, sig)
+	return r
+}
+
+func TestAssembleIngest(t *testing.T) {
+	now := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	cfg, err := ConfigFromEnv(getenv(env()), Ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Assemble(cfg, testSecrets(), adapters(t, clock.NewFrozen(now)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	c.Handler.ServeHTTP(w, signedWebhook(t, now))
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("webhook: %d %s", w.Code, w.Body)
+	}
+}
+
+// A function composed without a port gets a stand-in that names what is
+// missing, and no webhook provider unless it takes webhooks.
+func TestAssembleLeavesOutUnusedPorts(t *testing.T) {
+	now := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	cfg, err := ConfigFromEnv(getenv(env()), Respond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad := adapters(t, clock.NewFrozen(now))
+	ad.Scheduler, ad.Mailer = nil, nil
+	c, err := Assemble(cfg, Secrets{LinkKeys: [][]byte{[]byte(testLinkKey)}}, ad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	c.Handler.ServeHTTP(w, signedWebhook(t, now))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("respond answered a webhook with %d, want 404 (no providers)", w.Code)
+	}
+	_, err = c.Service.Ingest(context.Background(), domain.Event{
+		ID: "e1", Provider: "aftercare", Type: domain.EventType("booking.completed"), Ref: "BK-1",
+		OccurredAt: now.Add(-time.Hour), Customer: domain.Customer{Email: "maria@example.com"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "respond function is not composed with a scheduler") {
+		t.Errorf("reconcile in respond: %v", err)
+	}
+	if _, err := (notComposed{fn: "respond", port: "mailer"}).Send(context.Background(), mail.Message{}); err == nil {
+		t.Error("stand-in mailer sent")
+	}
+}
+
+func TestAssembleUsesThePolicyFromSecrets(t *testing.T) {
+	cfg, err := ConfigFromEnv(getenv(env()), Planner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := domain.ParsePolicy([]byte(`{"rules":[{"kind":"ticket","status":["solved"],"steps":[{"id":"x","template":"satisfaction","survey":"csat","delay":"1h"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := testSecrets()
+	sec.Policy = &p
+	c, err := Assemble(cfg, sec, adapters(t, clock.System{}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Service.Policy(); len(got.Rules) != 1 || got.Rules[0].Steps[0].ID != "x" {
+		t.Errorf("policy %+v", got)
+	}
+}
+
+func TestAssembleRejectsMissingSecrets(t *testing.T) {
+	cfg, err := ConfigFromEnv(getenv(env()), Ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Assemble(cfg, Secrets{LinkKeys: [][]byte{[]byte(testLinkKey)}}, adapters(t, clock.System{}), nil); err == nil ||
+		!strings.Contains(err.Error(), "webhook secret") {
+		t.Errorf("ingest without a webhook secret: %v", err)
+	}
+	if _, err := Assemble(cfg, Secrets{WebhookSecrets: []string{stdwebhooks.DevSecret}}, adapters(t, clock.System{}), nil); err == nil ||
+		!strings.Contains(err.Error(), "link secret") {
+		t.Errorf("without a link key: %v", err)
+	}
+}
+
+// TestCompose runs the functions' real cold start offline: the environment
+// as template.yaml sets it, the SDK's default configuration, and Parameter
+// Store answered by the fake (AWS_ENDPOINT_URL_SSM). The other clients are
+// built but not called.
+func TestCompose(t *testing.T) {
+	f := &fakeSSM{t: t, pages: [][]param{secureParams()}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	for k, v := range env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv(EnvSecretsPath, testPath)
+	for k, v := range map[string]string{
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_ENDPOINT_URL_SSM": srv.URL,
+		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	for _, fn := range Functions {
+		t.Run(fn.Name, func(t *testing.T) {
+			c, err := Compose(context.Background(), fn, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Service == nil || c.Handler == nil || c.Config.Function != fn {
+				t.Errorf("composed %+v", c)
+			}
+		})
+	}
+	if len(f.requests) != len(Functions) {
+		t.Errorf("%d GetParametersByPath calls for %d cold starts", len(f.requests), len(Functions))
+	}
+
+	t.Setenv(EnvTable, "")
+	if _, err := Compose(context.Background(), Planner, nil); err == nil || !strings.Contains(err.Error(), EnvTable) {
+		t.Errorf("without %s: %v", EnvTable, err)
+	}
+}
