@@ -90,6 +90,12 @@ type Event struct {
 	Agent    string    `json:"agent,omitempty"`
 	StartsAt time.Time `json:"starts_at,omitzero"`
 	EndsAt   time.Time `json:"ends_at,omitzero"`
+	// CompletesAtEnd says the booking counts as completed at EndsAt unless
+	// it is cancelled first. Providers whose senders never report a
+	// completion (Calendly), or report it unreliably (Cal.com's
+	// fire-and-forget MEETING_ENDED), set it so that the thank-you is
+	// planned from the booking itself. Ignored for tickets.
+	CompletesAtEnd bool `json:"completes_at_end,omitempty"`
 }
 
 // FieldError names the offending field of an invalid event, so that the

@@ -43,6 +43,10 @@ type Incident struct {
 	Agent    string    `json:"agent,omitempty"`
 	StartsAt time.Time `json:"starts_at,omitzero"`
 	EndsAt   time.Time `json:"ends_at,omitzero"`
+	// CompletesAtEnd is set once any event says the booking completes at
+	// its end time (see Event.CompletesAtEnd); Plan then treats a booking
+	// still booked as resolved at EndsAt.
+	CompletesAtEnd bool `json:"completes_at_end,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -214,6 +218,11 @@ func (inc *Incident) mergeDetails(e Event) {
 	}
 	if !e.EndsAt.IsZero() {
 		inc.EndsAt = e.EndsAt
+	}
+	// Sticky, like the other details: a later event that does not say it
+	// (a cancellation, a no-show) does not take it back; the status does.
+	if e.CompletesAtEnd && inc.Kind == KindBooking {
+		inc.CompletesAtEnd = true
 	}
 }
 

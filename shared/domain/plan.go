@@ -20,22 +20,23 @@ type PlannedStep struct {
 // late and out-of-order webhooks converge to the same plan, and dispatch can
 // re-plan at fire time to check a step is still wanted.
 func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
-	if !inc.Status.resolved() || inc.Cycle == 0 {
+	status, cycle, resolvedAt := effectiveResolution(inc)
+	if !status.resolved() || cycle == 0 {
 		return nil
 	}
 	loc := inc.Customer.Location()
 	var out []PlannedStep
 	for _, r := range p.Rules {
-		if r.Kind != inc.Kind || !slices.Contains(r.Status, inc.Status) {
+		if r.Kind != inc.Kind || !slices.Contains(r.Status, status) {
 			continue
 		}
 		for _, s := range r.Steps {
-			key := fmt.Sprintf("%s-%d", s.ID, inc.Cycle)
+			key := fmt.Sprintf("%s-%d", s.ID, cycle)
 			st, ok := inc.Steps[key]
 			if ok && st.Status != StepFailed {
 				continue
 			}
-			due := s.dueAfter(inc.ResolvedAt, loc)
+			due := s.dueAfter(resolvedAt, loc)
 			if ok { // failed before: retry later, under a new schedule name
 				if retry := st.FailedAt.Add(RetryDelay(st.Attempts)).Truncate(time.Minute); retry.After(due) {
 					due = retry
@@ -49,6 +50,22 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		}
 	}
 	return out
+}
+
+// effectiveResolution is the status, cycle and resolution time Plan works
+// from. It is the incident's own, except for a booking that completes at
+// its end time (Incident.CompletesAtEnd) and is still booked: that one is
+// treated as completed at EndsAt, in the cycle its completion will open
+// (Cycle+1). An explicit completion applied later opens that same cycle, so
+// it yields the same step keys and a step already sent is not sent again;
+// a cancellation leaves the booking unresolved, so the steps disappear; a
+// new end time moves them. Deriving this here, rather than storing it,
+// keeps Plan a pure function of the incident.
+func effectiveResolution(inc Incident) (Status, int, time.Time) {
+	if inc.Kind == KindBooking && inc.Status == StatusBooked && inc.CompletesAtEnd && !inc.EndsAt.IsZero() {
+		return StatusCompleted, inc.Cycle + 1, inc.EndsAt
+	}
+	return inc.Status, inc.Cycle, inc.ResolvedAt
 }
 
 // RetryDelay is how long after its n-th failure a step is tried again:
