@@ -13,6 +13,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/providers/hookutil"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
@@ -38,7 +39,23 @@ type Config struct {
 	// UsingDevSecret is true when no webhook secret was configured and the
 	// well-known dev secret is in use; the runtime says so at start.
 	UsingDevSecret bool
+	// Secrets of the third-party webhook providers, two at once while
+	// rotating. A provider without one is not mounted (its route answers
+	// 404): unlike the native endpoint there is no dev default, because
+	// these secrets are shared with a real outside system.
+	CalcomSecrets   []string
+	CalendlySecrets []string
+	ZendeskSecrets  []string
+	FreshdeskTokens []string
 }
+
+// Environment variables holding the third-party providers' secrets.
+const (
+	EnvCalcomSecret   = "AFTERCARE_CALCOM_SECRET"
+	EnvCalendlySecret = "AFTERCARE_CALENDLY_SECRET"
+	EnvZendeskSecret  = "AFTERCARE_ZENDESK_SECRET"
+	EnvFreshdeskToken = "AFTERCARE_FRESHDESK_TOKEN"
+)
 
 // ConfigFromEnv reads the configuration:
 //
@@ -53,6 +70,10 @@ type Config struct {
 //	AFTERCARE_POLICY          path of a policy JSON file (embedded default)
 //	AFTERCARE_SMTP_ADDR       host:port of an SMTP server; mail is sent there as well as to the outbox
 //	AFTERCARE_SMTP_USER, AFTERCARE_SMTP_PASSWORD
+//	AFTERCARE_CALCOM_SECRET    Cal.com webhook secret(s), comma-separated (unset: /webhooks/calcom not mounted)
+//	AFTERCARE_CALENDLY_SECRET  Calendly subscription signing key(s) (unset: /webhooks/calendly not mounted)
+//	AFTERCARE_ZENDESK_SECRET   Zendesk webhook signing secret(s) (unset: /webhooks/zendesk not mounted)
+//	AFTERCARE_FRESHDESK_TOKEN  token(s) Freshdesk automations send, ≥16 characters (unset: /webhooks/freshdesk not mounted)
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
@@ -84,6 +105,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.WebhookSecrets, c.UsingDevSecret = []string{stdwebhooks.DevSecret}, true
 	}
+	c.CalcomSecrets = hookutil.SplitSecrets(getenv(EnvCalcomSecret))
+	c.CalendlySecrets = hookutil.SplitSecrets(getenv(EnvCalendlySecret))
+	c.ZendeskSecrets = hookutil.SplitSecrets(getenv(EnvZendeskSecret))
+	c.FreshdeskTokens = hookutil.SplitSecrets(getenv(EnvFreshdeskToken))
 	if k := get("AFTERCARE_LINK_SECRET", ""); k != "" {
 		if len(k) < links.MinKeyLen {
 			return Config{}, fmt.Errorf("AFTERCARE_LINK_SECRET must be at least %d characters", links.MinKeyLen)

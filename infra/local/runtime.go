@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
@@ -23,7 +24,11 @@ import (
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/smtp"
 	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/calcom"
+	"github.com/aftercare/aftercare/shared/providers/calendly"
+	"github.com/aftercare/aftercare/shared/providers/freshdesk"
 	"github.com/aftercare/aftercare/shared/providers/native"
+	"github.com/aftercare/aftercare/shared/providers/zendesk"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -41,6 +46,8 @@ type Runtime struct {
 	outbox  *outbox.Outbox
 	svc     *app.Service
 	handler http.Handler
+	// providers are the mounted webhook providers' names.
+	providers []string
 }
 
 // Open composes the runtime from its configuration. Close releases it.
@@ -98,15 +105,57 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	provs, err := webhookProviders(cfg, verifier, log)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range provs {
+		rt.providers = append(rt.providers, p.Name())
+	}
 	h := web.New(web.Config{
 		Service: rt.svc, Brand: cfg.Brand, Clock: rt.Clock, Log: log,
-		Providers: []providers.Provider{native.New(verifier)},
+		Providers: provs,
 	})
 	rt.mountConsole(h)
 	rt.handler = h
 	ok = true
 	return rt, nil
 }
+
+// webhookProviders builds the native provider and every third-party one
+// that has a secret. The log says which are mounted and, for the others,
+// which variable would mount them: an unmounted provider's route answers
+// 404 "unknown provider", and the operator should not have to guess why.
+// A secret that is set but unusable stops the start, naming the variable.
+func webhookProviders(cfg Config, verifier *stdwebhooks.Verifier, log *slog.Logger) ([]providers.Provider, error) {
+	provs := []providers.Provider{native.New(verifier)}
+	for _, tp := range []struct {
+		name, env string
+		secrets   []string
+		build     func(...string) (providers.Provider, error)
+	}{
+		{calcom.Name, EnvCalcomSecret, cfg.CalcomSecrets, func(s ...string) (providers.Provider, error) { return calcom.New(s...) }},
+		{calendly.Name, EnvCalendlySecret, cfg.CalendlySecrets, func(s ...string) (providers.Provider, error) { return calendly.New(s...) }},
+		{zendesk.Name, EnvZendeskSecret, cfg.ZendeskSecrets, func(s ...string) (providers.Provider, error) { return zendesk.New(s...) }},
+		{freshdesk.Name, EnvFreshdeskToken, cfg.FreshdeskTokens, func(s ...string) (providers.Provider, error) { return freshdesk.New(s...) }},
+	} {
+		if len(tp.secrets) == 0 {
+			log.Info("webhook provider not mounted", "provider", tp.name, "route", "/webhooks/"+tp.name, "set", tp.env)
+			continue
+		}
+		p, err := tp.build(tp.secrets...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", tp.env, err)
+		}
+		log.Info("webhook provider mounted", "provider", tp.name, "route", "/webhooks/"+tp.name, "secrets", len(tp.secrets))
+		provs = append(provs, p)
+	}
+	return provs, nil
+}
+
+// Providers names the mounted webhook providers, native first, for the
+// start-up banner.
+func (rt *Runtime) Providers() []string { return slices.Clone(rt.providers) }
 
 // Handler serves the public routes and the dev console.
 func (rt *Runtime) Handler() http.Handler { return rt.handler }
