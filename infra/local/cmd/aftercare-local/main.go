@@ -37,7 +37,10 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set AFTERCARE_ADDR to use another): %w", cfg.Addr, err)
 	}
-	fmt.Fprintf(os.Stderr, "\nAftercare is running.\n  dev console:  http://%s/\n  webhook:      POST http://%s/webhooks/aftercare\n  data:         %s\n", ln.Addr(), ln.Addr(), cfg.DataDir)
+	fmt.Fprintf(os.Stderr, "\nAftercare is running.\n  dev console:  http://%s/\n  data:         %s\n", ln.Addr(), cfg.DataDir)
+	for _, p := range rt.Providers() {
+		fmt.Fprintf(os.Stderr, "  webhook:      POST http://%s/webhooks/%s\n", ln.Addr(), p)
+	}
 	if cfg.UsingDevSecret {
 		fmt.Fprintf(os.Stderr, "  secret:       %s (dev default; set AFTERCARE_WEBHOOK_SECRET)\n", cfg.WebhookSecrets[0])
 	}
