@@ -1,0 +1,222 @@
+// Package replies reads the emails customers send back in answer to a
+// follow-up: it routes them to their incident and step through a signed
+// plus address (Addresses), keeps only what the customer wrote — not the
+// history their mail client quoted nor their signature (Parse) — and
+// recognises a reply that is only a rating (Score).
+//
+// Everything here is pure: no I/O, no logging. A Reply holds email
+// addresses and message text, so callers must keep it out of logs.
+package replies
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/jhillyerd/enmime/v2"
+)
+
+// Size limits. MaxMessage refuses what no customer types (SES itself
+// accepts 40 MB, mostly attachments we do not want); MaxText and MaxFull
+// keep a stored answer well inside a DynamoDB item (400 KB) however long
+// the customer or the quoted thread is.
+const (
+	MaxMessage = 10 << 20
+	MaxText    = 10 << 10
+	MaxFull    = 256 << 10
+)
+
+// Errors from Parse and Read.
+var (
+	ErrTooLarge  = errors.New("message too large")
+	ErrMalformed = errors.New("malformed message")
+)
+
+// Reply is one email a customer sent back.
+type Reply struct {
+	// From is the sender as the message claims it; zero if absent or
+	// unparseable. It is not authenticated here: the signed reply
+	// address is what ties the reply to an incident.
+	From netmail.Address
+	// Recipients are the candidates for our reply address, in the order
+	// Addresses.Match tries them: the delivery headers (Delivered-To,
+	// X-Original-To, Envelope-To, which survive forwarding from another
+	// mailbox to ours), then To and Cc.
+	Recipients []string
+	Subject    string
+	MessageID  string   // "<id@host>", as in the header
+	InReplyTo  string   // the Message-ID answered, "<id@host>"
+	References []string // the thread, oldest first
+	Date       time.Time
+	// Text is the customer's new words: quotes, attributions, forwarded
+	// messages and signatures removed, at most MaxText bytes.
+	Text string
+	// Full is the whole text of the message as decoded (the text part, or
+	// the HTML part rendered as text if there is none), at most MaxFull
+	// bytes; kept so that a wrong cut can be seen and fixed.
+	Full string
+	// HTML is the decoded HTML part, if any, unstripped.
+	HTML string
+	// Raw is the message as received (the slice given to Parse, not a
+	// copy), for the record.
+	Raw []byte
+	// Lang is a guess at the language of Text ("en", "el", "es" or ""),
+	// from its script and common words, else from the quote markers.
+	Lang string
+	// Automatic is set for mail no person wrote: out-of-office and other
+	// auto-replies, delivery reports, bulk and list mail (RFC 3834). It
+	// must never be taken as the customer's answer or rating.
+	Automatic bool
+	// Truncated is set when Text or Full was cut to its limit.
+	Truncated bool
+}
+
+// parser skips enmime's own HTML-to-text conversion: we render HTML
+// ourselves, after removing quotes, and do not want a second, different
+// rendering in Envelope.Text. It also trusts a part's declared charset:
+// by default enmime runs statistical detection on every part and lets a
+// confident guess override the declaration, which every client we care
+// about writes correctly, and which a guess on a few lines of Greek or
+// Spanish can get wrong. Parts without a charset are still detected.
+var parser = enmime.NewParser(enmime.DisableTextConversion(true), enmime.DisableCharacterDetection(true))
+
+// Read reads a message of at most MaxMessage bytes from r and parses it.
+func Read(r io.Reader) (*Reply, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, MaxMessage+1))
+	if err != nil {
+		return nil, fmt.Errorf("replies: read message: %w", err)
+	}
+	return Parse(raw)
+}
+
+// Parse decodes a MIME message and extracts the customer's words. It
+// prefers the text/plain part, which every major client sends alongside
+// HTML and which quotes with ">" and plain markers; HTML alone is
+// stripped by its structure (see classify), rendered as text, then
+// stripped as text too.
+func Parse(raw []byte) (*Reply, error) {
+	if len(raw) > MaxMessage {
+		return nil, fmt.Errorf("replies: %w: over %d bytes", ErrTooLarge, MaxMessage)
+	}
+	env, err := parser.ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
+	}
+	r := &Reply{
+		Subject:    oneLine(env.GetHeader("Subject")),
+		MessageID:  strings.TrimSpace(env.GetHeader("Message-Id")),
+		InReplyTo:  firstID(env.GetHeader("In-Reply-To")),
+		References: strings.Fields(env.GetHeader("References")),
+		HTML:       env.HTML,
+		Raw:        raw,
+		Automatic:  automatic(env),
+	}
+	if from, err := env.AddressList("From"); err == nil && len(from) > 0 && from[0] != nil {
+		r.From = *from[0]
+	}
+	if d, err := env.Date(); err == nil {
+		r.Date = d
+	}
+	r.Recipients = recipients(env)
+
+	var text, markerLang string
+	if strings.TrimSpace(env.Text) != "" {
+		r.Full = normalizeNewlines(env.Text)
+		text, markerLang = stripText(r.Full)
+	} else if env.HTML != "" {
+		r.Full = trimLines(normalizeNewlines(htmlToText(env.HTML, false)))
+		text, markerLang = stripText(htmlToText(env.HTML, true))
+	}
+	var cutText, cutFull bool
+	r.Text, cutText = truncate(text, MaxText)
+	r.Full, cutFull = truncate(strings.TrimSpace(r.Full), MaxFull)
+	r.Truncated = cutText || cutFull
+	r.Lang = guessLang(r.Text)
+	if r.Lang == "" {
+		r.Lang = markerLang
+	}
+	return r, nil
+}
+
+// recipientHeaders are searched for our reply address, most reliable
+// first. Delivered-To and X-Original-To are added by the receiving
+// servers and name the mailbox the message actually reached, even when a
+// customer's copy went elsewhere first and was forwarded to us.
+var recipientHeaders = []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Forwarded-To", "To", "Cc"}
+
+func recipients(env *enmime.Envelope) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		a = strings.TrimSpace(a)
+		if strings.Contains(a, "@") && !seen[strings.ToLower(a)] && len(out) < 100 {
+			seen[strings.ToLower(a)] = true
+			out = append(out, a)
+		}
+	}
+	for _, h := range recipientHeaders {
+		for _, v := range env.GetHeaderValues(h) {
+			list, err := enmime.ParseAddressList(v)
+			if err != nil || len(list) == 0 {
+				// MTAs write Delivered-To as a bare address that strict
+				// parsers sometimes refuse; try it as it is. (A group
+				// such as "undisclosed-recipients:;" has no "@": skipped.)
+				for _, f := range strings.Split(v, ",") {
+					add(strings.Trim(strings.TrimSpace(f), "<>"))
+				}
+				continue
+			}
+			for _, a := range list {
+				if a != nil {
+					add(a.Address)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// automatic reports mail that no person wrote, by the headers RFC 3834
+// and the common autoresponders set, and by delivery reports' media type.
+func automatic(env *enmime.Envelope) bool {
+	if v := strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))); v != "" && v != "no" {
+		return true
+	}
+	if env.GetHeader("X-Autoreply") != "" || env.GetHeader("X-Autorespond") != "" ||
+		env.GetHeader("X-Auto-Reply") != "" {
+		return true
+	}
+	switch strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))) {
+	case "auto_reply", "bulk", "junk", "list":
+		return true
+	}
+	if env.Root != nil && env.Root.ContentType == "multipart/report" {
+		return true
+	}
+	return false
+}
+
+// trimLines drops trailing spaces from each line: rendered HTML leaves
+// them where Outlook wrote "&nbsp;" for an empty paragraph.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func firstID(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
