@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/store"
 )
 
@@ -19,6 +22,12 @@ type AnswerView struct {
 	Claims links.Claims
 	Locale string
 	Answer domain.Answer
+	// Answered is false before the score is recorded (a page that has
+	// only been fetched, perhaps by a link scanner).
+	Answered bool
+	// Negative says the score is a low one: the page offers Reasons.
+	Negative bool
+	Reasons  []string
 	// Choices are signed links to change the score, one per score.
 	Choices []Choice
 }
@@ -30,21 +39,108 @@ type Choice struct {
 	Current bool
 }
 
-// Answer records the score a rating link stands for. Clicking another
-// score's link later replaces it; the link's expiry bounds how long.
-func (s *Service) Answer(ctx context.Context, token string) (AnswerView, error) {
+// Feedback is what the customer may add on the thank-you page.
+type Feedback struct {
+	// Comment, when not nil, replaces the answer's comment.
+	Comment *string
+	// Reasons, when not nil, are the ticked reason codes.
+	Reasons []string
+}
+
+// Answer records the score a rating link stands for, with any feedback.
+// Clicking another score's link later replaces it; the link's expiry
+// bounds how long. A negative answer escalates at once: the team alert
+// and the customer's acknowledgement are dispatched before Answer returns
+// (their schedules retry them if that fails). An answer to a recovery
+// survey closes the attention episode or reopens the question.
+func (s *Service) Answer(ctx context.Context, token string, fb Feedback) (AnswerView, error) {
+	escalated := false
 	c, inc, err := s.answerTo(ctx, token, func(cur *domain.Incident, c links.Claims) error {
-		return cur.RecordAnswer(c.Step, c.Survey, c.Score, s.cfg.Clock.Now())
+		escalated = false
+		now := s.cfg.Clock.Now()
+		prev, answered := cur.Answers[c.Step]
+		if err := cur.RecordAnswer(c.Step, c.Survey, c.Score, now); err != nil {
+			return err
+		}
+		if fb.Reasons != nil {
+			if err := cur.RecordReasons(c.Step, fb.Reasons, s.cfg.Policy.ReasonCodes(), now); err != nil {
+				return err
+			}
+		}
+		commented := false
+		if fb.Comment != nil {
+			before := cur.Answers[c.Step].Comment
+			if err := cur.RecordComment(c.Step, *fb.Comment, now); err != nil {
+				return err
+			}
+			commented = cur.Answers[c.Step].Comment != before
+		}
+		escalated = s.judge(cur, c.Step, prev, answered, commented, now)
+		return nil
 	})
 	if err != nil {
 		return AnswerView{}, err
 	}
-	s.log.InfoContext(ctx, "answer recorded", "incident", inc.ID, "step", c.Step, "survey", c.Survey, "score", c.Score)
+	s.log.InfoContext(ctx, "answer recorded", "incident", inc.ID, "step", c.Step, "survey", c.Survey, "score", c.Score, "escalated", escalated)
+	s.afterChange(ctx, inc, escalated)
 	return s.view(inc, c), nil
 }
 
+// judge decides what a recorded answer means for the team: an answer to
+// a recovery survey closes the attention episode or, if still bad,
+// escalates again; a new negative answer (or a comment on one) escalates.
+// A low score changed to another low score does not alert twice. It
+// reports whether it escalated.
+func (s *Service) judge(cur *domain.Incident, key string, prev domain.Answer, answered, commented bool, now time.Time) bool {
+	a := cur.Answers[key]
+	negative := s.cfg.Policy.IsNegative(a.Survey, a.Score)
+	if s.isRecovery(key) {
+		if answered && prev.Score == a.Score {
+			return false
+		}
+		cur.ResolveRecovery(key, !negative, now)
+		if !negative {
+			return false
+		}
+		cur.Escalate(domain.Escalation{Cause: domain.CauseNotRecovered, Step: key, Kind: a.Survey, Score: a.Score, Text: a.Comment}, now)
+		return true
+	}
+	if negative && (!answered || !s.cfg.Policy.IsNegative(prev.Survey, prev.Score) || commented) {
+		cur.Escalate(domain.Escalation{Cause: domain.CauseNegative, Step: key, Kind: a.Survey, Score: a.Score, Text: a.Comment}, now)
+		return true
+	}
+	return false
+}
+
+// isRecovery tells a recovery survey's step key ("recovery-3").
+func (s *Service) isRecovery(key string) bool {
+	return strings.HasPrefix(key, s.cfg.Policy.RecoveryStep().ID+"-")
+}
+
+// afterChange reconciles an incident after an answer or a reply (a
+// reminder may no longer be wanted, alerts may be) and, after an
+// escalation, dispatches what is due now so the team hears at once.
+func (s *Service) afterChange(ctx context.Context, inc domain.Incident, urgent bool) {
+	if err := s.Reconcile(ctx, inc); err != nil {
+		s.log.ErrorContext(ctx, "reconcile after an answer failed; the next change retries it", "incident", inc.ID, "error", err)
+	}
+	if !urgent {
+		return
+	}
+	now := s.cfg.Clock.Now()
+	for _, p := range domain.Plan(inc, s.cfg.Policy, now) {
+		if p.Kind != domain.KindAlert && p.Kind != domain.KindHook && p.Kind != domain.KindAck || p.Due.After(now) {
+			continue
+		}
+		f := schedule.Fire{IncidentID: inc.ID, Step: p.Key, Schedule: domain.ScheduleName(inc.ID, p.Key, p.Due)}
+		if _, err := s.Dispatch(ctx, f); err != nil {
+			s.log.ErrorContext(ctx, "immediate dispatch failed; its schedule retries it", "incident", inc.ID, "step", p.Key, "error", err)
+		}
+	}
+}
+
 // Peek verifies a rating link and shows its state without recording
-// anything: link scanners send HEAD requests and must not answer surveys.
+// anything: link scanners fetch links and must not answer surveys.
 func (s *Service) Peek(ctx context.Context, token string) (AnswerView, error) {
 	c, err := s.verify(token)
 	if err != nil {
@@ -60,30 +156,26 @@ func (s *Service) Peek(ctx context.Context, token string) (AnswerView, error) {
 	return s.view(inc, c), nil
 }
 
-// Comment stores the customer's comment on the answer the link recorded.
-func (s *Service) Comment(ctx context.Context, token, comment string) (AnswerView, error) {
-	c, inc, err := s.answerTo(ctx, token, func(cur *domain.Incident, c links.Claims) error {
-		now := s.cfg.Clock.Now()
-		if _, ok := cur.Answers[c.Step]; !ok {
-			// The comment form is only shown after a click, but keep the
-			// score the link stands for if the answer was not recorded.
-			if err := cur.RecordAnswer(c.Step, c.Survey, c.Score, now); err != nil {
-				return err
-			}
-		}
-		return cur.RecordComment(c.Step, comment, now)
-	})
-	if err != nil {
-		return AnswerView{}, err
+// TeamView verifies a team timeline link and returns the incident.
+func (s *Service) TeamView(ctx context.Context, token string) (domain.Incident, error) {
+	c, err := s.cfg.Links.Verify(token, s.cfg.Clock.Now())
+	if err != nil || c.Step != teamStep {
+		return domain.Incident{}, fmt.Errorf("%w: %v", ErrBadLink, err)
 	}
-	s.log.InfoContext(ctx, "comment recorded", "incident", inc.ID, "step", c.Step, "chars", len(comment))
-	return s.view(inc, c), nil
+	inc, err := s.cfg.Store.Get(ctx, c.Incident)
+	if errors.Is(err, store.ErrNotFound) {
+		return domain.Incident{}, fmt.Errorf("%w: %w", ErrBadLink, err)
+	}
+	return inc, err
 }
 
 func (s *Service) verify(token string) (links.Claims, error) {
 	c, err := s.cfg.Links.Verify(token, s.cfg.Clock.Now())
 	if err != nil {
 		return c, fmt.Errorf("%w: %w", ErrBadLink, err)
+	}
+	if c.Step == teamStep {
+		return c, fmt.Errorf("%w: a team link answers nothing", ErrBadLink)
 	}
 	return c, nil
 }
@@ -109,11 +201,15 @@ func (s *Service) answerTo(ctx context.Context, token string, fn func(*domain.In
 }
 
 func (s *Service) view(inc domain.Incident, c links.Claims) AnswerView {
-	v := AnswerView{Claims: c, Locale: inc.Customer.Locale, Answer: inc.Answers[c.Step]}
+	a, answered := inc.Answers[c.Step]
+	v := AnswerView{
+		Claims: c, Locale: inc.Customer.Locale, Answer: a, Answered: answered,
+		Negative: s.cfg.Policy.IsNegative(c.Survey, c.Score), Reasons: s.cfg.Policy.ReasonCodes(),
+	}
 	for _, score := range c.Survey.Scores() {
 		cc := c
 		cc.Score = score
-		v.Choices = append(v.Choices, Choice{Score: score, URL: s.RatingURL(cc), Current: score == v.Answer.Score})
+		v.Choices = append(v.Choices, Choice{Score: score, URL: s.RatingURL(cc), Current: score == c.Score})
 	}
 	return v
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/notify"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/store"
 )
@@ -60,6 +61,9 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		if err := cur.Claim(step.Key, now); err != nil {
 			return err
 		}
+		st := cur.Steps[step.Key]
+		st.Survey = step.Step.Survey
+		cur.Steps[step.Key] = st
 		delete(cur.Scheduled, f.Schedule)
 		return nil
 	})
@@ -70,15 +74,11 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		return DispatchResult{}, fmt.Errorf("dispatch %s: claim %s: %w", f.IncidentID, step.Key, err)
 	}
 
-	msg, err := s.compose(inc, step, now)
+	id, err := s.deliver(ctx, inc, step, now)
 	if err == nil {
-		var id string
-		id, err = s.cfg.Mailer.Send(ctx, msg)
-		if err == nil {
-			return s.markSent(ctx, inc.ID, step.Key, id)
-		}
+		return s.markSent(ctx, inc.ID, step.Key, id)
 	}
-	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose)
+	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose) || errors.Is(err, notify.ErrPermanent)
 	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", err)
 	inc, uerr := s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
 		cur.MarkFailed(step.Key, err, permanent, s.cfg.Clock.Now())
@@ -98,7 +98,7 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 }
 
 func (s *Service) markSent(ctx context.Context, id, key, messageID string) (DispatchResult, error) {
-	_, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
+	inc, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
 		cur.MarkSent(key, messageID, s.cfg.Clock.Now())
 		return nil
 	})
@@ -106,9 +106,33 @@ func (s *Service) markSent(ctx context.Context, id, key, messageID string) (Disp
 		// The email went out; failing here would make the scheduler retry
 		// and the claim would stop a second send, so report and move on.
 		s.log.ErrorContext(ctx, "email sent but not recorded", "incident", id, "step", key, "error", err)
+		return DispatchResult{Sent: true, MessageID: messageID}, nil
 	}
 	s.log.InfoContext(ctx, "step sent", "incident", id, "step", key)
+	// A sent survey may now want its reminder.
+	if err := s.Reconcile(ctx, inc); err != nil {
+		s.log.ErrorContext(ctx, "reconcile after send failed; the next change retries it", "incident", id, "error", err)
+	}
 	return DispatchResult{Sent: true, MessageID: messageID}, nil
+}
+
+// deliver sends one claimed step: an email to the customer or the team,
+// or an alert through the notifier.
+func (s *Service) deliver(ctx context.Context, inc domain.Incident, step domain.PlannedStep, now time.Time) (string, error) {
+	if step.Kind == domain.KindHook {
+		if s.cfg.Notifier == nil {
+			return "", fmt.Errorf("%w: no notifier configured", errCompose)
+		}
+		if err := s.cfg.Notifier.Notify(ctx, s.alert(inc, step, now)); err != nil {
+			return "", err
+		}
+		return "webhook", nil
+	}
+	msg, err := s.compose(inc, step, now)
+	if err != nil {
+		return "", err
+	}
+	return s.cfg.Mailer.Send(ctx, msg)
 }
 
 func (s *Service) skip(ctx context.Context, f schedule.Fire, reason string) DispatchResult {
@@ -119,18 +143,48 @@ func (s *Service) skip(ctx context.Context, f schedule.Fire, reason string) Disp
 // errCompose marks failures to build a message: retrying will not help.
 var errCompose = errors.New("cannot compose message")
 
-// compose renders the step's email with its signed rating links.
+// compose renders a step's email: to the customer, with signed rating
+// links where the step carries a survey, or to the team for an alert.
 func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time.Time) (mail.Message, error) {
 	req := render.Request{
 		Template: step.Step.Template, Locale: inc.Customer.Locale, CustomerName: inc.Customer.Name,
 		Title: inc.Title, Location: inc.Location, Agent: inc.Agent, StartsAt: inc.StartsAt,
 		TimeZone: inc.Customer.TimeZone, Survey: step.Step.Survey,
+		Provider: inc.Provider, Ref: inc.Ref, Status: string(inc.Status), Kind: string(inc.Kind),
 	}
-	for _, score := range step.Step.Survey.Scores() {
-		req.Ratings = append(req.Ratings, render.Rating{Score: score, URL: s.RatingURL(links.Claims{
-			Incident: inc.ID, Step: step.Key, Survey: step.Step.Survey, Score: score,
-			Expires: now.Add(s.cfg.AnswerWindow),
-		})})
+	to := netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email}
+	// A reply to a reminder answers the survey it reminds of.
+	replyKey := step.Key
+	if step.Answers != "" {
+		replyKey = step.Answers
+	}
+	replyTo := s.replyTo(inc.ID, replyKey)
+	if step.Kind == domain.KindAlert {
+		if s.cfg.Team.Address == "" {
+			return mail.Message{}, fmt.Errorf("%w: no team address configured", errCompose)
+		}
+		to, req.Locale, req.Survey = s.cfg.Team, s.cfg.TeamLocale, ""
+		// The team answers the customer directly.
+		replyTo = (&netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email}).String()
+		req.CustomerEmail, req.TimelineURL = inc.Customer.Email, s.TeamURL(inc.ID, now)
+		if e := step.Escalation; e != nil {
+			req.Cause, req.Survey, req.Score = e.Cause, e.Kind, e.Score
+			if a, ok := inc.Answers[e.Step]; ok {
+				req.Reasons = a.Reasons
+			}
+			if e.Cause == domain.CauseReply {
+				req.ReplyText = e.Text
+			} else {
+				req.Comment = e.Text
+			}
+		}
+	} else if step.Answers != "" {
+		for _, score := range step.Step.Survey.Scores() {
+			req.Ratings = append(req.Ratings, render.Rating{Score: score, URL: s.RatingURL(links.Claims{
+				Incident: inc.ID, Step: step.Answers, Survey: step.Step.Survey, Score: score,
+				Expires: now.Add(s.cfg.AnswerWindow),
+			})})
+		}
 	}
 	out, err := s.cfg.Renderer.Render(req)
 	if err != nil {
@@ -138,8 +192,8 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 	}
 	return mail.Message{
 		From:      s.cfg.From,
-		To:        netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email},
-		ReplyTo:   s.cfg.ReplyTo,
+		To:        to,
+		ReplyTo:   replyTo,
 		Subject:   out.Subject,
 		HTML:      out.HTML,
 		Text:      out.Text,
@@ -147,6 +201,43 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		Date:      now,
 		Tags:      map[string]string{"incident": inc.ID, "step": step.Key},
 	}, nil
+}
+
+// replyTo is the Reply-To of a customer email: the signed per-incident
+// address when replies are received, else the configured one.
+func (s *Service) replyTo(incidentID, step string) string {
+	if s.cfg.ReplyAddresses != nil {
+		return s.cfg.ReplyAddresses.For(incidentID, step)
+	}
+	return s.cfg.ReplyTo
+}
+
+// alert is what the notifier posts for an escalation.
+func (s *Service) alert(inc domain.Incident, step domain.PlannedStep, now time.Time) notify.Alert {
+	e := domain.Escalation{Cause: domain.CauseNegative}
+	if step.Escalation != nil {
+		e = *step.Escalation
+	}
+	a := notify.NewAlert(notify.Kind(e.Cause), &inc, e.Step, e.At)
+	a.Survey, a.Score, a.TimelineURL = e.Kind, e.Score, s.TeamURL(inc.ID, now)
+	if e.Cause == domain.CauseReply {
+		a.Reply = e.Text
+	} else {
+		a.Comment = e.Text
+	}
+	return a
+}
+
+// teamLinkLife is how long the team's timeline link in an alert works.
+const teamLinkLife = 90 * 24 * time.Hour
+
+// teamStep marks a link token as the team's read-only timeline link, which
+// can never answer a survey.
+const teamStep = "team"
+
+// TeamURL is the signed link to an incident's timeline, for the team.
+func (s *Service) TeamURL(incidentID string, now time.Time) string {
+	return s.cfg.PublicURL + "/t/" + s.cfg.Links.Sign(links.Claims{Incident: incidentID, Step: teamStep, Expires: now.Add(teamLinkLife)})
 }
 
 // RatingURL is the signed one-click link for one score.

@@ -17,6 +17,8 @@ import (
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/store"
 )
@@ -55,7 +57,20 @@ type Config struct {
 	// AnswerWindow is how long rating links work, and so how long a
 	// customer can change an answer. Default 14 days.
 	AnswerWindow time.Duration
+
+	// Team is where alerts about negative answers and replies go; empty
+	// means no team email. TeamLocale is the language of those emails.
+	Team       netmail.Address
+	TeamLocale string
+	// Notifier, when set, also posts each alert (e.g. an outbound webhook).
+	Notifier notify.Notifier
+	// ReplyAddresses, when set, gives every email a signed per-incident
+	// Reply-To, so that replies find their incident.
+	ReplyAddresses *replies.Addresses
 }
+
+// builtinTemplates are the emails Aftercare sends on its own account.
+var builtinTemplates = []string{domain.ReminderTemplate, "acknowledgement", "team_alert", "recovery"}
 
 // Service runs the use cases.
 type Service struct {
@@ -103,6 +118,13 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	// Plan only alerts somebody can receive.
+	cfg.Policy.Alerts = domain.Alerts{Email: cfg.Team.Address != "", Webhook: cfg.Notifier != nil}
+	for _, t := range builtinTemplates {
+		if !cfg.Renderer.Has(t) {
+			return nil, fmt.Errorf("app: the renderer lacks the built-in template %q", t)
+		}
 	}
 	return &Service{cfg: cfg, log: cfg.Log}, nil
 }

@@ -136,7 +136,9 @@ func TestRecoveryCycle(t *testing.T) {
 		t.Error("the recovery survey replaces the usual survey in that cycle")
 	}
 
-	// A good answer closes the episode; a bad one keeps it for the next cycle.
+	// The recovery survey goes out and is answered: a good answer closes the
+	// episode; a bad one keeps it for the next cycle.
+	inc.Steps["recovery-2"] = StepState{Status: StepSent, Survey: SurveyCSAT}
 	fixed := inc
 	fixed.ResolveRecovery("recovery-2", true, now)
 	if fixed.Attention != nil || fixed.Recovered == nil || !*fixed.Recovered {

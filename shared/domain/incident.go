@@ -63,6 +63,19 @@ type Incident struct {
 	Steps     map[string]StepState `json:"steps,omitempty"`
 	Scheduled map[string]Scheduled `json:"scheduled,omitempty"`
 	Answers   map[string]Answer    `json:"answers,omitempty"`
+	// Attention is set while the incident needs the team: a negative answer
+	// or a reply raised it, and a good recovery answer clears it.
+	Attention *Attention `json:"attention,omitempty"`
+	// Escalations are the moments the team was (to be) alerted, each
+	// planned as an alert step; Episodes counts attention periods.
+	Escalations []Escalation `json:"escalations,omitempty"`
+	Episodes    int          `json:"episodes,omitempty"`
+	// RepliedAt is the latest email reply; a reminder is not sent after it.
+	RepliedAt time.Time `json:"replied_at,omitzero"`
+	// Recovered says whether the recovery survey found the problem fixed
+	// (nil: no recovery survey answered yet).
+	Recovered *bool `json:"recovered,omitempty"`
+
 	// Seen holds the most recent event ids, to apply each delivery once.
 	Seen     []string `json:"seen,omitempty"`
 	Timeline []Entry  `json:"timeline,omitempty"`
@@ -77,6 +90,9 @@ type StepState struct {
 	ClaimedAt time.Time  `json:"claimed_at,omitzero"`
 	FailedAt  time.Time  `json:"failed_at,omitzero"`
 	Attempts  int        `json:"attempts,omitempty"`
+	// Survey is the survey the step carried, so a reply that is only a
+	// number can answer it.
+	Survey SurveyKind `json:"survey,omitempty"`
 	SentAt    time.Time  `json:"sent_at,omitzero"`
 	MessageID string     `json:"message_id,omitempty"`
 	Error     string     `json:"error,omitempty"`
@@ -105,8 +121,37 @@ type Answer struct {
 	Survey     SurveyKind `json:"survey"`
 	Score      int        `json:"score"`
 	Comment    string     `json:"comment,omitempty"`
+	Reasons    []string   `json:"reasons,omitempty"`
 	AnsweredAt time.Time  `json:"answered_at"`
 }
+
+// Attention marks an incident the team must look at.
+type Attention struct {
+	Since time.Time `json:"since"`
+	// Cycle is the incident's cycle when attention was raised; resolving
+	// the incident in a later cycle sends the recovery survey.
+	Cycle   int `json:"cycle"`
+	Episode int `json:"episode"`
+}
+
+// Escalation is one alert to the team.
+type Escalation struct {
+	N     int        `json:"n"`
+	At    time.Time  `json:"at"`
+	Cause string     `json:"cause"`
+	Step  string     `json:"step,omitempty"`
+	Kind  SurveyKind `json:"survey,omitempty"`
+	Score int        `json:"score,omitempty"`
+	// Text is the comment or reply, as the team should read it.
+	Text string `json:"text,omitempty"`
+}
+
+// Escalation causes.
+const (
+	CauseNegative     = "negative_answer"
+	CauseReply        = "reply"
+	CauseNotRecovered = "not_recovered"
+)
 
 // Entry is one line of an incident's timeline: what happened, when.
 type Entry struct {
@@ -114,6 +159,9 @@ type Entry struct {
 	Kind   string    `json:"kind"`
 	Step   string    `json:"step,omitempty"`
 	Detail string    `json:"detail,omitempty"`
+	// Ref points at what the entry is about outside the incident, e.g.
+	// where a reply's raw message is kept.
+	Ref string `json:"ref,omitempty"`
 }
 
 // Timeline entry kinds.
@@ -126,11 +174,19 @@ const (
 	EntrySendFailed  = "send_failed"
 	EntryAnswer      = "answer"
 	EntryComment     = "comment"
+	EntryReasons     = "reasons"
+	EntryReply       = "reply"
+	EntryEscalated   = "escalated"
+	EntryRecovered   = "recovered"
+	EntryUnrecovered = "not_recovered"
 )
 
 const (
-	maxSeen     = 64
-	maxTimeline = 500
+	maxSeen        = 64
+	maxTimeline    = 500
+	maxEscalations = 20
+	// MaxReply bounds the reply text kept on the timeline, in bytes.
+	MaxReply = 4000
 	// MaxComment bounds a customer's comment, in bytes.
 	MaxComment = 4000
 )
@@ -361,4 +417,86 @@ func (inc *Incident) RecordComment(key, comment string, now time.Time) error {
 	inc.UpdatedAt = now
 	inc.record(Entry{At: now, Kind: EntryComment, Step: key, Detail: comment})
 	return nil
+}
+
+// truncate cuts s to n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// RecordReasons stores the reasons a customer ticked after a low score,
+// keeping only codes the policy offers.
+func (inc *Incident) RecordReasons(key string, reasons, allowed []string, now time.Time) error {
+	a, ok := inc.Answers[key]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoAnswer, key)
+	}
+	var keep []string
+	for _, r := range reasons {
+		if slices.Contains(allowed, r) && !slices.Contains(keep, r) {
+			keep = append(keep, r)
+		}
+	}
+	if slices.Equal(keep, a.Reasons) {
+		return nil
+	}
+	a.Reasons = keep
+	inc.Answers[key] = a
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntryReasons, Step: key, Detail: strings.Join(keep, ", ")})
+	return nil
+}
+
+// RecordReply puts a customer's email reply on the timeline. ref says
+// where the raw message is kept.
+func (inc *Incident) RecordReply(key, text, ref string, now time.Time) {
+	inc.RepliedAt = now
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntryReply, Step: key, Detail: truncate(strings.TrimSpace(text), MaxReply), Ref: ref})
+}
+
+// Escalate asks the team to look at the incident: it opens an attention
+// episode (unless one is open) and adds an escalation, which the plan
+// turns into alerts and, once per episode, an acknowledgement to the
+// customer.
+func (inc *Incident) Escalate(e Escalation, now time.Time) {
+	if inc.Attention == nil {
+		inc.Episodes++
+		inc.Attention = &Attention{Since: now, Cycle: inc.Cycle, Episode: inc.Episodes}
+	}
+	last := 0
+	if n := len(inc.Escalations); n > 0 {
+		last = inc.Escalations[n-1].N
+	}
+	e.N, e.At, e.Text = last+1, now, truncate(e.Text, MaxReply)
+	inc.Escalations = append(inc.Escalations, e)
+	if len(inc.Escalations) > maxEscalations {
+		inc.Escalations = inc.Escalations[len(inc.Escalations)-maxEscalations:]
+	}
+	inc.UpdatedAt = now
+	detail := e.Cause
+	if e.Kind != SurveyNone {
+		detail += fmt.Sprintf(" (%s %d)", e.Kind, e.Score)
+	}
+	inc.record(Entry{At: now, Kind: EntryEscalated, Step: e.Step, Detail: detail})
+}
+
+// ResolveRecovery records the answer to a recovery survey: a good one
+// closes the attention episode; a bad one keeps it open, anchored to this
+// cycle, so that the next resolution asks again.
+func (inc *Incident) ResolveRecovery(key string, fixed bool, now time.Time) {
+	inc.Recovered = &fixed
+	inc.UpdatedAt = now
+	if fixed {
+		inc.Attention = nil
+		inc.record(Entry{At: now, Kind: EntryRecovered, Step: key, Detail: "the customer says it is fixed"})
+		return
+	}
+	if inc.Attention != nil {
+		inc.Attention.Cycle = inc.Cycle
+	}
+	inc.record(Entry{At: now, Kind: EntryUnrecovered, Step: key, Detail: "the customer says it is not fixed"})
 }

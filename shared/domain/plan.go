@@ -6,50 +6,140 @@ import (
 	"time"
 )
 
+// StepKind tells what a planned step is for; dispatch composes each
+// kind differently.
+type StepKind string
+
+// The kinds of step. Survey steps come from the policy's rules; the others
+// Aftercare adds itself, so their ids are reserved.
+const (
+	KindSurvey   StepKind = "survey"
+	KindReminder StepKind = "reminder"
+	KindRecovery StepKind = "recovery"
+	KindAck      StepKind = "ack"
+	KindAlert    StepKind = "alert"
+	KindHook     StepKind = "hook"
+)
+
+// Audience is who a step kind goes to: the customer or the team.
+func (k StepKind) Audience() string {
+	if k == KindAlert || k == KindHook {
+		return "team"
+	}
+	return "customer"
+}
+
 // PlannedStep is a follow-up the policy wants for an incident now.
 type PlannedStep struct {
 	// Key identifies the step within the incident: the policy step id and
-	// the incident's cycle, e.g. "csat-2" for the second time it was solved.
+	// the incident's cycle, e.g. "csat-2" for the second time it was
+	// solved; "csat-2-r" is its reminder, "alert-3" the third escalation's
+	// team alert, "ack-1" the first attention episode's acknowledgement.
 	Key  string    `json:"key"`
+	Kind StepKind  `json:"kind"`
 	Step Step      `json:"step"`
 	Due  time.Time `json:"due"`
+	// Answers is the step the email's rating links answer: the step
+	// itself, or for a reminder the survey it reminds of.
+	Answers string `json:"answers,omitempty"`
+	// Escalation is what an alert or hook step reports.
+	Escalation *Escalation `json:"escalation,omitempty"`
 }
+
+// ReminderTemplate is the template of survey reminders.
+const ReminderTemplate = "reminder"
 
 // Plan is the desired state: the steps the policy wants for the incident
 // that are not yet claimed or sent. It is a pure function, so duplicate,
 // late and out-of-order webhooks converge to the same plan, and dispatch can
 // re-plan at fire time to check a step is still wanted.
+//
+// Besides the policy's steps it plans: one reminder per unanswered survey
+// (none after an answer or a reply); the recovery survey instead of the
+// usual steps when an incident that needed attention is resolved again;
+// for each escalation a team alert (email and/or webhook, as configured);
+// and once per attention episode an acknowledgement to the customer.
+// Customer steps respect quiet hours except the acknowledgement, which
+// answers something the customer just did.
 func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
-	status, cycle, resolvedAt := effectiveResolution(inc)
-	if !status.resolved() || cycle == 0 {
-		return nil
-	}
 	loc := inc.Customer.Location()
 	var out []PlannedStep
-	for _, r := range p.Rules {
-		if r.Kind != inc.Kind || !slices.Contains(r.Status, status) {
-			continue
+	add := func(ps PlannedStep, quiet bool) {
+		st, ok := inc.Steps[ps.Key]
+		if ok && st.Status != StepFailed {
+			return
 		}
-		for _, s := range r.Steps {
-			key := fmt.Sprintf("%s-%d", s.ID, cycle)
-			st, ok := inc.Steps[key]
-			if ok && st.Status != StepFailed {
-				continue
+		if ok { // failed before: retry later, under a new schedule name
+			if retry := st.FailedAt.Add(RetryDelay(st.Attempts)).Truncate(time.Minute); retry.After(ps.Due) {
+				ps.Due = retry
 			}
-			due := s.dueAfter(resolvedAt, loc)
-			if ok { // failed before: retry later, under a new schedule name
-				if retry := st.FailedAt.Add(RetryDelay(st.Attempts)).Truncate(time.Minute); retry.After(due) {
-					due = retry
+		}
+		if quiet {
+			ps.Due = p.QuietHours.Shift(ps.Due, loc)
+		}
+		if p.MaxLateness > 0 && now.Sub(ps.Due) > time.Duration(p.MaxLateness) {
+			return
+		}
+		out = append(out, ps)
+	}
+
+	status, cycle, resolvedAt := effectiveResolution(inc)
+	if status.resolved() && cycle > 0 {
+		kind, steps := KindSurvey, []Step(nil)
+		// The recovery survey replaces the usual steps in the cycle after
+		// attention was raised, and stays their replacement in a cycle
+		// where it was sent.
+		_, recovering := inc.Steps[fmt.Sprintf("%s-%d", p.RecoveryStep().ID, cycle)]
+		if a := inc.Attention; a != nil && cycle > a.Cycle || recovering {
+			kind, steps = KindRecovery, []Step{p.RecoveryStep()}
+		} else {
+			for _, r := range p.Rules {
+				if r.Kind == inc.Kind && slices.Contains(r.Status, status) {
+					steps = append(steps, r.Steps...)
 				}
 			}
-			due = p.QuietHours.Shift(due, loc)
-			if p.MaxLateness > 0 && now.Sub(due) > time.Duration(p.MaxLateness) {
-				continue
+		}
+		for _, s := range steps {
+			key := fmt.Sprintf("%s-%d", s.ID, cycle)
+			add(PlannedStep{Key: key, Kind: kind, Step: s, Due: s.dueAfter(resolvedAt, loc), Answers: key}, true)
+			if r, ok := reminder(inc, p, s, key); ok {
+				add(r, true)
 			}
-			out = append(out, PlannedStep{Key: key, Step: s, Due: due})
+		}
+	}
+	if a := inc.Attention; a != nil {
+		add(PlannedStep{
+			Key: fmt.Sprintf("ack-%d", a.Episode), Kind: KindAck,
+			Step: Step{ID: "ack", Template: "acknowledgement"}, Due: a.Since,
+		}, false)
+	}
+	for i := range inc.Escalations {
+		e := inc.Escalations[i]
+		if p.Alerts.Email {
+			add(PlannedStep{Key: fmt.Sprintf("alert-%d", e.N), Kind: KindAlert,
+				Step: Step{ID: "alert", Template: "team_alert"}, Due: e.At, Escalation: &e}, false)
+		}
+		if p.Alerts.Webhook {
+			add(PlannedStep{Key: fmt.Sprintf("hook-%d", e.N), Kind: KindHook,
+				Step: Step{ID: "hook"}, Due: e.At, Escalation: &e}, false)
 		}
 	}
 	return out
+}
+
+// reminder plans the one reminder of a sent survey step that has neither
+// an answer nor a reply since it went out.
+func reminder(inc Incident, p Policy, s Step, key string) (PlannedStep, bool) {
+	st, sent := inc.Steps[key]
+	if s.Survey == SurveyNone || p.ReminderDelay() <= 0 || !sent || st.Status != StepSent {
+		return PlannedStep{}, false
+	}
+	if _, answered := inc.Answers[key]; answered || inc.RepliedAt.After(st.SentAt) {
+		return PlannedStep{}, false
+	}
+	r := s
+	r.Template = ReminderTemplate
+	return PlannedStep{Key: key + "-r", Kind: KindReminder, Step: r, Due: st.SentAt.Add(p.ReminderDelay()), Answers: key}, true
 }
 
 // effectiveResolution is the status, cycle and resolution time Plan works

@@ -22,6 +22,86 @@ type Policy struct {
 	// late webhook): a thank-you a month after the stay does more harm than good.
 	MaxLateness Duration `json:"max_lateness,omitempty"`
 	Rules       []Rule   `json:"rules"`
+	// ReminderAfter sends one reminder of a survey nobody answered or
+	// replied to. Absent means 3 days; "0s" turns reminders off.
+	ReminderAfter *Duration `json:"reminder_after,omitempty"`
+	// Negative says which scores need the team's attention. Absent means
+	// CSAT ≤ 2, NPS ≤ 6, CES ≥ 5.
+	Negative *Negative `json:"negative,omitempty"`
+	// Recovery is the "did we fix it?" survey sent when an incident that
+	// needed attention is resolved again. Absent means a CSAT 24 h later.
+	Recovery *Step `json:"recovery,omitempty"`
+	// Reasons are the codes a customer may tick after a low score.
+	Reasons []string `json:"reasons,omitempty"`
+	// Alerts says which team channels are configured. The composition sets
+	// it from the environment, not the policy file, so that Plan stays a
+	// pure function that plans only alerts somebody can receive.
+	Alerts Alerts `json:"-"`
+}
+
+// Negative holds the thresholds of a negative answer per survey kind.
+type Negative struct {
+	CSATAtMost int `json:"csat_at_most"`
+	NPSAtMost  int `json:"nps_at_most"`
+	CESAtLeast int `json:"ces_at_least"`
+}
+
+// Alerts are the team channels a negative answer or a reply goes to.
+type Alerts struct {
+	Email   bool
+	Webhook bool
+}
+
+// DefaultReasons are the reason codes offered after a low score.
+var DefaultReasons = []string{"waiting", "staff", "quality", "price", "communication", "other"}
+
+// defaultNegative matches common practice: CSAT 1–2 are the unhappy
+// answers, NPS 0–6 are detractors, CES 5–7 mean the customer struggled.
+var defaultNegative = Negative{CSATAtMost: 2, NPSAtMost: 6, CESAtLeast: 5}
+
+var defaultRecovery = Step{ID: "recovery", Template: "recovery", Survey: SurveyCSAT, Delay: Duration(24 * time.Hour)}
+
+// ReminderDelay is how long after a survey its reminder goes out; zero
+// means no reminders.
+func (p Policy) ReminderDelay() time.Duration {
+	if p.ReminderAfter == nil {
+		return 3 * 24 * time.Hour
+	}
+	return time.Duration(*p.ReminderAfter)
+}
+
+// IsNegative reports whether a score needs the team's attention.
+func (p Policy) IsNegative(k SurveyKind, score int) bool {
+	n := defaultNegative
+	if p.Negative != nil {
+		n = *p.Negative
+	}
+	switch k {
+	case SurveyCSAT:
+		return score <= n.CSATAtMost
+	case SurveyNPS:
+		return score <= n.NPSAtMost
+	case SurveyCES:
+		return score >= n.CESAtLeast
+	}
+	return false
+}
+
+// RecoveryStep is the step sent when an incident that needed attention is
+// resolved again.
+func (p Policy) RecoveryStep() Step {
+	if p.Recovery != nil {
+		return *p.Recovery
+	}
+	return defaultRecovery
+}
+
+// ReasonCodes are the reasons offered after a low score.
+func (p Policy) ReasonCodes() []string {
+	if p.Reasons != nil {
+		return p.Reasons
+	}
+	return DefaultReasons
 }
 
 // Rule applies steps to incidents of one kind in one of the given statuses.
@@ -136,7 +216,26 @@ func (p Policy) Validate() error {
 			return bad("quiet_hours.end: %v", err)
 		}
 	}
-	ids := map[string]bool{}
+	// Step ids that name Aftercare's own steps are reserved.
+	ids := map[string]bool{"alert": true, "hook": true, "ack": true}
+	if p.Recovery != nil {
+		if err := p.Recovery.validate("recovery"); err != nil {
+			return bad("%v", err)
+		}
+	}
+	for i, code := range p.Reasons {
+		if !reasonPattern.MatchString(code) {
+			return bad("reasons[%d]: %q must be 1–20 of a-z and _", i, code)
+		}
+	}
+	if n := p.Negative; n != nil {
+		if n.CSATAtMost < 0 || n.CSATAtMost > 5 || n.NPSAtMost < 0 || n.NPSAtMost > 10 || n.CESAtLeast < 1 || n.CESAtLeast > 8 {
+			return bad("negative: thresholds out of range (csat 0–5, nps 0–10, ces 1–8)")
+		}
+	}
+	if p.ReminderAfter != nil && *p.ReminderAfter < 0 {
+		return bad("reminder_after: must not be negative")
+	}
 	for i, r := range p.Rules {
 		if r.Kind != KindBooking && r.Kind != KindTicket {
 			return bad("rules[%d].kind: want booking or ticket, got %q", i, r.Kind)
@@ -151,33 +250,44 @@ func (p Policy) Validate() error {
 		}
 		for j, s := range r.Steps {
 			where := fmt.Sprintf("rules[%d].steps[%d]", i, j)
-			switch {
-			case !stepIDPattern.MatchString(s.ID):
-				return bad("%s.id: %q must be 1–16 of a-z, 0-9 and -", where, s.ID)
-			case ids[s.ID]:
-				return bad("%s.id: %q is used twice", where, s.ID)
-			case s.Template == "":
-				return bad("%s.template: is required", where)
-			case !s.Survey.Valid():
-				return bad("%s.survey: %q is not csat, nps or ces", where, s.Survey)
-			case s.Days < 0:
-				return bad("%s.days: must not be negative", where)
-			case s.At == "" && s.Days != 0:
-				return bad("%s.days: needs at (a local time like \"10:00\")", where)
+			if err := s.validate(where); err != nil {
+				return bad("%v", err)
 			}
-			if s.At != "" {
-				if _, err := clockTime(s.At); err != nil {
-					return bad("%s.at: %v", where, err)
-				}
-				if s.Delay != 0 {
-					return bad("%s: give either delay or days+at, not both", where)
-				}
+			if ids[s.ID] || s.ID == p.RecoveryStep().ID {
+				return bad("%s.id: %q is used twice or reserved", where, s.ID)
 			}
 			ids[s.ID] = true
 		}
 	}
 	return nil
 }
+
+// validate checks one step's fields; where names it in errors.
+func (s Step) validate(where string) error {
+	switch {
+	case !stepIDPattern.MatchString(s.ID):
+		return fmt.Errorf("%s.id: %q must be 1–16 of a-z, 0-9 and -", where, s.ID)
+	case s.Template == "":
+		return fmt.Errorf("%s.template: is required", where)
+	case !s.Survey.Valid():
+		return fmt.Errorf("%s.survey: %q is not csat, nps or ces", where, s.Survey)
+	case s.Days < 0:
+		return fmt.Errorf("%s.days: must not be negative", where)
+	case s.At == "" && s.Days != 0:
+		return fmt.Errorf("%s.days: needs at (a local time like \"10:00\")", where)
+	}
+	if s.At != "" {
+		if _, err := clockTime(s.At); err != nil {
+			return fmt.Errorf("%s.at: %v", where, err)
+		}
+		if s.Delay != 0 {
+			return fmt.Errorf("%s: give either delay or days+at, not both", where)
+		}
+	}
+	return nil
+}
+
+var reasonPattern = regexp.MustCompile(`^[a-z_]{1,20}$`)
 
 var kindStatuses = map[Kind][]Status{
 	KindBooking: {StatusBooked, StatusCancelled, StatusCompleted},
