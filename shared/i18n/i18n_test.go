@@ -112,6 +112,17 @@ func TestPageKeys(t *testing.T) {
 		"page.comment.submit", "page.comment.thanks", "page.invalid.title", "page.invalid.body",
 		"page.expired.title", "page.error.title", "page.error.body",
 		"score.csat.1", "score.csat.2", "score.csat.3", "score.csat.4", "score.csat.5",
+		// The answer page: the question per survey, the scale's ends, the
+		// low-score reasons, and the confirm/saving/saved states. NPS and
+		// CES reuse the email's wording (ask.*, score.ces.1/7) so the page
+		// and the email ask the same question.
+		"page.csat.question", "ask.nps", "ask.ces",
+		"page.nps.low", "page.nps.high", "score.ces.1", "score.ces.7",
+		"page.reasons.label", "reason.waiting", "reason.staff", "reason.quality",
+		"reason.price", "reason.communication", "reason.other",
+		"page.confirm.submit", "page.saving", "page.saved",
+		// The team's incident timeline page.
+		"page.team.title",
 	}
 	for _, code := range []string{"en", "el", "es"} {
 		l := For(code)
@@ -136,6 +147,11 @@ func TestT(t *testing.T) {
 		{"el", "page.comment.submit", nil, "Αποστολή"},
 		{"es", "page.thanks.title", nil, "¡Gracias!"},
 		{"es", "no.such.key", nil, "no.such.key"},
+		{"en", "reason.quality", nil, "Quality of the service"},
+		{"el", "page.reasons.label", nil, "Τι δεν πήγε καλά; (προαιρετικό)"},
+		{"es", "page.saving", nil, "Guardando su respuesta…"},
+		{"en", "team_alert.score.value", []any{2, 1, 5, "CSAT"}, "2 on a 1–5 scale (CSAT)"},
+		{"es", "team_alert.score.value", []any{0, 0, 10, "NPS"}, "0 en una escala de 0 a 10 (NPS)"},
 	}
 	for _, tc := range tests {
 		if got := For(tc.code).T(tc.key, tc.args...); got != tc.want {

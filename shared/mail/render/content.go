@@ -5,6 +5,7 @@ import (
 
 	"github.com/matcornic/hermes/v2"
 
+	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/i18n"
 )
 
@@ -18,12 +19,30 @@ type content struct {
 	details   []hermes.Entry
 	ask       string // the rating question for CSAT; NPS and CES bring their own
 	outros    []string
+	quotes    []quote // the customer's words, for the team only
+	button    *button // a single call to action
+	team      bool    // written to the operator's staff, not the customer
 }
 
-// builders maps template names, as policies spell them, to their wording.
-var builders = map[string]func(*i18n.Lang, Request) content{
-	"thank_you":    thankYou,
-	"satisfaction": satisfaction,
+// spec is one template: its wording and what it may show.
+type spec struct {
+	build func(*i18n.Lang, Request) content
+	// ratings says whether the email offers one-click rating links. An
+	// acknowledgement must not ask again for a score the customer just
+	// gave, and a team alert is no survey, so both ignore req.Ratings.
+	ratings bool
+	// survey is the scale assumed when the request names none.
+	survey domain.SurveyKind
+}
+
+// templates maps template names, as policies spell them, to their specs.
+var templates = map[string]spec{
+	"thank_you":       {build: thankYou, ratings: true},
+	"satisfaction":    {build: satisfaction, ratings: true},
+	"reminder":        {build: reminder, ratings: true},
+	"recovery":        {build: recovery, ratings: true, survey: domain.SurveyCSAT},
+	"acknowledgement": {build: acknowledgement},
+	"team_alert":      {build: teamAlert},
 }
 
 // Subject parts are cut short so that a long title cannot push the point
@@ -87,6 +106,72 @@ func satisfaction(l *i18n.Lang, in Request) content {
 	if in.Agent != "" {
 		c.intros = append(c.intros, l.T("satisfaction.agent", in.Agent))
 	}
+	return c
+}
+
+// reminder nudges a customer who has not answered yet: one short,
+// polite paragraph and the same rating choices, so answering still takes a
+// single click. It says it is a reminder and lets those who did answer
+// ignore it, because an answer may cross the email in transit.
+func reminder(l *i18n.Lang, in Request) content {
+	c := content{
+		greeting: greeting(l, in.CustomerName),
+		ask:      l.T("reminder.ask"),
+		outros:   []string{l.T("reminder.outro")},
+		subject:  l.T("reminder.subject"),
+	}
+	intro := l.T("reminder.intro")
+	if in.Title != "" {
+		c.subject = l.T("reminder.subject.title", truncate(in.Title, maxSubjectPart))
+		intro = l.T("reminder.intro.title", in.Title)
+	}
+	c.intros = []string{intro}
+	c.preheader = intro
+	return c
+}
+
+// recovery follows up a problem the team handled: it owns the problem,
+// asks whether it is now resolved to the customer's satisfaction, and
+// offers a reply for when it is not. Its score is what closes the loop.
+func recovery(l *i18n.Lang, in Request) content {
+	c := content{
+		greeting: greeting(l, in.CustomerName),
+		ask:      l.T("recovery.ask"),
+		outros:   []string{l.T("recovery.outro")},
+		subject:  l.T("recovery.subject"),
+	}
+	intro := l.T("recovery.intro")
+	if in.Title != "" {
+		c.subject = l.T("recovery.subject.title", truncate(in.Title, maxSubjectPart))
+		intro = l.T("recovery.intro.title", in.Title)
+	}
+	c.intros = append(c.intros, intro)
+	c.preheader = intro
+	if in.Agent != "" {
+		c.intros = append(c.intros, l.T("recovery.agent", in.Agent))
+	}
+	c.intros = append(c.intros, l.T("recovery.check"))
+	return c
+}
+
+// acknowledgement answers a low score or a reply at once, so the customer
+// knows a person heard them while the team works on it. It offers no
+// rating (asking again would feel like not listening) and never quotes the
+// customer's text back: an email can be forwarded or misdirected, and their
+// words belong on the timeline, not in more inboxes.
+func acknowledgement(l *i18n.Lang, in Request) content {
+	c := content{
+		greeting: greeting(l, in.CustomerName),
+		outros:   []string{l.T("acknowledgement.outro")},
+		subject:  l.T("acknowledgement.subject"),
+	}
+	intro := l.T("acknowledgement.intro")
+	if in.Title != "" {
+		c.subject = l.T("acknowledgement.subject.title", truncate(in.Title, maxSubjectPart))
+		intro = l.T("acknowledgement.intro.title", in.Title)
+	}
+	c.intros = []string{intro, l.T("acknowledgement.person")}
+	c.preheader = intro
 	return c
 }
 

@@ -3,9 +3,14 @@
 // plain-text part for clients that prefer it. It knows nothing about
 // sending; the mail adapters take its output as is.
 //
-// Customer-supplied text (names, titles, locations, agents) only ever
-// reaches hermes as template data, which html/template escapes; it never
-// goes into FreeMarkdown or any other path that hermes leaves unescaped.
+// Customer-supplied text (names, titles, locations, agents, comments,
+// replies, reasons) only ever reaches hermes as template data, which
+// html/template escapes; it never goes into FreeMarkdown or any other path
+// that hermes leaves unescaped.
+//
+// Most templates are written to the customer. One, team_alert, is written
+// to the operator's own staff, in the team's language, and is the only one
+// that shows a customer's address or words back.
 package render
 
 import (
@@ -66,8 +71,38 @@ type Request struct {
 	TimeZone string
 	Survey   domain.SurveyKind
 	// Ratings are the one-click answer links, one per score, in any order;
-	// the email shows them worst to best.
+	// the email shows them worst to best. Templates that must not ask for
+	// a score (acknowledgement, team_alert) ignore them.
 	Ratings []Rating
+
+	// The fields below describe an answer the customer already gave. Only
+	// team_alert shows them; customer templates never echo a customer's
+	// words back, so a forwarded or misdirected email leaks nothing new.
+
+	// Score is the answer on Survey's scale. It is shown only when Survey is
+	// set and Score lies in its range: NPS 0 is a real score, so leave
+	// Survey empty when there is no answer.
+	Score int
+	// Comment is what the customer wrote on the rating page; ReplyText is
+	// the text of their email reply. Both keep their line breaks.
+	Comment   string
+	ReplyText string
+	// Reasons are the reason codes ticked on the rating page ("waiting",
+	// "staff", …), shown with the catalog's "reason.<code>" labels.
+	Reasons []string
+	// TimelineURL links the team to the incident. Anything but an
+	// absolute http(s) URL is dropped rather than failing the alert.
+	TimelineURL string
+	// CustomerEmail is shown to the team, so they can write back.
+	CustomerEmail string
+	// Provider and Ref identify the booking or ticket in the sender's
+	// system; Status is the incident's status ("completed", "solved", …).
+	Provider, Ref, Status string
+	// Cause says why the team is alerted: "negative_answer", "reply" or
+	// "not_recovered" (the "did we fix it?" answer was still low).
+	Cause string
+	// Kind is "booking" or "ticket", to name the title row.
+	Kind string
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for
@@ -132,24 +167,30 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,2
 // Has reports whether template names an email this package can render, so
 // that a policy can be checked when it is loaded rather than when a step fires.
 func (r *Renderer) Has(template string) bool {
-	_, ok := builders[template]
+	_, ok := templates[template]
 	return ok
 }
 
 // Render writes the email a request describes. It fails only on requests
 // that no retry would fix: an unknown template or a malformed rating link.
 func (r *Renderer) Render(req Request) (Rendered, error) {
-	build, ok := builders[req.Template]
+	tpl, ok := templates[req.Template]
 	if !ok {
 		return Rendered{}, fmt.Errorf("render %q: %w", req.Template, ErrUnknownTemplate)
 	}
+	if req.Survey == domain.SurveyNone {
+		req.Survey = tpl.survey
+	}
 	l := i18n.For(req.Locale)
 	in := sanitize(req)
-	choices, err := r.choices(l, req)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("render %q: %w", req.Template, err)
+	var choices []choice
+	if tpl.ratings {
+		var err error
+		if choices, err = r.choices(l, req); err != nil {
+			return Rendered{}, fmt.Errorf("render %q: %w", req.Template, err)
+		}
 	}
-	c := build(l, in)
+	c := tpl.build(l, in)
 
 	v := &view{
 		Lang:      l.Code(),
@@ -159,12 +200,19 @@ func (r *Renderer) Render(req Request) (Rendered, error) {
 		TextColor: textColorFor(r.brand.Color),
 		Signer:    r.brand.Signature,
 		Footer:    l.T("email.footer"),
+		Compact:   len(choices) > maxRoomy,
+		Quotes:    c.quotes,
+		Button:    c.button,
+		Team:      c.team,
 	}
 	if len(choices) > 0 {
 		v.Question, v.Hint = question(l, req.Survey, c.ask)
 	}
 	if v.Signer == "" {
 		v.Signer = l.T("email.signer", r.brand.Name)
+	}
+	if c.team {
+		v.Footer = l.T("team_alert.footer", r.brand.Name)
 	}
 	copyright := r.brand.CopyrightLine(r.now())
 	// A fresh Hermes per call: GenerateHTML writes defaults into its
@@ -208,10 +256,22 @@ func question(l *i18n.Lang, s domain.SurveyKind, ask string) (q, hint string) {
 	case domain.SurveyNPS:
 		return l.T("ask.nps"), l.T("scale.nps")
 	case domain.SurveyCES:
-		return l.T("ask.ces"), ""
+		return l.T("ask.ces"), l.T("scale.ces")
 	}
 	return ask, ""
 }
+
+// Rating rows must stay usable on a phone, where the email body is about
+// 240 CSS pixels wide.
+const (
+	// maxLabelled is the most buttons that can carry words: CES's seven or
+	// NPS's eleven labels would wrap into unreadable columns, so longer
+	// scales show numbers, and the hint and the text part carry the words.
+	maxLabelled = 5
+	// maxRoomy is the most buttons that keep the usual gaps; beyond it
+	// (NPS) the row is compacted so that eleven numbers still fit.
+	maxRoomy = 7
+)
 
 // choices validates the rating links and orders them worst to best.
 func (r *Renderer) choices(l *i18n.Lang, req Request) ([]choice, error) {
@@ -251,6 +311,10 @@ func (r *Renderer) choices(l *i18n.Lang, req Request) ([]choice, error) {
 	width := strconv.Itoa(int(math.Floor(100/float64(len(out))))) + "%"
 	for i := range out {
 		out[i].Width = width
+		out[i].Button = out[i].Label
+		if len(out) > maxLabelled {
+			out[i].Button = strconv.Itoa(out[i].Score)
+		}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -46,26 +47,85 @@ func goldenRequest(template, locale string) Request {
 		req.StartsAt = time.Date(2026, 11, 20, 16, 30, 0, 0, time.UTC)
 	case "satisfaction":
 		req.CustomerName, req.Title, req.Agent = "Jane O'Neil", "Refund for order #4417", "Elena"
+	case "reminder":
+		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
+	case "recovery":
+		// No survey named: recovery asks for CSAT by default.
+		req.Survey = domain.SurveyNone
+		req.CustomerName, req.Title, req.Agent = "Jane O'Neil", "Refund for order #4417", "Elena"
+	case "acknowledgement":
+		// The comment and the ratings are given and must not appear.
+		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
+		req.Comment = "The boat left 40 minutes late."
+	case "team_alert":
+		req.Cause, req.Score = CauseNegativeAnswer, 2
+		req.CustomerName, req.CustomerEmail = "María Papadopoulou", "maria@example.com"
+		req.Title, req.Kind, req.Provider, req.Ref, req.Status = "Sunset sailing", "booking", "calcom", "BK-1042", "completed"
+		req.Reasons = []string{"waiting", "communication"}
+		req.Comment = "The boat left 40 minutes late.\r\nNobody told us why.\r\n\r\n\r\nThe crew was lovely, though."
+		req.TimelineURL = "https://care.example/team/incidents/inc_7f3a?from=alert&x=1"
 	}
 	return req
 }
 
+// goldenCase is one golden file pair, testdata/<name>.<locale>.{html,txt}.golden.
+type goldenCase struct {
+	name, locale string
+	req          Request
+}
+
+func goldenCases() []goldenCase {
+	var out []goldenCase
+	for _, template := range []string{"thank_you", "satisfaction", "reminder", "recovery", "acknowledgement", "team_alert"} {
+		for _, locale := range []string{"en", "el", "es"} {
+			out = append(out, goldenCase{template, locale, goldenRequest(template, locale)})
+		}
+	}
+	withSurvey := func(req Request, s domain.SurveyKind) Request {
+		req.Survey, req.Ratings = s, ratings(s)
+		return req
+	}
+	reply := goldenRequest("team_alert", "en")
+	reply.Cause, reply.Survey, reply.Score, reply.Reasons, reply.Comment = CauseReply, domain.SurveyNone, 0, nil, ""
+	reply.Kind, reply.Title, reply.Ref, reply.Status = "ticket", "Refund for order #4417", "T-88", "solved"
+	reply.ReplyText = "Hi,\n\nthe refund has still not arrived.\nCould someone check, please?\n\nJane"
+	return append(out,
+		goldenCase{"thank_you.nps", "en", withSurvey(goldenRequest("thank_you", "en"), domain.SurveyNPS)},
+		goldenCase{"thank_you.ces", "en", withSurvey(goldenRequest("thank_you", "en"), domain.SurveyCES)},
+		goldenCase{"thank_you.nps", "el", withSurvey(goldenRequest("thank_you", "el"), domain.SurveyNPS)},
+		goldenCase{"thank_you.ces", "es", withSurvey(goldenRequest("thank_you", "es"), domain.SurveyCES)},
+		goldenCase{"team_alert.reply", "en", reply},
+	)
+}
+
 func TestGolden(t *testing.T) {
 	r := testRenderer(testBrand)
-	for _, template := range []string{"thank_you", "satisfaction"} {
-		for _, locale := range []string{"en", "el", "es"} {
-			t.Run(template+"_"+locale, func(t *testing.T) {
-				out, err := r.Render(goldenRequest(template, locale))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if out.Lang != locale {
-					t.Errorf("Lang = %q, want %q", out.Lang, locale)
-				}
-				base := filepath.Join("testdata", template+"."+locale)
-				golden(t, base+".html.golden", out.HTML)
-				golden(t, base+".txt.golden", "Subject: "+out.Subject+"\n\n"+out.Text)
-			})
+	for _, gc := range goldenCases() {
+		t.Run(gc.name+"_"+gc.locale, func(t *testing.T) {
+			out, err := r.Render(gc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Lang != gc.locale {
+				t.Errorf("Lang = %q, want %q", out.Lang, gc.locale)
+			}
+			noRawKeys(t, out)
+			base := filepath.Join("testdata", gc.name+"."+gc.locale)
+			golden(t, base+".html.golden", out.HTML)
+			golden(t, base+".txt.golden", "Subject: "+out.Subject+"\n\n"+out.Text)
+		})
+	}
+}
+
+// rawKeyRE finds catalog keys that were printed instead of translated, and
+// printf's complaints about a message's arguments.
+var rawKeyRE = regexp.MustCompile(`\b(email|thank_you|satisfaction|reminder|recovery|acknowledgement|team_alert|ask|scale|score|reason|cause|kind|status)\.[a-z_0-9.]+|%!`)
+
+func noRawKeys(t *testing.T, out Rendered) {
+	t.Helper()
+	for part, s := range map[string]string{"subject": out.Subject, "html": out.HTML, "text": out.Text} {
+		if m := rawKeyRE.FindString(s); m != "" {
+			t.Errorf("%s shows %q: a missing key or a bad argument", part, m)
 		}
 	}
 }
@@ -210,15 +270,24 @@ func TestEscaping(t *testing.T) {
 		attr   = `"><img src=x>`
 	)
 	r := testRenderer(testBrand)
-	for _, template := range []string{"thank_you", "satisfaction"} {
+	for template := range templates {
 		req := goldenRequest(template, "en")
 		req.CustomerName = script + attr
 		req.Title = attr + script
 		req.Agent = script
 		req.Location = attr
+		req.Comment = "comment " + script + "\n" + attr
+		req.ReplyText = "reply " + attr + "\n\n" + script
+		req.Reasons = []string{script, attr, "waiting"}
+		req.CustomerEmail = attr + "@example.com"
+		req.Provider, req.Ref, req.Status, req.Kind = script, attr, script, attr
+		req.TimelineURL = "javascript:alert(1)"
 		out, err := r.Render(req)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.Contains(strings.ToLower(out.HTML+out.Text), "javascript:") {
+			t.Errorf("%s: a javascript: timeline link got through", template)
 		}
 		for _, bad := range []string{"<script", "<img src=x", `"><img`} {
 			if strings.Contains(out.HTML, bad) {
@@ -301,7 +370,10 @@ func TestErrors(t *testing.T) {
 
 func TestHas(t *testing.T) {
 	r := New(Brand{})
-	for name, want := range map[string]bool{"thank_you": true, "satisfaction": true, "": false, "Thank_You": false} {
+	for name, want := range map[string]bool{
+		"thank_you": true, "satisfaction": true, "reminder": true, "recovery": true,
+		"acknowledgement": true, "team_alert": true, "": false, "Thank_You": false, "team-alert": false,
+	} {
 		if got := r.Has(name); got != want {
 			t.Errorf("Has(%q) = %v, want %v", name, got, want)
 		}

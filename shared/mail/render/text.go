@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -12,6 +13,12 @@ import (
 const (
 	maxText  = 500
 	maxLabel = 60
+	// maxQuote bounds a comment or reply in a team alert: enough for what
+	// a person writes (the rating page allows 4,000), while a pasted log
+	// or a runaway thread stays on the timeline instead of the inbox.
+	maxQuote = 4000
+	// maxReasons bounds the reason list; the page offers six.
+	maxReasons = 12
 )
 
 // sanitize cleans the customer-supplied fields of a request. Escaping is
@@ -23,7 +30,90 @@ func sanitize(req Request) Request {
 	req.Title = clean(req.Title, maxText)
 	req.Location = clean(req.Location, maxText)
 	req.Agent = clean(req.Agent, maxText)
+	req.CustomerEmail = clean(req.CustomerEmail, maxText)
+	req.Provider = clean(req.Provider, maxText)
+	req.Ref = clean(req.Ref, maxText)
+	req.Status = clean(req.Status, maxLabel)
+	req.Cause = clean(req.Cause, maxLabel)
+	req.Kind = clean(req.Kind, maxLabel)
+	req.Comment = multiline(req.Comment, maxQuote)
+	req.ReplyText = multiline(req.ReplyText, maxQuote)
+	req.Reasons = reasonCodes(req.Reasons)
+	req.TimelineURL = safeLink(req.TimelineURL)
 	return req
+}
+
+// safeLink returns raw as a canonical absolute http(s) URL, or "" when it
+// is anything else. A bad timeline link loses the button, not the alert:
+// the team still needs to hear that a customer is unhappy. Re-encoding
+// escapes quotes and angle brackets, so even the plain-text part, which
+// nothing escapes, shows no markup.
+func safeLink(raw string) string {
+	if raw == "" || checkURL(raw) != nil {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.String()
+}
+
+// reasonCodes cleans the reason codes into a new slice (the caller's is
+// left alone), dropping empty and repeated ones.
+func reasonCodes(codes []string) []string {
+	var out []string
+	for _, c := range codes {
+		c = clean(c, maxLabel)
+		if c == "" || slices.Contains(out, c) {
+			continue
+		}
+		if len(out) == maxReasons {
+			break
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// lineBreaks turns every kind of line or paragraph break into LF, so that
+// customer text keeps its shape whatever client wrote it.
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n\n")
+
+// multiline is clean for text whose lines matter (a comment, an email
+// reply): each line is cleaned on its own, runs of blank lines become one
+// paragraph break, and the whole is cut to max runes. Lines stay text; the
+// templates put each in its own escaped slot.
+func multiline(s string, max int) string {
+	var paras []string
+	var lines []string
+	flush := func() {
+		if len(lines) > 0 {
+			paras = append(paras, strings.Join(lines, "\n"))
+			lines = nil
+		}
+	}
+	for _, ln := range strings.Split(lineBreaks.Replace(strings.ToValidUTF8(s, "")), "\n") {
+		if ln = clean(ln, max); ln == "" {
+			flush()
+			continue
+		}
+		lines = append(lines, ln)
+	}
+	flush()
+	return truncate(strings.Join(paras, "\n\n"), max)
+}
+
+// paragraphs splits multiline's output into paragraphs of lines.
+func paragraphs(s string) [][]string {
+	if s == "" {
+		return nil
+	}
+	var out [][]string
+	for _, p := range strings.Split(s, "\n\n") {
+		out = append(out, strings.Split(p, "\n"))
+	}
+	return out
 }
 
 // clean collapses whitespace and control characters to single spaces,

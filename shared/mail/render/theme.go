@@ -5,7 +5,9 @@ import "github.com/matcornic/hermes/v2"
 // theme is Aftercare's own hermes.Theme. hermes' stock themes give each
 // Action a single stacked button plus a "having trouble?" paragraph, which
 // reads badly for a 1–5 scale; this one lays the rating choices out in one
-// row, worst to best, with their labels.
+// row, worst to best, with their labels — or, for the longer NPS and CES
+// scales, with bare numbers and a hint, since seven or eleven labelled
+// buttons cannot share a phone's width.
 //
 // hermes hands a template only its own Hermes and Email values, and the
 // theme is part of Hermes, so the parts hermes has no field for (language,
@@ -30,6 +32,31 @@ type view struct {
 	TextColor string // button text, chosen for contrast with Color
 	Signer    string
 	Footer    string
+	// Compact narrows the gaps between rating buttons so that eleven
+	// (NPS) still fit a phone held upright.
+	Compact bool
+	// Quotes are the customer's own words in a team alert, as plain
+	// paragraphs of escaped lines: never markup, never FreeMarkdown.
+	Quotes []quote
+	// Button is a single call to action (the team's timeline link).
+	Button *button
+	// Team marks an email to the operator's staff: no customer-style
+	// sign-off, since nobody signs an automatic internal alert.
+	Team bool
+}
+
+// quote is one block of customer text under a heading. Each paragraph is
+// a list of lines, so that line breaks survive without any HTML in the
+// data.
+type quote struct {
+	Heading string
+	Paras   [][]string
+}
+
+// button is a link styled as a button; URL has passed checkURL.
+type button struct {
+	Text string
+	URL  string
 }
 
 // View exposes the theme's data to the templates.
@@ -39,7 +66,10 @@ func (t *theme) View() *view { return t.view }
 type choice struct {
 	Score int
 	Label string
-	URL   string
+	// Button is what the button shows: the label on short scales, the
+	// bare number on long ones (the hint and the text part carry labels).
+	Button string
+	URL    string
 	// Line is the choice as plain text lists it: "1 – Very unhappy", or
 	// just "7" when the label is the score itself.
 	Line  string
@@ -93,14 +123,35 @@ const htmlTemplate = `<!DOCTYPE html>
 {{- end }}
 </table>
 {{- end }}
+{{- range $t.Quotes }}
+<p style="margin:8px 0 6px;font-weight:bold;">{{ .Heading }}</p>
+<div style="margin:0 0 16px;padding:2px 0 2px 12px;border-left:3px solid #d1d5db;color:#374151;">
+{{- range .Paras }}
+<p style="margin:0 0 8px;">{{ range $i, $line := . }}{{ if $i }}<br>{{ end }}{{ $line }}{{ end }}</p>
+{{- end }}
+</div>
+{{- end }}
+{{- with $t.Button }}
+<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:8px 0 24px;">
+<tr><td style="border-radius:6px;background-color:{{ $t.Color }};">
+<a href="{{ .URL }}" style="display:inline-block;padding:12px 22px;border-radius:6px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:15px;font-weight:bold;text-decoration:none;">{{ .Text }}</a>
+</td></tr>
+</table>
+{{- end }}
 {{- if $t.Choices }}
 <p style="margin:8px 0 12px;font-weight:bold;">{{ $t.Question }}</p>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px;">
 <tr>
 {{- range $t.Choices }}
-<td width="{{ .Width }}" align="center" valign="top" style="padding:0 3px;">
-<a href="{{ .URL }}" style="display:block;padding:12px 2px;border-radius:6px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:14px;font-weight:bold;line-height:1.25;text-decoration:none;">{{ .Label }}</a>
+{{- if $t.Compact }}
+<td width="{{ .Width }}" align="center" valign="top" style="padding:0 1px;">
+<a href="{{ .URL }}"{{ if ne .Label .Button }} title="{{ .Label }}"{{ end }} style="display:block;padding:10px 0;border-radius:4px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:15px;font-weight:bold;line-height:1.25;text-decoration:none;">{{ .Button }}</a>
 </td>
+{{- else }}
+<td width="{{ .Width }}" align="center" valign="top" style="padding:0 3px;">
+<a href="{{ .URL }}"{{ if ne .Label .Button }} title="{{ .Label }}"{{ end }} style="display:block;padding:12px 2px;border-radius:6px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:14px;font-weight:bold;line-height:1.25;text-decoration:none;">{{ .Button }}</a>
+</td>
+{{- end }}
 {{- end }}
 </tr>
 </table>
@@ -112,7 +163,9 @@ const htmlTemplate = `<!DOCTYPE html>
 {{- range $b.Outros }}
 <p style="margin:0 0 16px;">{{ . }}</p>
 {{- end }}
+{{- if not $t.Team }}
 <p style="margin:24px 0 0;">{{ $b.Signature }}<br>{{ $t.Signer }}</p>
+{{- end }}
 </td></tr>
 <tr><td align="center" style="padding:20px 12px 0;font-size:12px;line-height:1.5;color:#6b7280;">
 <p style="margin:0 0 4px;">{{ $t.Footer }}</p>
@@ -133,6 +186,15 @@ const textTemplate = `{{ $t := .Hermes.Theme.View }}{{ $b := .Email.Body -}}
 {{- with $b.Dictionary }}
 <p>{{ range . }}{{ .Key }}: {{ .Value }}<br>{{ end }}</p>
 {{- end }}
+{{- range $t.Quotes }}
+<p>{{ .Heading }}:</p>
+{{- range .Paras }}
+<p>{{ range $i, $line := . }}{{ if $i }}<br>{{ end }}{{ $line }}{{ end }}</p>
+{{- end }}
+{{- end }}
+{{- with $t.Button }}
+<p>{{ .Text }}: {{ .URL }}</p>
+{{- end }}
 {{- if $t.Choices }}
 <p>{{ $t.Question }}</p>
 {{- with $t.Hint }}
@@ -143,6 +205,8 @@ const textTemplate = `{{ $t := .Hermes.Theme.View }}{{ $b := .Email.Body -}}
 {{- range $b.Outros }}
 <p>{{ . }}</p>
 {{- end }}
+{{- if not $t.Team }}
 <p>{{ $b.Signature }}<br>{{ $t.Signer }}</p>
+{{- end }}
 <p>--<br>{{ $t.Footer }}<br>{{ .Hermes.Product.Copyright }}</p>
 `
