@@ -6,17 +6,23 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/jhillyerd/enmime/v2"
 )
 
 // The browser tests drive a real headless Chromium through the DevTools
@@ -192,8 +198,9 @@ func (b *browserTab) text(sel string) string {
 // TestBrowserNewcomerJourney is "Try it in two minutes" from the README, in
 // a real browser: a booking webhook comes in; in the dev console the
 // newcomer sees the incident and its schedule, presses Run now, opens the
-// email from the Outbox, clicks 4 in it, leaves a comment on the thank-you
-// page, and finds score and comment back on the console.
+// email from the Outbox, clicks 4 in it (the page's script records it),
+// leaves a comment on the thank-you page, and finds score and comment back
+// on the console.
 func TestBrowserNewcomerJourney(t *testing.T) {
 	srv := startDev(t, t.TempDir())
 	b := newBrowserTab(t) // after startDev: the browser closes before the server stops
@@ -228,8 +235,9 @@ func TestBrowserNewcomerJourney(t *testing.T) {
 	if got := b.text("#flash"); !strings.HasPrefix(got, "ran ") {
 		t.Errorf("flash = %q, want ran …", got)
 	}
-	if got := b.text("#schedules"); !strings.Contains(got, "Nothing scheduled") {
-		t.Errorf("schedules after Run now = %q", got)
+	// The survey went out; what is left is its reminder, should nobody answer.
+	if got := b.text("#schedules"); !strings.Contains(got, "Pending schedules (1)") || !strings.Contains(got, "thanks-1-r") {
+		t.Errorf("schedules after Run now = %q, want only the reminder thanks-1-r", got)
 	}
 	subjectLink := `#outbox a[href^="/dev/outbox/"]`
 	subject := b.text(subjectLink)
@@ -269,6 +277,21 @@ func TestBrowserNewcomerJourney(t *testing.T) {
 		chromedp.MouseClickNode(ratings[3]),
 		chromedp.WaitVisible(chromedp.ID("comment")),
 	)
+
+	// Opening the link records nothing by itself (link scanners open every
+	// link): rating.js, from our own origin, posts the confirmation when
+	// the page shows, and the page then says the answer is saved.
+	if src := browserGet(b, "script", chromedp.Attributes(chromedp.CSS(`script[src]`)))["src"]; !strings.Contains(src, "assets/rating.js") {
+		t.Errorf("the rating page's script is %q, want rating.js", src)
+	}
+	b.do("rating.js confirms the click", chromedp.WaitVisible(chromedp.ID("saved")))
+	if got := browserGet(b, "confirmation state", chromedp.Attributes(chromedp.ID("answer")))["data-confirm"]; got != "done" {
+		t.Errorf("form data-confirm = %q, want done", got)
+	}
+	if a := srv.incident(id).Answers["thanks-1"]; a.Score != 4 || a.Comment != "" {
+		t.Fatalf("after the click the dev API has %+v, want score 4 recorded by rating.js", a)
+	}
+	b.noProblems() // no console error, no CSP violation
 
 	// The thank-you page, in the customer's language, with the score.
 	if lang := browserGet(b, "page language", chromedp.Attributes(chromedp.CSS("html")))["lang"]; !strings.HasPrefix(lang, "es") {
@@ -317,6 +340,87 @@ func TestBrowserNewcomerJourney(t *testing.T) {
 	if got := b.text(row + " .answer"); !strings.Contains(got, "thanks-1") || !strings.Contains(got, comment) {
 		t.Errorf("answer on the console = %q, want thanks-1 with %q", got, comment)
 	}
+	// Answered, the survey needs no reminder.
+	if got := b.text("#schedules"); !strings.Contains(got, "Nothing scheduled") {
+		t.Errorf("schedules after the answer = %q, want the reminder gone", got)
+	}
 
+	b.noProblems()
+}
+
+// TestBrowserWithoutJavaScript opens a rating link in a browser that runs
+// no script, as some people and most link scanners do: the page records
+// nothing until its button is pressed, and the button records the score
+// and the reasons ticked.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	srv := startDev(t, t.TempDir())
+	b := newBrowserTab(t)
+
+	code, reply := srv.post("msg_browser_nojs", bookingCompleted(t, time.Now().Add(-time.Hour)))
+	if code != http.StatusAccepted {
+		t.Fatalf("webhook: %d %v", code, reply)
+	}
+	id := reply["results"].([]any)[0].(map[string]any)["incident_id"].(string)
+	resp, err := http.Post(srv.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(time.Now().Add(72*time.Hour).Format(time.RFC3339)), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
+	if len(emls) != 1 {
+		t.Fatalf("outbox has %d messages, want 1", len(emls))
+	}
+	raw, err := os.ReadFile(emls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := regexp.MustCompile(regexp.QuoteMeta(srv.base)+`/r/[A-Za-z0-9_\-.]+`).FindAllString(env.Text, -1)
+	if len(links) != 5 {
+		t.Fatalf("want 5 rating links, found %d", len(links))
+	}
+
+	// Scripts off, then the customer opens "2" (a low score: reasons are offered).
+	b.do("open the link without JavaScript",
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+			return err
+		}),
+		chromedp.Navigate(links[1]),
+		chromedp.WaitVisible(chromedp.CSS(`form#answer button[type="submit"]`)),
+	)
+	// Nothing happens by itself: give a script time it would have needed.
+	time.Sleep(500 * time.Millisecond)
+	if inc := srv.incident(id); len(inc.Answers) != 0 {
+		t.Fatalf("opening the link without JavaScript recorded %+v", inc.Answers)
+	}
+	if got := browserGet(b, "form state", chromedp.Attributes(chromedp.ID("answer")))["data-confirm"]; got != "auto" {
+		t.Errorf("data-confirm = %q: the script ran although scripts are disabled", got)
+	}
+	if cur := browserGet(b, "current score", chromedp.Text(chromedp.CSS(`.scores a.current`))); cur != "2" {
+		t.Errorf("highlighted score = %q, want 2", cur)
+	}
+
+	b.do("tick a reason and press the button",
+		chromedp.Click(chromedp.CSS(`input[name="reasons"][value="waiting"]`)),
+		chromedp.Click(chromedp.CSS(`form#answer button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("saved")),
+	)
+	if got := b.text("#score"); !strings.Contains(got, "2") {
+		t.Errorf("score line = %q, want the 2", got)
+	}
+	a := srv.incident(id).Answers["thanks-1"]
+	if a.Score != 2 {
+		t.Fatalf("after the button the answer is %+v, want 2", a)
+	}
+	if got := kinds(srv.incident(id)); !slices.Contains(got, "reasons") {
+		t.Errorf("the ticked reason is not on the timeline: %v", got)
+	}
+	if _, ok := browserGet(b, "reason box", chromedp.Attributes(chromedp.CSS(`input[name="reasons"][value="waiting"]`)))["checked"]; !ok {
+		t.Error("the saved reason is not ticked on the thank-you page")
+	}
 	b.noProblems()
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,16 @@ func kinds(inc apiIncident) []string {
 	return out
 }
 
+// steps is the timeline as "kind step" lines ("event" alone when the entry
+// has no step).
+func steps(inc apiIncident) []string {
+	var out []string
+	for _, e := range inc.Timeline {
+		out = append(out, strings.TrimSpace(e.Kind+" "+e.Step))
+	}
+	return out
+}
+
 func bookingCompleted(t *testing.T, endedAt time.Time) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "events", "bodies", "aftercare-booking-completed.json"))
@@ -274,24 +285,54 @@ func TestFollowUpLoop(t *testing.T) {
 		t.Fatalf("HEAD recorded an answer: %+v", inc.Answers)
 	}
 
-	// The customer clicks "4" (links are ordered 1..5).
+	// Opening the link (what a scanner that fetches links does, and the
+	// customer's click before the page's script runs) records nothing: the
+	// page asks to confirm the 4 (links are ordered 1..5).
 	resp, err = http.Get(links[3])
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<form") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<form id="answer" method="post"`) || !strings.Contains(string(page), `data-confirm="auto"`) {
 		t.Fatalf("rating page: %d\n%s", resp.StatusCode, page)
 	}
-	// and leaves a comment on the thank-you page.
-	resp, err = http.PostForm(links[3], url.Values{"comment": {"Η βάρκα ήταν υπέροχη! <b>gracias</b>"}})
+	if !regexp.MustCompile(`<script src="[^"]*assets/rating\.js`).Match(page) || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("the rating page must load rating.js under script-src 'self': CSP %q\n%s", resp.Header.Get("Content-Security-Policy"), page)
+	}
+	if inc := srv.incident(id); len(inc.Answers) != 0 || slices.Contains(kinds(inc), "answer") {
+		t.Fatalf("GET recorded an answer: %+v %v", inc.Answers, kinds(inc))
+	}
+
+	// The page's script confirms it: a POST asking for JSON.
+	confirm, _ := http.NewRequest(http.MethodPost, links[3], strings.NewReader("confirm=1"))
+	confirm.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	confirm.Header.Set("Accept", "application/json")
+	resp, err = http.DefaultClient.Do(confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded struct {
+		Status string `json:"status"`
+		Score  int    `json:"score"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&recorded)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || recorded.Status != "recorded" || recorded.Score != 4 {
+		t.Fatalf("confirm: %d %+v", resp.StatusCode, recorded)
+	}
+	if a := srv.incident(id).Answers["thanks-1"]; a.Score != 4 || a.Comment != "" {
+		t.Fatalf("after the confirmation, answer = %+v", a)
+	}
+
+	// The customer leaves a comment on the thank-you page.
+	resp, err = http.PostForm(links[3], url.Values{"confirm": {"1"}, "comment": {"Η βάρκα ήταν υπέροχη! <b>gracias</b>"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(page), "<b>gracias</b>") {
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(page), "<b>gracias</b>") || !strings.Contains(string(page), `id="comment-saved"`) {
 		t.Fatalf("comment page: %d (customer HTML must come back escaped)\n%s", resp.StatusCode, page)
 	}
 
@@ -303,20 +344,28 @@ func TestFollowUpLoop(t *testing.T) {
 	if a.Score != 4 || !strings.HasPrefix(a.Comment, "Η βάρκα") {
 		t.Fatalf("answer = %+v", a)
 	}
-	want := []string{"event", "scheduled", "sent", "answer", "comment"}
-	if got := kinds(inc); strings.Join(got, ",") != strings.Join(want, ",") {
+	// The timeline in order. Reconciling after the send plans the survey's
+	// reminder (thanks-1-r), and reconciling after the answer removes it.
+	want := []string{"event", "scheduled thanks-1", "sent thanks-1", "scheduled thanks-1-r", "answer thanks-1", "unscheduled thanks-1-r", "comment thanks-1"}
+	if got := steps(inc); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("timeline = %v, want %v", got, want)
 	}
 
-	// Changing the score replaces it.
+	// Changing the score: the other link records nothing until posted, then replaces it.
 	if resp, err := http.Get(links[1]); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("second click: %v %v", resp, err)
+	}
+	if a := srv.incident(id).Answers["thanks-1"]; a.Score != 4 {
+		t.Fatalf("GET of another score changed the answer: %+v", a)
+	}
+	if resp, err := http.PostForm(links[1], url.Values{"confirm": {"1"}}); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("second confirmation: %v %v", resp, err)
 	}
 	if a := srv.incident(id).Answers["thanks-1"]; a.Score != 2 || a.Comment == "" {
 		t.Fatalf("changed answer = %+v", a)
 	}
 
-	// A tampered link gets a friendly 404 and stores nothing.
+	// A tampered link gets a friendly 404 and stores nothing, posted or not.
 	tampered := links[4][:len(links[4])-3] + "AAA"
 	resp, err = http.Get(tampered)
 	if err != nil {
@@ -327,19 +376,52 @@ func TestFollowUpLoop(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(page), "<html") {
 		t.Fatalf("tampered link: %d\n%s", resp.StatusCode, page)
 	}
+	if resp, err := http.PostForm(tampered, url.Values{"confirm": {"1"}}); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("tampered POST: %v %v", resp, err)
+	}
 	if a := srv.incident(id).Answers["thanks-1"]; a.Score != 2 {
 		t.Fatalf("tampered link changed the answer: %+v", a)
 	}
 
 	// Fired once, the step is done: running everything again sends nothing.
+	// (The low score may have sent the customer an acknowledgement.)
+	sent := outboxSteps(t, srv.dataDir)
 	resp, err = http.Post(srv.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(due.Add(48*time.Hour).Format(time.RFC3339)), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml")); len(emls) != 1 {
-		t.Fatalf("outbox has %d messages after a second run, want 1", len(emls))
+	again := outboxSteps(t, srv.dataDir)
+	thanks := 0
+	for _, step := range again {
+		if step == "thanks-1" {
+			thanks++
+		}
 	}
+	if !slices.Equal(again, sent) || thanks != 1 {
+		t.Fatalf("outbox after a second run: %v, before it: %v (thanks-1 once)", again, sent)
+	}
+}
+
+// outboxSteps lists the step of every .eml in the outbox, sorted.
+func outboxSteps(t *testing.T, dataDir string) []string {
+	t.Helper()
+	emls, _ := filepath.Glob(filepath.Join(dataDir, "outbox", "*.eml"))
+	var out []string
+	for _, name := range emls {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := enmime.ReadEnvelope(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, env.GetHeader("X-Aftercare-Step"))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TestSchedulesSurviveRestart stops the runtime between the webhook and the

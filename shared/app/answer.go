@@ -159,8 +159,11 @@ func (s *Service) Peek(ctx context.Context, token string) (AnswerView, error) {
 // TeamView verifies a team timeline link and returns the incident.
 func (s *Service) TeamView(ctx context.Context, token string) (domain.Incident, error) {
 	c, err := s.cfg.Links.Verify(token, s.cfg.Clock.Now())
-	if err != nil || c.Step != teamStep {
-		return domain.Incident{}, fmt.Errorf("%w: %v", ErrBadLink, err)
+	if err != nil {
+		return domain.Incident{}, fmt.Errorf("%w: %w", ErrBadLink, err)
+	}
+	if c.Step != teamStep {
+		return domain.Incident{}, fmt.Errorf("%w: not a team link", ErrBadLink)
 	}
 	inc, err := s.cfg.Store.Get(ctx, c.Incident)
 	if errors.Is(err, store.ErrNotFound) {

@@ -58,7 +58,8 @@ const ReminderTemplate = "reminder"
 // (none after an answer or a reply); the recovery survey instead of the
 // usual steps when an incident that needed attention is resolved again;
 // for each escalation a team alert (email and/or webhook, as configured);
-// and once per attention episode an acknowledgement to the customer.
+// and once per attention episode, when a team channel is configured, an
+// acknowledgement to the customer.
 // Customer steps respect quiet hours except the acknowledgement, which
 // answers something the customer just did.
 func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
@@ -107,7 +108,9 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 			}
 		}
 	}
-	if a := inc.Attention; a != nil {
+	// The acknowledgement promises a person is looking into it: only when
+	// some team channel was alerted.
+	if a := inc.Attention; a != nil && (p.Alerts.Email || p.Alerts.Webhook) {
 		add(PlannedStep{
 			Key: fmt.Sprintf("ack-%d", a.Episode), Kind: KindAck,
 			Step: Step{ID: "ack", Template: "acknowledgement"}, Due: a.Since,

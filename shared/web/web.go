@@ -1,6 +1,27 @@
-// Package web serves Aftercare's public HTTP routes — webhooks and the
-// customer's rating pages — with net/http, so the same handler runs behind
-// API Gateway on AWS and in the local runtime.
+// Package web serves Aftercare's public HTTP routes — webhooks, the
+// customer's rating pages and the team's read-only timeline — with
+// net/http, so the same handler runs behind API Gateway on AWS and in the
+// local runtime.
+//
+// # Rating links and link scanners
+//
+// Mail security gateways, antivirus filters and chat or mail previews fetch
+// every link in an email, often before the customer has seen it, with HEAD
+// or GET requests. A rating link must therefore never record an answer
+// when it is merely fetched. GET /r/{token} verifies the link and shows the
+// rating page (the score the link stands for highlighted, the optional
+// comment box and, after a low score, the optional reasons) without
+// recording anything, and HEAD only reports the status. Only a POST
+// to the same URL records the answer. A small script served from our own
+// origin, /assets/rating.js (the pages allow script-src 'self' and nothing
+// else), posts the confirmation as soon as the page is shown to a person in
+// a browser (it waits while the page is prerendered or hidden), so one
+// click in the email is still one click. Without JavaScript the page's
+// "send my answer" button posts the same form. Scanners that only fetch
+// never post; a sandbox that runs the page's scripts like a real browser
+// can still confirm it, exactly as a customer would, which the customer can
+// correct by clicking another score, as links stay valid for their whole
+// window.
 package web
 
 import (
@@ -38,11 +59,14 @@ type Handler struct {
 
 // New builds the handler and its routes:
 //
-//	POST /webhooks/{provider}  a booking or ticket event
-//	GET  /r/{token}            one-click rating: records the score, thanks
-//	HEAD /r/{token}            answered without recording (link scanners)
-//	POST /r/{token}            the comment form on the thank-you page
-//	GET  /healthz              liveness
+//	POST /webhooks/{provider}   a booking or ticket event
+//	GET  /r/{token}             the rating page; records nothing
+//	HEAD /r/{token}             the link's status; records nothing
+//	POST /r/{token}             records the score with any comment and reasons
+//	                            (an HTML thank-you page, or JSON for rating.js)
+//	GET  /assets/rating.js      the confirmation script (long-cached)
+//	GET  /t/{token}             the team's read-only incident timeline
+//	GET  /healthz               liveness
 func New(cfg Config) *Handler {
 	h := &Handler{
 		svc: cfg.Service, providers: map[string]providers.Provider{},
@@ -57,7 +81,9 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /webhooks/{provider}", h.webhook)
 	h.mux.HandleFunc("GET /r/{token}", h.rate)
 	h.mux.HandleFunc("HEAD /r/{token}", h.peek)
-	h.mux.HandleFunc("POST /r/{token}", h.comment)
+	h.mux.HandleFunc("POST /r/{token}", h.answer)
+	h.mux.HandleFunc("GET "+ratingJSPath, serveRatingJS)
+	h.mux.HandleFunc("GET /t/{token}", h.team)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -36,7 +36,7 @@ func TestAnswerTemplates(t *testing.T) {
 			name:    "reminder in Spanish, CES shows numbers and the hint",
 			req:     Request{Template: "reminder", Locale: "es", Title: "Clase de surf", Survey: domain.SurveyCES, Ratings: ratings(domain.SurveyCES)},
 			subject: "Un breve recordatorio: ¿qué tal fue «Clase de surf»?",
-			text:    []string{"1 = muy difícil, 7 = muy fácil", "1 – Muy difícil: https://care.example/r/tok1", "7 – Muy fácil: https://care.example/r/tok7"},
+			text:    []string{"1 = muy fácil, 7 = muy difícil", "1 – Muy fácil: https://care.example/r/tok1", "7 – Muy difícil: https://care.example/r/tok7"},
 			html:    []string{`width="14%"`, `title="Muy fácil"`, ">7</a>", `style="padding:0 3px;"`},
 			not:     []string{">Muy fácil</a>"},
 		},
