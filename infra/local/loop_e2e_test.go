@@ -210,7 +210,7 @@ func TestClosingTheLoop(t *testing.T) {
 	if !strings.Contains(survey.to, "maria@example.com") || !strings.Contains(survey.replyTo, "care+") {
 		t.Fatalf("survey to %q reply-to %q", survey.to, survey.replyTo)
 	}
-	links := regexp.MustCompile(regexp.QuoteMeta(srv.base) + `/r/[A-Za-z0-9_\-.]+`).FindAllString(survey.text, -1)
+	links := regexp.MustCompile(regexp.QuoteMeta(srv.base)+`/r/[A-Za-z0-9_\-.]+`).FindAllString(survey.text, -1)
 	if len(links) != 5 {
 		t.Fatalf("want 5 rating links, got %d", len(links))
 	}
@@ -289,7 +289,7 @@ func TestClosingTheLoop(t *testing.T) {
 			t.Fatal("the recovery survey replaces the usual survey")
 		}
 	}
-	rlinks := regexp.MustCompile(regexp.QuoteMeta(srv.base) + `/r/[A-Za-z0-9_\-.]+`).FindAllString(recovery.text, -1)
+	rlinks := regexp.MustCompile(regexp.QuoteMeta(srv.base)+`/r/[A-Za-z0-9_\-.]+`).FindAllString(recovery.text, -1)
 	if len(rlinks) != 5 {
 		t.Fatalf("recovery links: %d", len(rlinks))
 	}

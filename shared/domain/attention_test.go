@@ -103,7 +103,9 @@ func TestEscalationPlansAlertsAndOneAck(t *testing.T) {
 	// Without configured channels nobody is alerted, so nobody promises
 	// the customer that a person is on it.
 	none := DefaultPolicy()
-	if got := keys(Plan(inc, none, now)); slices.ContainsFunc(got, func(k string) bool { return strings.HasPrefix(k, "alert-") || strings.HasPrefix(k, "hook-") || strings.HasPrefix(k, "ack-") }) {
+	if got := keys(Plan(inc, none, now)); slices.ContainsFunc(got, func(k string) bool {
+		return strings.HasPrefix(k, "alert-") || strings.HasPrefix(k, "hook-") || strings.HasPrefix(k, "ack-")
+	}) {
 		t.Errorf("no channels: plan = %v", got)
 	}
 	webhookOnly := DefaultPolicy()

@@ -92,7 +92,7 @@ type StepState struct {
 	Attempts  int        `json:"attempts,omitempty"`
 	// Survey is the survey the step carried, so a reply that is only a
 	// number can answer it.
-	Survey SurveyKind `json:"survey,omitempty"`
+	Survey    SurveyKind `json:"survey,omitempty"`
 	SentAt    time.Time  `json:"sent_at,omitzero"`
 	MessageID string     `json:"message_id,omitempty"`
 	Error     string     `json:"error,omitempty"`
