@@ -260,6 +260,9 @@ func TestTemplateFunctions(t *testing.T) {
 			if f.fn.Mailer {
 				want["ses:SendEmail"] = true
 			}
+			if f.fn.Inbound {
+				want["s3:GetObject"] = true
+			}
 			for a := range want {
 				if !f.acts[a] {
 					t.Errorf("policies lack %s, which the %s function calls", a, f.dir)
@@ -289,7 +292,7 @@ func streamAction(a string) bool {
 // right directory.
 func TestTemplateFunctionsBuild(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds four Lambda binaries")
+		t.Skip("builds every Lambda binary")
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -448,6 +451,7 @@ func compose(t *testing.T, f awswire.Function) http.Handler {
 		awswire.EnvDispatchARN:      "arn:aws:lambda:eu-west-1:123456789012:function:d",
 		awswire.EnvSchedulerRoleARN: "arn:aws:iam::123456789012:role/r",
 		awswire.EnvScheduleDLQARN:   "arn:aws:sqs:eu-west-1:123456789012:q", awswire.EnvSESConfigurationSet: "c",
+		awswire.EnvReplyAddress: "care@reply.example.com", awswire.EnvTeamEmail: "desk@example.com",
 	}
 	cfg, err := awswire.ConfigFromEnv(func(k string) string { return env[k] }, f)
 	if err != nil {
@@ -658,6 +662,344 @@ func TestTemplateNoSecrets(t *testing.T) {
 			if secretLike.MatchString(k) && !harmless.MatchString(k) {
 				t.Errorf("%s: environment variable %s looks like a secret; Lambda shows environment variables in the console", f.id, k)
 			}
+		}
+	}
+}
+
+// TestTemplateInbound checks the path of a customer's email reply: the SES
+// receipt rule stores mail to ReplyAddress in the inbound bucket under a
+// prefix, the bucket lets SES (of this account, this rule) write exactly
+// there, its notification for that prefix invokes the function composed to
+// read inbound mail, whose role may read that prefix and nothing else, and
+// a reply that keeps failing lands in a watched queue.
+func TestTemplateInbound(t *testing.T) {
+	tp := loadTemplate(t)
+	fns := map[string]function{}
+	for _, f := range functions(t, tp) {
+		fns[f.id] = f
+	}
+	var inbound []function
+	for _, f := range fns {
+		if f.fn.Inbound {
+			inbound = append(inbound, f)
+		}
+	}
+	if len(inbound) != 1 {
+		t.Fatalf("%d functions read inbound mail, want 1", len(inbound))
+	}
+	fn := inbound[0]
+	cond := str(get(fn.res, "Condition"))
+
+	// The receipt rule: recipient, scanning, S3 action.
+	rules := tp.resources("AWS::SES::ReceiptRule")
+	if len(rules) != 1 {
+		t.Fatalf("%d receipt rules, want 1", len(rules))
+	}
+	var rule map[string]any
+	for _, r := range rules {
+		rule = r
+	}
+	rr := get(rule, "Properties", "Rule")
+	if get(rr, "Enabled") != true || get(rr, "ScanEnabled") != true {
+		t.Errorf("receipt rule enabled %v, scan %v: both must be on (the handler reads the virus verdict)", get(rr, "Enabled"), get(rr, "ScanEnabled"))
+	}
+	if rc := list(get(rr, "Recipients")); len(rc) != 1 || refTarget(rc[0]) != "ReplyAddress" {
+		t.Errorf("receipt rule recipients %v, want [!Ref ReplyAddress] (which also matches its +tagged forms)", rc)
+	}
+	if sets := tp.resources("AWS::SES::ReceiptRuleSet"); len(sets) != 1 || sets[refTarget(get(rule, "Properties", "RuleSetName"))] == nil {
+		t.Errorf("the receipt rule is not in the template's rule set")
+	}
+	acts := list(get(rr, "Actions"))
+	if len(acts) != 1 || get(acts[0], "S3Action") == nil {
+		t.Fatalf("receipt rule actions %v, want one S3 action", acts)
+	}
+	bucketID := refTarget(get(acts[0], "S3Action", "BucketName"))
+	prefix := str(get(acts[0], "S3Action", "ObjectKeyPrefix"))
+	bucket, ok := tp.resources("AWS::S3::Bucket")[bucketID]
+	if !ok || prefix == "" || !strings.HasSuffix(prefix, "/") {
+		t.Fatalf("S3 action stores into %q under %q, want a bucket of the template and a prefix ending in /", bucketID, prefix)
+	}
+	if !slices.Contains(list(get(rule, "DependsOn")), any("InboundBucketPolicy")) && str(get(rule, "DependsOn")) == "" {
+		t.Error("the receipt rule must depend on the bucket policy: SES checks it may write when the rule is created")
+	}
+
+	// The bucket: private, encrypted, emptied by age under the prefix.
+	bp := get(bucket, "Properties")
+	for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+		if get(bp, "PublicAccessBlockConfiguration", k) != true {
+			t.Errorf("bucket %s: PublicAccessBlockConfiguration.%s is not true", bucketID, k)
+		}
+	}
+	if sse := list(get(bp, "BucketEncryption", "ServerSideEncryptionConfiguration")); len(sse) == 0 || get(sse[0], "ServerSideEncryptionByDefault", "SSEAlgorithm") == nil {
+		t.Errorf("bucket %s is not encrypted by default", bucketID)
+	}
+	expires := false
+	for _, r := range list(get(bp, "LifecycleConfiguration", "Rules")) {
+		if str(get(r, "Status")) == "Enabled" && str(get(r, "Prefix")) == prefix && get(r, "ExpirationInDays") != nil {
+			expires = true
+		}
+	}
+	if !expires {
+		t.Errorf("bucket %s has no enabled lifecycle rule expiring %s", bucketID, prefix)
+	}
+	if str(get(bucket, "DeletionPolicy")) != "Retain" {
+		t.Errorf("bucket %s: DeletionPolicy %q, want Retain (customers' mail; a non-empty bucket also fails a stack deletion)", bucketID, get(bucket, "DeletionPolicy"))
+	}
+
+	// The bucket policy: SES of this account may put objects under the prefix.
+	var sesPut any
+	for _, pol := range tp.resources("AWS::S3::BucketPolicy") {
+		if refTarget(get(pol, "Properties", "Bucket")) != bucketID {
+			continue
+		}
+		for _, st := range list(get(pol, "Properties", "PolicyDocument", "Statement")) {
+			if str(get(st, "Principal", "Service")) == "ses.amazonaws.com" && str(get(st, "Effect")) == "Allow" {
+				sesPut = st
+			}
+		}
+	}
+	if sesPut == nil {
+		t.Fatalf("no bucket policy lets ses.amazonaws.com write to %s", bucketID)
+	}
+	if a := list(get(sesPut, "Action")); len(a) != 1 || str(a[0]) != "s3:PutObject" {
+		t.Errorf("SES may %v, want s3:PutObject only", a)
+	}
+	if r := str(get(sesPut, "Resource", "Fn::Sub")); r != "${"+bucketID+".Arn}/"+prefix+"*" {
+		t.Errorf("SES may write %q, want ${%s.Arn}/%s*", r, bucketID, prefix)
+	}
+	if refTarget(get(sesPut, "Condition", "StringEquals", "aws:SourceAccount")) != "AWS::AccountId" {
+		t.Error("the SES statement lacks the aws:SourceAccount condition (the confused deputy)")
+	}
+	var setName string
+	for _, set := range tp.resources("AWS::SES::ReceiptRuleSet") {
+		setName = str(get(set, "Properties", "RuleSetName", "Fn::Sub"))
+	}
+	wantArn := "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:receipt-rule-set/" + setName +
+		":receipt-rule/" + str(get(rr, "Name", "Fn::Sub"))
+	if got := str(get(sesPut, "Condition", "StringEquals", "aws:SourceArn", "Fn::Sub")); got != wantArn {
+		t.Errorf("the SES statement's aws:SourceArn is %q, want this stack's rule %q", got, wantArn)
+	}
+
+	// The notification: the function, on new objects under the prefix.
+	var s3Events []any
+	for _, e := range mapValues(get(fn.res, "Properties", "Events")) {
+		if str(get(e, "Type")) == "S3" {
+			s3Events = append(s3Events, e)
+		}
+	}
+	if len(s3Events) != 1 {
+		t.Fatalf("%s has %d S3 events, want 1", fn.id, len(s3Events))
+	}
+	ev := get(s3Events[0], "Properties")
+	if refTarget(get(ev, "Bucket")) != bucketID {
+		t.Errorf("%s is notified by %v, want %s", fn.id, get(ev, "Bucket"), bucketID)
+	}
+	if e := list(get(ev, "Events")); len(e) != 1 || !strings.HasPrefix(str(e[0]), "s3:ObjectCreated:") {
+		t.Errorf("%s is notified of %v, want s3:ObjectCreated:*", fn.id, e)
+	}
+	filter := map[string]string{}
+	for _, r := range list(get(ev, "Filter", "S3Key", "Rules")) {
+		filter[str(get(r, "Name"))] = str(get(r, "Value"))
+	}
+	if filter["prefix"] != prefix {
+		t.Errorf("%s's notification filter %v, want prefix %s (SES's setup object and anything else stay out)", fn.id, filter, prefix)
+	}
+
+	// The role reads the prefix of that very bucket, spelled as the bucket's
+	// name is (a Ref to the bucket would be circular through its notification).
+	name := list(get(bucket, "Properties", "BucketName", "Fn::Sub"))
+	var reads []any
+	for _, p := range list(get(fn.res, "Properties", "Policies")) {
+		for _, st := range list(get(p, "Statement")) {
+			if slices.Contains(list(get(st, "Action")), any("s3:GetObject")) {
+				reads = append(reads, list(get(st, "Resource"))...)
+			}
+		}
+	}
+	if len(name) != 2 || len(reads) != 1 {
+		t.Fatalf("bucket name %v, %s reads %v: want a !Sub [name, vars] and one resource", name, fn.id, reads)
+	}
+	res := list(get(reads[0], "Fn::Sub"))
+	if len(res) != 2 || str(res[0]) != "arn:${AWS::Partition}:s3:::"+str(name[0])+"/"+prefix+"*" || fmt.Sprint(res[1]) != fmt.Sprint(name[1]) {
+		t.Errorf("%s reads %v, want arn:${AWS::Partition}:s3:::%s/%s* with the bucket name's variables %v", fn.id, res, str(name[0]), prefix, name[1])
+	}
+
+	// Failures: retried, then parked in a queue the dead-letter alarm watches;
+	// errors alarm.
+	dest := refTarget(get(fn.res, "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination"))
+	if get(map[string]any(tp), "Resources", dest, "Type") != "AWS::SQS::Queue" {
+		t.Errorf("%s's on-failure destination %q is not a queue of the template", fn.id, dest)
+	}
+	if n, ok := get(fn.res, "Properties", "EventInvokeConfig", "MaximumRetryAttempts").(int); !ok || n < 1 {
+		t.Errorf("%s: MaximumRetryAttempts %v, want retries", fn.id, n)
+	}
+	if !watchedQueues(tp)[dest] {
+		t.Errorf("no alarm watches %s", dest)
+	}
+
+	// Everything of the inbound path exists only with ReplyAddress, together.
+	if cond == "" {
+		t.Fatalf("%s has no Condition; inbound mail is optional (ReplyAddress)", fn.id)
+	}
+	for _, id := range []string{bucketID, dest, "InboundBucketPolicy", "InboundRuleSet", "InboundRule"} {
+		if c := str(get(map[string]any(tp), "Resources", id, "Condition")); c != cond {
+			t.Errorf("%s has Condition %q, want %q like %s", id, c, cond, fn.id)
+		}
+	}
+}
+
+func mapValues(v any) []any {
+	m, _ := v.(map[string]any)
+	var out []any
+	for _, e := range m {
+		out = append(out, e)
+	}
+	return out
+}
+
+// watchedQueues are the queues some alarm's metrics name.
+func watchedQueues(tp tmpl) map[string]bool {
+	out := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if str(x["Name"]) == "QueueName" {
+				out[refTarget(x["Value"])] = true
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, a := range tp.resources("AWS::CloudWatch::Alarm") {
+		walk(a)
+	}
+	return out
+}
+
+// TestTemplateAlarms: every function has an errors alarm, present exactly
+// when the function is, and every function's on-failure queue is watched.
+func TestTemplateAlarms(t *testing.T) {
+	tp := loadTemplate(t)
+	alarmed := map[string]string{} // function id -> the alarm's condition
+	for _, a := range tp.resources("AWS::CloudWatch::Alarm") {
+		if str(get(a, "Properties", "MetricName")) != "Errors" {
+			continue
+		}
+		for _, d := range list(get(a, "Properties", "Dimensions")) {
+			if str(get(d, "Name")) == "FunctionName" {
+				alarmed[refTarget(get(d, "Value"))] = str(get(a, "Condition"))
+			}
+		}
+	}
+	watched := watchedQueues(tp)
+	for _, f := range functions(t, tp) {
+		c, ok := alarmed[f.id]
+		if !ok {
+			t.Errorf("%s has no errors alarm", f.id)
+		} else if want := str(get(f.res, "Condition")); c != want {
+			t.Errorf("%s's errors alarm has Condition %q, want %q", f.id, c, want)
+		}
+		if q := refTarget(get(f.res, "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")); q != "" && !watched[q] {
+			t.Errorf("%s's failure queue %s is not watched by an alarm", f.id, q)
+		}
+	}
+}
+
+// TestTemplateConditions: a resource or output that refers to a
+// conditional resource has the same condition, or refers to it only in the
+// matching branch of an !If; otherwise CloudFormation refuses the stack
+// whenever the condition is false.
+func TestTemplateConditions(t *testing.T) {
+	tp := loadTemplate(t)
+	resources := get(map[string]any(tp), "Resources").(map[string]any)
+	condOf := map[string]string{}
+	for id, r := range resources {
+		if c := str(get(r, "Condition")); c != "" {
+			condOf[id] = c
+		}
+	}
+	subRef := regexp.MustCompile(`\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}`)
+	var walk func(where, own string, active []string, v any)
+	check := func(where, own string, active []string, target string) {
+		c, ok := condOf[target]
+		if !ok || c == own || slices.Contains(active, c) {
+			return
+		}
+		t.Errorf("%s refers to %s, which exists only if %s", where, target, c)
+	}
+	walk = func(where, own string, active []string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if args := list(x["Fn::If"]); len(args) == 3 {
+				c := str(args[0])
+				walk(where, own, append(slices.Clone(active), c), args[1])
+				walk(where, own, active, args[2])
+				return
+			}
+			if r := str(x["Ref"]); r != "" {
+				check(where, own, active, r)
+			}
+			if ga := list(x["Fn::GetAtt"]); len(ga) > 0 {
+				check(where, own, active, str(ga[0]))
+			}
+			if sub, ok := x["Fn::Sub"]; ok {
+				tmplStr := str(sub)
+				if l := list(sub); len(l) == 2 {
+					tmplStr = str(l[0])
+				}
+				for _, m := range subRef.FindAllStringSubmatch(tmplStr, -1) {
+					check(where, own, active, m[1])
+				}
+			}
+			for k, e := range x {
+				if k != "Condition" {
+					walk(where, own, active, e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(where, own, active, e)
+			}
+		}
+	}
+	for id, r := range resources {
+		walk("resource "+id, str(get(r, "Condition")), nil, r)
+	}
+	outputs, _ := get(map[string]any(tp), "Outputs").(map[string]any)
+	for id, o := range outputs {
+		walk("output "+id, str(get(o, "Condition")), nil, o)
+	}
+	walk("Globals", "", nil, get(map[string]any(tp), "Globals"))
+}
+
+// TestTemplateWebhookOutputs: each webhook provider the code can mount has
+// an output with its URL.
+func TestTemplateWebhookOutputs(t *testing.T) {
+	outputs, _ := get(map[string]any(loadTemplate(t)), "Outputs").(map[string]any)
+	names := []string{"aftercare"}
+	for _, tp := range awswire.ThirdParties {
+		names = append(names, tp.Name)
+	}
+	for _, name := range names {
+		found := false
+		for _, o := range outputs {
+			if sub := list(get(o, "Value", "Fn::Sub")); len(sub) == 2 && str(sub[0]) == "${Base}/webhooks/"+name {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no output gives the URL of /webhooks/%s", name)
+		}
+	}
+	for id, want := range map[string]string{"CalcomWebhookUrl": "calcom", "CalendlyWebhookUrl": "calendly", "ZendeskWebhookUrl": "zendesk", "FreshdeskWebhookUrl": "freshdesk"} {
+		if sub := list(get(outputs[id], "Value", "Fn::Sub")); len(sub) != 2 || str(sub[0]) != "${Base}/webhooks/"+want {
+			t.Errorf("output %s = %v, want ${Base}/webhooks/%s", id, get(outputs[id], "Value"), want)
 		}
 	}
 }

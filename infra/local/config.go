@@ -13,7 +13,10 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/render"
+	"golang.org/x/text/language"
+
 	"github.com/aftercare/aftercare/shared/providers/hookutil"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
@@ -47,7 +50,29 @@ type Config struct {
 	CalendlySecrets []string
 	ZendeskSecrets  []string
 	FreshdeskTokens []string
+
+	// Team receives alerts about negative answers and replies by email;
+	// zero means no team email. TeamLocale is their language (default en).
+	Team       netmail.Address
+	TeamLocale string
+	// AlertWebhookURL, when set, also receives every alert as a JSON POST
+	// (a Slack incoming webhook works as it is), signed with
+	// AlertWebhookSecret when that is set.
+	AlertWebhookURL    string
+	AlertWebhookSecret string
+	// ReplyAddress is the base mailbox of the signed per-incident Reply-To
+	// addresses (care+<step>-<token>@example.com). Empty means the From
+	// address; ReplyAddressOff turns them off, leaving ReplyTo.
+	ReplyAddress string
 }
+
+// ReplyAddressOff, as AFTERCARE_REPLY_ADDRESS, sends email without signed
+// reply addresses (AFTERCARE_REPLY_TO is then the Reply-To).
+const ReplyAddressOff = "off"
+
+// DefaultTeamLocale is the team's language when AFTERCARE_TEAM_LOCALE is
+// not set.
+const DefaultTeamLocale = "en"
 
 // Environment variables holding the third-party providers' secrets.
 const (
@@ -55,6 +80,15 @@ const (
 	EnvCalendlySecret = "AFTERCARE_CALENDLY_SECRET"
 	EnvZendeskSecret  = "AFTERCARE_ZENDESK_SECRET"
 	EnvFreshdeskToken = "AFTERCARE_FRESHDESK_TOKEN"
+)
+
+// Environment variables of alerts and replies.
+const (
+	EnvTeamEmail          = "AFTERCARE_TEAM_EMAIL"
+	EnvTeamLocale         = "AFTERCARE_TEAM_LOCALE"
+	EnvAlertWebhookURL    = "AFTERCARE_ALERT_WEBHOOK_URL"
+	EnvAlertWebhookSecret = "AFTERCARE_ALERT_WEBHOOK_SECRET"
+	EnvReplyAddress       = "AFTERCARE_REPLY_ADDRESS"
 )
 
 // ConfigFromEnv reads the configuration:
@@ -74,6 +108,11 @@ const (
 //	AFTERCARE_CALENDLY_SECRET  Calendly subscription signing key(s) (unset: /webhooks/calendly not mounted)
 //	AFTERCARE_ZENDESK_SECRET   Zendesk webhook signing secret(s) (unset: /webhooks/zendesk not mounted)
 //	AFTERCARE_FRESHDESK_TOKEN  token(s) Freshdesk automations send, ≥16 characters (unset: /webhooks/freshdesk not mounted)
+//	AFTERCARE_TEAM_EMAIL       where alerts about negative answers and replies go (unset: no team email)
+//	AFTERCARE_TEAM_LOCALE      language of the team's emails (en)
+//	AFTERCARE_ALERT_WEBHOOK_URL     also post every alert here, e.g. a Slack incoming webhook (none)
+//	AFTERCARE_ALERT_WEBHOOK_SECRET  whsec_… secret signing those posts (unsigned)
+//	AFTERCARE_REPLY_ADDRESS    base mailbox of signed reply addresses (the From address; "off": none)
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
@@ -109,6 +148,30 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.CalendlySecrets = hookutil.SplitSecrets(getenv(EnvCalendlySecret))
 	c.ZendeskSecrets = hookutil.SplitSecrets(getenv(EnvZendeskSecret))
 	c.FreshdeskTokens = hookutil.SplitSecrets(getenv(EnvFreshdeskToken))
+	// Errors name the variable, never the address or the URL (whose path
+	// is a chat webhook's secret).
+	if v := get(EnvTeamEmail, ""); v != "" {
+		a, err := netmail.ParseAddress(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s is not an email address", EnvTeamEmail)
+		}
+		c.Team = *a
+	}
+	c.TeamLocale = get(EnvTeamLocale, DefaultTeamLocale)
+	if _, err := language.Parse(c.TeamLocale); err != nil {
+		return Config{}, fmt.Errorf("%s %q is not a BCP 47 language tag such as en or es-ES", EnvTeamLocale, c.TeamLocale)
+	}
+	c.AlertWebhookURL = get(EnvAlertWebhookURL, "")
+	c.AlertWebhookSecret = get(EnvAlertWebhookSecret, "")
+	if c.AlertWebhookSecret != "" && c.AlertWebhookURL == "" {
+		return Config{}, fmt.Errorf("%s is set but %s is not", EnvAlertWebhookSecret, EnvAlertWebhookURL)
+	}
+	c.ReplyAddress = get(EnvReplyAddress, "")
+	if c.ReplyAddress != "" && !strings.EqualFold(c.ReplyAddress, ReplyAddressOff) {
+		if _, err := replies.NewAddresses(c.ReplyAddress, make([]byte, replies.MinKeyLen)); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvReplyAddress, err)
+		}
+	}
 	if k := get("AFTERCARE_LINK_SECRET", ""); k != "" {
 		if len(k) < links.MinKeyLen {
 			return Config{}, fmt.Errorf("AFTERCARE_LINK_SECRET must be at least %d characters", links.MinKeyLen)

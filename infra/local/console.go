@@ -2,16 +2,26 @@ package local
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/replies"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/web"
 )
@@ -27,6 +37,14 @@ var consoleTmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
 	"path": url.PathEscape,
+	// inboundHref links a reply's ref to its raw message when the local
+	// runtime keeps it (refs from elsewhere, e.g. s3://, are shown as text).
+	"inboundHref": func(ref string) string {
+		if name, ok := strings.CutPrefix(ref, "inbound/"); ok && inboundName.MatchString(name) {
+			return "/dev/inbound/" + name
+		}
+		return ""
+	},
 }).ParseFS(consoleFS, "templates/*.html"))
 
 // The dev console and its JSON API exist only in the local runtime; the
@@ -42,6 +60,9 @@ func (rt *Runtime) mountConsole(h *web.Handler) {
 	h.Handle("POST /dev/api/schedules/run-due", http.HandlerFunc(rt.apiRunDue))
 	h.Handle("POST /dev/api/schedules/{name}/run", http.HandlerFunc(rt.apiRunOne))
 	h.Handle("GET /dev/api/outbox", http.HandlerFunc(rt.apiOutbox))
+	h.Handle("POST /dev/api/inbound", http.HandlerFunc(rt.apiInbound))
+	h.Handle("POST /dev/inbound", http.HandlerFunc(rt.inboundForm))
+	h.Handle("GET /dev/inbound/{name}", http.HandlerFunc(rt.inboundRaw))
 }
 
 // incidentJSON is an incident as the dev API shows it: everything the
@@ -193,10 +214,15 @@ func (rt *Runtime) apiOutbox(w http.ResponseWriter, _ *http.Request) {
 type consoleData struct {
 	Now       time.Time
 	Incidents []domain.Incident
+	// Attention are the incidents that need the team, oldest first.
+	Attention []domain.Incident
 	Schedules []scheduleJSON
 	Outbox    any
 	Flash     string
 	Secret    bool
+	// Replies says whether reply addresses are on, so a pasted reply can
+	// find its incident.
+	Replies bool
 }
 
 func (rt *Runtime) console(w http.ResponseWriter, r *http.Request) {
@@ -215,9 +241,16 @@ func (rt *Runtime) console(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	var attention []domain.Incident
+	for _, inc := range incs {
+		if inc.Attention != nil {
+			attention = append(attention, inc)
+		}
+	}
+	sort.SliceStable(attention, func(i, j int) bool { return attention[i].Attention.Since.Before(attention[j].Attention.Since) })
 	rt.page(w, "console.html", consoleData{
-		Now: rt.Clock.Now(), Incidents: incs, Schedules: scheds, Outbox: box,
-		Flash: r.URL.Query().Get("flash"), Secret: rt.cfg.UsingDevSecret,
+		Now: rt.Clock.Now(), Incidents: incs, Attention: attention, Schedules: scheds, Outbox: box,
+		Flash: r.URL.Query().Get("flash"), Secret: rt.cfg.UsingDevSecret, Replies: !strings.EqualFold(rt.cfg.ReplyAddress, ReplyAddressOff),
 	})
 }
 
@@ -283,4 +316,131 @@ func (rt *Runtime) page(w http.ResponseWriter, name string, data any) {
 
 func apiError(w http.ResponseWriter, code int, err error) {
 	web.WriteJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// MaxInbound bounds a posted reply: replies.MaxMessage, as on AWS.
+const MaxInbound = replies.MaxMessage
+
+// inboundJSON is the answer of POST /dev/api/inbound: what became of the
+// reply, and where its raw message is kept.
+type inboundJSON struct {
+	app.ReplyResult
+	Ref string `json:"ref"`
+}
+
+// inboundName is the shape of the files receive writes, so that
+// GET /dev/inbound/{name} serves nothing else.
+var inboundName = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}\.eml$`)
+
+// receive keeps a raw reply in <data>/inbound and hands it to the Reply
+// use case, as the replies function does on AWS with the object SES
+// stored in S3. The file is named after the dev clock's time and the
+// message's hash, so posting the same message twice in a second rewrites
+// the same file.
+func (rt *Runtime) receive(r *http.Request, raw []byte, envelope []string) (inboundJSON, error) {
+	sum := sha256.Sum256(raw)
+	name := rt.Clock.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(sum[:6]) + ".eml"
+	if err := writeAtomic(filepath.Join(rt.inbox, name), raw); err != nil {
+		return inboundJSON{}, fmt.Errorf("keep inbound message: %w", err)
+	}
+	ref := "inbound/" + name
+	res, err := rt.svc.Reply(r.Context(), raw, ref, envelope...)
+	return inboundJSON{ReplyResult: res, Ref: ref}, err
+}
+
+// writeAtomic writes a private file under a temporary name and renames it,
+// so that a reader never sees half a message.
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".incoming-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// apiInbound takes a raw RFC 5322 message, as a mail server would deliver
+// a customer's reply to a reply address: POST /dev/api/inbound. Optional
+// ?to= parameters are the envelope recipients (SES's receipt.recipients).
+// A dropped reply is a 200 with outcome "dropped": the message was
+// received; it only belongs to no incident.
+func (rt *Runtime) apiInbound(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxInbound))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		apiError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("message over %d bytes", MaxInbound))
+		return
+	case err != nil:
+		apiError(w, http.StatusBadRequest, err)
+		return
+	case len(strings.TrimSpace(string(raw))) == 0:
+		apiError(w, http.StatusBadRequest, errors.New("empty body: post the raw message (RFC 5322)"))
+		return
+	}
+	res, err := rt.receive(r, raw, r.URL.Query()["to"])
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, res)
+}
+
+// inboundForm is the console's "paste a reply" box.
+func (rt *Runtime) inboundForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxInbound)
+	msg := r.FormValue("message")
+	if strings.TrimSpace(msg) == "" {
+		http.Redirect(w, r, "/?flash="+url.QueryEscape("paste a whole email, headers first")+"#inbound", http.StatusSeeOther)
+		return
+	}
+	// A textarea sends CRLF line ends, as mail does; keep them.
+	res, err := rt.receive(r, []byte(msg), nil)
+	flash := ""
+	switch {
+	case err != nil:
+		flash = "reply failed: " + err.Error()
+	case res.Outcome == app.ReplyDropped:
+		flash = "reply dropped: " + res.Reason
+	default:
+		flash = "reply " + res.Outcome + " on " + res.IncidentID + " (" + res.Step + ")"
+	}
+	target := "/?flash=" + url.QueryEscape(flash)
+	if res.IncidentID != "" {
+		target += "#" + res.IncidentID
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// inboundRaw shows a kept reply as plain text, for the timeline's links.
+func (rt *Runtime) inboundRaw(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !inboundName.MatchString(name) {
+		http.Error(w, "no such message", http.StatusNotFound)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(rt.inbox, name))
+	if err != nil {
+		http.Error(w, "no such message", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	_, _ = w.Write(b)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
@@ -23,12 +24,14 @@ import (
 	"github.com/aftercare/aftercare/shared/mail/outbox"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/smtp"
+	"github.com/aftercare/aftercare/shared/notify"
 	"github.com/aftercare/aftercare/shared/providers"
 	"github.com/aftercare/aftercare/shared/providers/calcom"
 	"github.com/aftercare/aftercare/shared/providers/calendly"
 	"github.com/aftercare/aftercare/shared/providers/freshdesk"
 	"github.com/aftercare/aftercare/shared/providers/native"
 	"github.com/aftercare/aftercare/shared/providers/zendesk"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -38,12 +41,14 @@ import (
 
 // Runtime is the composed local product.
 type Runtime struct {
-	cfg     Config
-	log     *slog.Logger
-	Clock   *clock.Settable
-	store   *bolt.Store
-	sched   *localsched.Scheduler
-	outbox  *outbox.Outbox
+	cfg    Config
+	log    *slog.Logger
+	Clock  *clock.Settable
+	store  *bolt.Store
+	sched  *localsched.Scheduler
+	outbox *outbox.Outbox
+	// inbox is where POST /dev/api/inbound keeps the raw replies.
+	inbox   string
 	svc     *app.Service
 	handler http.Handler
 	// providers are the mounted webhook providers' names.
@@ -72,6 +77,10 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if rt.outbox, err = outbox.New(filepath.Join(cfg.DataDir, "outbox")); err != nil {
 		return nil, err
 	}
+	rt.inbox = filepath.Join(cfg.DataDir, "inbound")
+	if err := os.MkdirAll(rt.inbox, 0o700); err != nil {
+		return nil, fmt.Errorf("inbound directory: %w", err)
+	}
 	// The scheduler fires into the service, which needs the scheduler:
 	// the closure breaks the cycle.
 	target := func(ctx context.Context, f schedule.Fire) error {
@@ -97,10 +106,24 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if cfg.SMTPAddr != "" {
 		sender = tee{smtp.New(smtp.Config{Addr: cfg.SMTPAddr, Username: cfg.SMTPUser, Password: cfg.SMTPPass}), rt.outbox, log}
 	}
+	notifier, err := alertWebhook(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := replyAddresses(cfg, key, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Team.Address != "" {
+		log.Info("team alerts by email", "locale", cfg.TeamLocale)
+	} else {
+		log.Info("no team email; set "+EnvTeamEmail+" to email alerts to the team", "set", EnvTeamEmail)
+	}
 	rt.svc, err = app.New(app.Config{
 		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand),
 		Links: signer, Clock: rt.Clock, Policy: cfg.Policy, Log: log,
 		PublicURL: cfg.PublicURL, From: cfg.From, ReplyTo: cfg.ReplyTo,
+		Team: cfg.Team, TeamLocale: cfg.TeamLocale, Notifier: notifier, ReplyAddresses: addrs,
 	})
 	if err != nil {
 		return nil, err
@@ -120,6 +143,49 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	rt.handler = h
 	ok = true
 	return rt, nil
+}
+
+// alertWebhook builds the outbound alert webhook, if one is configured.
+// The log names its host only: the path of a chat webhook URL is its
+// secret.
+func alertWebhook(cfg Config, log *slog.Logger) (notify.Notifier, error) {
+	if cfg.AlertWebhookURL == "" {
+		log.Info("no alert webhook; set "+EnvAlertWebhookURL+" to post alerts", "set", EnvAlertWebhookURL)
+		return nil, nil
+	}
+	w, err := notify.NewWebhook(cfg.AlertWebhookURL, cfg.AlertWebhookSecret, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s / %s: %w", EnvAlertWebhookURL, EnvAlertWebhookSecret, err)
+	}
+	if w.Signed() {
+		log.Info("alert webhook configured", "webhook", w.String(), "signed", true)
+	} else {
+		log.Warn("alert webhook configured without a signature; fine for Slack, but give your own endpoint a secret",
+			"webhook", w.String(), "signed", false, "set", EnvAlertWebhookSecret)
+	}
+	return w, nil
+}
+
+// replyAddresses builds the signed reply addresses: on the configured
+// mailbox, else on the sender's, signed with the link key (the replies
+// package signs under its own context, so a reply tag can never pass for
+// a rating link or the other way round). The log names the domain only.
+func replyAddresses(cfg Config, key []byte, log *slog.Logger) (*replies.Addresses, error) {
+	base := cfg.ReplyAddress
+	if strings.EqualFold(base, ReplyAddressOff) {
+		log.Info("reply addresses off; replies cannot be matched to incidents", "set", EnvReplyAddress)
+		return nil, nil
+	}
+	if base == "" {
+		base = cfg.From.Address
+	}
+	a, err := replies.NewAddresses(base, key)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvReplyAddress, err)
+	}
+	_, domain, _ := strings.Cut(a.Base(), "@")
+	log.Info("reply addresses on", "reply_domain", domain, "inbound", "POST /dev/api/inbound")
+	return a, nil
 }
 
 // webhookProviders builds the native provider and every third-party one

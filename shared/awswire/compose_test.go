@@ -88,6 +88,10 @@ func TestAssembleLeavesOutUnusedPorts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Function = Function{Name: "respond"} // as if it used neither
+	if err != nil {
+		t.Fatal(err)
+	}
 	ad := adapters(t, clock.NewFrozen(now))
 	ad.Scheduler, ad.Mailer = nil, nil
 	c, err := Assemble(cfg, Secrets{LinkKeys: [][]byte{[]byte(testLinkKey)}}, ad, nil)
@@ -108,6 +112,94 @@ func TestAssembleLeavesOutUnusedPorts(t *testing.T) {
 	}
 	if _, err := (notComposed{fn: "respond", port: "mailer"}).Send(context.Background(), mail.Message{}); err == nil {
 		t.Error("stand-in mailer sent")
+	}
+	if _, err := c.Objects.GetObject(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "not composed with a S3 client") {
+		t.Errorf("stand-in S3 client: %v", err)
+	}
+}
+
+func TestAssembleMountsThirdPartyProviders(t *testing.T) {
+	cfg, err := ConfigFromEnv(getenv(env()), Ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := testSecrets()
+	sec.ProviderSecrets = map[string][]string{"calcom": {"calcom-secret-value-0123456789"}, "freshdesk": {"freshdesk-token-value-0123456789"}}
+	c, err := Assemble(cfg, sec, adapters(t, clock.System{}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"calcom": http.StatusUnauthorized, "freshdesk": http.StatusUnauthorized, "calendly": http.StatusNotFound, "zendesk": http.StatusNotFound} {
+		w := httptest.NewRecorder()
+		c.Handler.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/webhooks/"+name, strings.NewReader(`{}`)))
+		if w.Code != want {
+			t.Errorf("unsigned POST /webhooks/%s: %d, want %d (%s)", name, w.Code, want, w.Body)
+		}
+	}
+}
+
+// Whether alerts go by email and by webhook decides which steps are
+// planned, so every function must see the same channels, whether or not
+// it delivers alerts itself.
+func TestAssemblePlansTheSameAlertsEverywhere(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(hook.Close)
+	for _, team := range []bool{false, true} {
+		for _, webhook := range []bool{false, true} {
+			for _, f := range Functions {
+				e := env()
+				if !team {
+					delete(e, EnvTeamEmail)
+				}
+				cfg, err := ConfigFromEnv(getenv(e), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sec := testSecrets()
+				if webhook {
+					sec.AlertWebhook = true
+					if f.Notifier {
+						sec.AlertWebhookURL = hook.URL
+					}
+				}
+				c, err := Assemble(cfg, sec, adapters(t, clock.System{}), nil)
+				if err != nil {
+					t.Fatalf("%s: %v", f.Name, err)
+				}
+				if got := c.Service.Policy().Alerts; got.Email != team || got.Webhook != webhook {
+					t.Errorf("%s with team email %v, webhook %v: plans alerts %+v", f.Name, team, webhook, got)
+				}
+			}
+		}
+	}
+	// A function that posts alerts must have the URL when it is configured.
+	cfg, _ := ConfigFromEnv(getenv(env()), Dispatch)
+	sec := testSecrets()
+	sec.AlertWebhook = true
+	if _, err := Assemble(cfg, sec, adapters(t, clock.System{}), nil); err == nil {
+		t.Error("dispatch composed without the webhook URL it must post to")
+	}
+}
+
+func TestAssembleReplies(t *testing.T) {
+	cfg, err := ConfigFromEnv(getenv(env()), Replies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad := adapters(t, clock.System{})
+	c, err := Assemble(cfg, testSecrets(), ad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Configured: a message to some other mailbox is dropped as not ours,
+	// not because replies are off.
+	res, err := c.Service.Reply(context.Background(), []byte("From: a@example.com\r\nTo: someone@example.com\r\nSubject: hi\r\n\r\nhello\r\n"), "s3://b/inbound/x")
+	if err != nil || res.Outcome != "dropped" || !strings.Contains(res.Reason, "no reply address of ours") {
+		t.Errorf("reply: %+v %v", res, err)
+	}
+	cfg.ReplyAddress = ""
+	if _, err := Assemble(cfg, testSecrets(), ad, nil); err == nil || !strings.Contains(err.Error(), EnvReplyAddress) {
+		t.Errorf("replies without a reply address: %v", err)
 	}
 }
 

@@ -22,9 +22,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"golang.org/x/text/language"
 
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/ses"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
 )
 
@@ -41,28 +43,50 @@ type Function struct {
 	Mailer bool
 	// Webhooks: it verifies and ingests webhooks, so it needs their secrets.
 	Webhooks bool
+	// Notifier: it posts team alerts to the outbound alert webhook, so it
+	// needs that webhook's URL and secret. A function without it still
+	// learns whether the webhook is configured, because every function
+	// must plan the same alert steps (see LoadSecrets).
+	Notifier bool
+	// Inbound: it reads the emails customers send to reply addresses from
+	// the inbound mail bucket (S3), so it needs the reply address.
+	Inbound bool
 }
 
-// The four functions of template.yaml.
+// The five functions of template.yaml.
+//
+// Every use case that changes an incident on a customer's behalf (Answer,
+// Reply) reconciles its schedules inline and dispatches urgent alerts at
+// once, so that the team hears about a bad answer within seconds and a
+// pending reminder is withdrawn before it can go out; the functions that
+// run them therefore have the scheduler, the mailer and the notifier.
 var (
 	// Ingest takes webhooks and reconciles the incident inline, so a
 	// schedule usually exists before the webhook is answered.
 	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true}
-	// Respond serves the rating pages; answers change the incident, and the
-	// planner reacts to that change, so it needs no scheduler itself.
-	Respond = Function{Name: "respond"}
-	// Dispatch sends a due step. A failed send is recorded on the incident
-	// and the planner schedules the retry, so it needs no scheduler.
-	Dispatch = Function{Name: "dispatch", Mailer: true}
+	// Respond serves the rating pages. An answer withdraws reminders and a
+	// negative one escalates: the alert to the team and the acknowledgement
+	// to the customer are sent inline.
+	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true}
+	// Dispatch sends a due step: a follow-up, a reminder, an alert (email
+	// or webhook). A failed send is recorded on the incident and the
+	// planner schedules the retry, so it needs no scheduler (which it could
+	// not have anyway: schedules target it, and template.yaml cannot make a
+	// function's settings refer to the function itself).
+	Dispatch = Function{Name: "dispatch", Mailer: true, Notifier: true}
 	// Planner reconciles every changed incident from the table's stream:
 	// what finishes the job when ingest died between storing and
 	// scheduling.
 	Planner = Function{Name: "planner", Scheduler: true}
+	// Replies takes the emails customers send to a reply address, which
+	// SES stores in the inbound bucket: it records the reply (or the score
+	// it carries) and, like Respond, escalates inline.
+	Replies = Function{Name: "replies", Scheduler: true, Mailer: true, Notifier: true, Inbound: true}
 )
 
 // Functions lists every function, for tests that check the template
 // against the code.
-var Functions = []Function{Ingest, Respond, Dispatch, Planner}
+var Functions = []Function{Ingest, Respond, Dispatch, Planner, Replies}
 
 // Environment variables. template.yaml sets them; the names follow the
 // local runtime's (infra/local) where the setting is the same.
@@ -76,6 +100,18 @@ const (
 	EnvBrandLink   = "AFTERCARE_BRAND_LINK"
 	EnvBrandLogo   = "AFTERCARE_BRAND_LOGO"
 	EnvBrandColor  = "AFTERCARE_BRAND_COLOR"
+	// EnvTeamEmail is where alerts about negative answers and replies go,
+	// "team@example.com" or "Care team <team@example.com>"; optional (no
+	// team email without it). Every function reads it, because whether the
+	// team gets email decides which alert steps are planned.
+	EnvTeamEmail  = "AFTERCARE_TEAM_EMAIL"
+	EnvTeamLocale = "AFTERCARE_TEAM_LOCALE" // language of the team's emails, BCP 47 (default en)
+	// EnvReplyAddress is the base mailbox of the signed per-incident reply
+	// addresses, e.g. care@reply.example.com: every email then carries
+	// Reply-To care+<step>-<token>@reply.example.com, and SES receives the
+	// answers for the replies function. Optional for the others (without
+	// it, AFTERCARE_REPLY_TO is the Reply-To); required by replies.
+	EnvReplyAddress = "AFTERCARE_REPLY_ADDRESS"
 
 	// Only for functions with a scheduler.
 	EnvScheduleGroup    = "AFTERCARE_SCHEDULE_GROUP"     // EventBridge Scheduler group
@@ -97,8 +133,15 @@ func (f Function) RequiredEnv() []string {
 	if f.Mailer {
 		env = append(env, EnvSESConfigurationSet)
 	}
+	if f.Inbound {
+		env = append(env, EnvReplyAddress)
+	}
 	return env
 }
+
+// DefaultTeamLocale is the language of the team's emails when
+// AFTERCARE_TEAM_LOCALE is not set.
+const DefaultTeamLocale = "en"
 
 // Config is one function's settings, read from the environment.
 type Config struct {
@@ -109,6 +152,13 @@ type Config struct {
 	From        netmail.Address
 	ReplyTo     string
 	Brand       render.Brand
+	// Team receives alerts by email (zero: no team email), written in
+	// TeamLocale.
+	Team       netmail.Address
+	TeamLocale string
+	// ReplyAddress is the base mailbox of signed reply addresses; empty
+	// means none (then ReplyTo, if any, is the Reply-To).
+	ReplyAddress string
 	// Schedules is set for functions with a scheduler.
 	Schedules eventbridge.Config
 	// SES is set for functions with a mailer.
@@ -131,11 +181,13 @@ func ConfigFromEnv(getenv func(string) string, f Function) (Config, error) {
 			f.Name, strings.Join(missing, ", "))
 	}
 	c := Config{
-		Function:    f,
-		Table:       get(EnvTable),
-		SecretsPath: get(EnvSecretsPath),
-		PublicURL:   strings.TrimRight(get(EnvPublicURL), "/"),
-		ReplyTo:     get(EnvReplyTo),
+		Function:     f,
+		Table:        get(EnvTable),
+		SecretsPath:  get(EnvSecretsPath),
+		PublicURL:    strings.TrimRight(get(EnvPublicURL), "/"),
+		ReplyTo:      get(EnvReplyTo),
+		TeamLocale:   get(EnvTeamLocale),
+		ReplyAddress: get(EnvReplyAddress),
 		Brand: render.Brand{
 			Name: get(EnvBrandName), Link: get(EnvBrandLink),
 			Logo: get(EnvBrandLogo), Color: get(EnvBrandColor),
@@ -163,6 +215,24 @@ func ConfigFromEnv(getenv func(string) string, f Function) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvReplyTo, err))
 		}
 	}
+	if team := get(EnvTeamEmail); team != "" {
+		// The error names the variable, never the address.
+		if a, err := netmail.ParseAddress(team); err != nil {
+			errs = append(errs, fmt.Errorf("%s is not an email address", EnvTeamEmail))
+		} else {
+			c.Team = *a
+		}
+	}
+	if c.TeamLocale == "" {
+		c.TeamLocale = DefaultTeamLocale
+	} else if _, err := language.Parse(c.TeamLocale); err != nil {
+		errs = append(errs, fmt.Errorf("%s %q is not a BCP 47 language tag such as en or es-ES", EnvTeamLocale, c.TeamLocale))
+	}
+	if c.ReplyAddress != "" {
+		if err := CheckReplyAddress(c.ReplyAddress); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvReplyAddress, err))
+		}
+	}
 	if f.Scheduler {
 		c.Schedules = eventbridge.Config{
 			GroupName:     get(EnvScheduleGroup),
@@ -187,6 +257,14 @@ func ConfigFromEnv(getenv func(string) string, f Function) (Config, error) {
 		return Config{}, fmt.Errorf("awswire: %s function: %w", f.Name, err)
 	}
 	return c, nil
+}
+
+// CheckReplyAddress reports whether base can be the base mailbox of reply
+// addresses (a plain local@domain, without "+", whose name leaves room for
+// the tag), before any key is at hand.
+func CheckReplyAddress(base string) error {
+	_, err := replies.NewAddresses(base, make([]byte, replies.MinKeyLen))
+	return err
 }
 
 // checkPath accepts a Parameter Store path like /aftercare/prod: it must

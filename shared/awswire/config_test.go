@@ -21,6 +21,9 @@ func env() map[string]string {
 		EnvSchedulerRoleARN:    "arn:aws:iam::123456789012:role/aftercare-scheduler",
 		EnvScheduleDLQARN:      "arn:aws:sqs:eu-west-1:123456789012:aftercare-schedule-dlq",
 		EnvSESConfigurationSet: "aftercare-prod",
+		EnvTeamEmail:           "Care desk <desk@seabreeze.example>",
+		EnvTeamLocale:          "el",
+		EnvReplyAddress:        "care@reply.seabreeze.example",
 	}
 }
 
@@ -68,18 +71,54 @@ func TestConfigFromEnvNamedSender(t *testing.T) {
 	}
 }
 
-// Each function needs only its own settings: respond starts without the
-// scheduler's and SES's.
+// Each function needs only its own settings: dispatch starts without the
+// scheduler's, the planner without SES's, and neither needs the optional
+// team and reply settings.
 func TestConfigFromEnvOnlyWhatTheFunctionUses(t *testing.T) {
 	e := env()
-	for _, k := range []string{EnvScheduleGroup, EnvDispatchARN, EnvSchedulerRoleARN, EnvScheduleDLQARN, EnvSESConfigurationSet, EnvReplyTo, EnvBrandName} {
+	for _, k := range []string{EnvScheduleGroup, EnvDispatchARN, EnvSchedulerRoleARN, EnvScheduleDLQARN, EnvReplyTo, EnvBrandName,
+		EnvTeamEmail, EnvTeamLocale, EnvReplyAddress} {
 		delete(e, k)
 	}
-	if _, err := ConfigFromEnv(getenv(e), Respond); err != nil {
-		t.Errorf("respond: %v", err)
+	d, err := ConfigFromEnv(getenv(e), Dispatch)
+	if err != nil {
+		t.Errorf("dispatch: %v", err)
 	}
+	if d.Team.Address != "" || d.TeamLocale != DefaultTeamLocale || d.ReplyAddress != "" {
+		t.Errorf("defaults: team %+v, locale %q, reply address %q", d.Team, d.TeamLocale, d.ReplyAddress)
+	}
+	delete(e, EnvSESConfigurationSet)
 	if _, err := ConfigFromEnv(getenv(e), Dispatch); err == nil || !strings.Contains(err.Error(), EnvSESConfigurationSet) {
 		t.Errorf("dispatch without %s: %v", EnvSESConfigurationSet, err)
+	}
+	e = env()
+	delete(e, EnvSESConfigurationSet)
+	if _, err := ConfigFromEnv(getenv(e), Planner); err != nil {
+		t.Errorf("planner: %v", err)
+	}
+	if _, err := ConfigFromEnv(getenv(env()), Replies); err != nil {
+		t.Errorf("replies: %v", err)
+	}
+	e = env()
+	delete(e, EnvReplyAddress)
+	if _, err := ConfigFromEnv(getenv(e), Replies); err == nil || !strings.Contains(err.Error(), EnvReplyAddress) {
+		t.Errorf("replies without %s: %v", EnvReplyAddress, err)
+	}
+}
+
+func TestConfigFromEnvTeamAndReplies(t *testing.T) {
+	c, err := ConfigFromEnv(getenv(env()), Respond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Team.Address != "desk@seabreeze.example" || c.Team.Name != "Care desk" || c.TeamLocale != "el" {
+		t.Errorf("team %+v, locale %q", c.Team, c.TeamLocale)
+	}
+	if c.ReplyAddress != "care@reply.seabreeze.example" {
+		t.Errorf("reply address %q", c.ReplyAddress)
+	}
+	if !c.Function.Scheduler || !c.Function.Mailer || !c.Function.Notifier {
+		t.Errorf("respond answers, escalates and alerts inline: %+v", c.Function)
 	}
 }
 
@@ -115,6 +154,10 @@ func TestConfigFromEnvRejects(t *testing.T) {
 		{"swapped ARNs", EnvDispatchARN, "arn:aws:iam::123456789012:role/aftercare-scheduler", "is a iam ARN, want lambda"},
 		{"not an ARN", EnvScheduleDLQARN, "aftercare-dlq", EnvScheduleDLQARN},
 		{"blank", EnvTable, "   ", EnvTable},
+		{"team email", EnvTeamEmail, "desk at seabreeze", EnvTeamEmail + " is not an email address"},
+		{"team locale", EnvTeamLocale, "not a language!", EnvTeamLocale},
+		{"reply address with a tag", EnvReplyAddress, "care+x@reply.seabreeze.example", EnvReplyAddress},
+		{"reply address too long", EnvReplyAddress, strings.Repeat("c", 30) + "@reply.seabreeze.example", "leave room for the tag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := env()
@@ -122,6 +165,9 @@ func TestConfigFromEnvRejects(t *testing.T) {
 			_, err := ConfigFromEnv(getenv(e), Ingest)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s=%q: got %v, want an error containing %q", tc.key, tc.value, err, tc.want)
+			}
+			if tc.key == EnvTeamEmail && err != nil && strings.Contains(err.Error(), tc.value) {
+				t.Errorf("the error repeats the address: %v", err)
 			}
 		})
 	}

@@ -13,6 +13,12 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/calcom"
+	"github.com/aftercare/aftercare/shared/providers/calendly"
+	"github.com/aftercare/aftercare/shared/providers/freshdesk"
+	"github.com/aftercare/aftercare/shared/providers/zendesk"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
@@ -27,7 +33,11 @@ const (
 	// ParamLinkSecret holds the key that signs rating links, at least
 	// links.MinKeyLen characters. To rotate, put the new key first and
 	// keep the old one after a comma until the answer window has passed,
-	// so links already in inboxes keep working.
+	// so links already in inboxes keep working. The same keys sign the
+	// reply addresses (under a separate MAC context, so neither kind of
+	// signature can stand in for the other); reply addresses do not
+	// expire, so replies to emails signed with a key that was dropped are
+	// no longer routed.
 	ParamLinkSecret = "link-secret"
 	// ParamPolicy optionally holds a follow-up policy as JSON (a String
 	// parameter is fine: it is not secret). Absent means the default
@@ -35,10 +45,44 @@ const (
 	// operator can tune the policy without a deploy (it applies from the
 	// next cold start).
 	ParamPolicy = "policy"
+
+	// The secrets of the third-party webhook providers, optional
+	// SecureStrings, two comma-separated while rotating. A provider
+	// without one is not mounted: /webhooks/<name> answers 404, as in
+	// the local runtime (AFTERCARE_CALCOM_SECRET and friends).
+	ParamCalcomSecret   = "calcom-secret"
+	ParamCalendlySecret = "calendly-secret"
+	ParamZendeskSecret  = "zendesk-secret"
+	ParamFreshdeskToken = "freshdesk-token"
+
+	// ParamAlertWebhookURL optionally holds the URL team alerts are also
+	// posted to (a Slack incoming webhook, your own endpoint). It is a
+	// SecureString because for chat tools the URL is the credential.
+	ParamAlertWebhookURL = "alert-webhook-url"
+	// ParamAlertWebhookSecret optionally holds a whsec_ secret that signs
+	// those posts (Standard Webhooks); without it they are unsigned.
+	ParamAlertWebhookSecret = "alert-webhook-secret"
 )
 
-// maxPages bounds GetParametersByPath paging. The path normally holds three
-// parameters, one page; a path with hundreds is a misconfiguration (the
+// ThirdParty is a webhook provider mounted from an optional secret.
+type ThirdParty struct {
+	Name  string // the provider, as in /webhooks/<Name>
+	Param string // the SSM parameter under the secrets path
+	build func(secrets ...string) (providers.Provider, error)
+}
+
+// ThirdParties are the providers besides the native one, in the order
+// they are mounted.
+var ThirdParties = []ThirdParty{
+	{calcom.Name, ParamCalcomSecret, func(s ...string) (providers.Provider, error) { return calcom.New(s...) }},
+	{calendly.Name, ParamCalendlySecret, func(s ...string) (providers.Provider, error) { return calendly.New(s...) }},
+	{zendesk.Name, ParamZendeskSecret, func(s ...string) (providers.Provider, error) { return zendesk.New(s...) }},
+	{freshdesk.Name, ParamFreshdeskToken, func(s ...string) (providers.Provider, error) { return freshdesk.New(s...) }},
+}
+
+// maxPages bounds GetParametersByPath paging. The path holds at most ten
+// parameters of ours (two required, eight optional), one or two pages of
+// ten; a path with hundreds is a misconfiguration (the
 // wrong path) and should fail rather than page through it on every cold
 // start.
 const maxPages = 5
@@ -60,20 +104,41 @@ type Secrets struct {
 	LinkKeys [][]byte
 	// Policy is the follow-up policy; nil means domain.DefaultPolicy.
 	Policy *domain.Policy
+	// ProviderSecrets are the third-party providers' secrets by provider
+	// name (see ThirdParties), for functions that take webhooks; a
+	// provider without an entry is not mounted.
+	ProviderSecrets map[string][]string
+	// AlertWebhook says whether the alert webhook is configured; every
+	// function learns it, since it decides which alert steps are planned.
+	AlertWebhook bool
+	// AlertWebhookURL and AlertWebhookSecret are loaded only for functions
+	// that post alerts (Function.Notifier).
+	AlertWebhookURL    string
+	AlertWebhookSecret string
 }
 
 // LogValue keeps secrets out of logs even if a Secrets is logged whole.
 func (s Secrets) LogValue() slog.Value {
+	var provs []string
+	for _, tp := range ThirdParties {
+		if len(s.ProviderSecrets[tp.Name]) > 0 {
+			provs = append(provs, tp.Name)
+		}
+	}
 	return slog.GroupValue(
 		slog.Int("webhook_secrets", len(s.WebhookSecrets)),
 		slog.Int("link_keys", len(s.LinkKeys)),
 		slog.Bool("custom_policy", s.Policy != nil),
+		slog.Any("providers", provs),
+		slog.Bool("alert_webhook", s.AlertWebhook),
+		slog.Bool("alert_webhook_signed", s.AlertWebhookSecret != ""),
 	)
 }
 
 // String keeps secrets out of fmt output.
 func (s Secrets) String() string {
-	return fmt.Sprintf("awswire.Secrets{%d webhook secret(s), %d link key(s), redacted}", len(s.WebhookSecrets), len(s.LinkKeys))
+	return fmt.Sprintf("awswire.Secrets{%d webhook secret(s), %d link key(s), %d provider(s), alert webhook %v, redacted}",
+		len(s.WebhookSecrets), len(s.LinkKeys), len(s.ProviderSecrets), s.AlertWebhook)
 }
 
 // GoString keeps secrets out of %#v output.
@@ -149,6 +214,55 @@ func LoadSecrets(ctx context.Context, api SSMAPI, path string, f Function) (Secr
 			errs = append(errs, fmt.Errorf("SSM parameter %s is empty", full(ParamLinkSecret)))
 		}
 	}
+	if f.Webhooks {
+		for _, tp := range ThirdParties {
+			v, ok, err := optionalSecureValue(params, tp.Param, full(tp.Param))
+			if err == nil && ok {
+				list := splitList(v)
+				if len(list) == 0 {
+					err = fmt.Errorf("SSM parameter %s holds no secret; delete it to unmount /webhooks/%s", full(tp.Param), tp.Name)
+				} else if _, perr := tp.build(list...); perr != nil {
+					err = fmt.Errorf("SSM parameter %s: %w", full(tp.Param), perr)
+				} else {
+					if s.ProviderSecrets == nil {
+						s.ProviderSecrets = map[string][]string{}
+					}
+					s.ProviderSecrets[tp.Name] = list
+				}
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	// Every function learns whether the alert webhook is configured (all
+	// plan the same steps), but only those that post alerts keep the URL
+	// and secret, and only they check them.
+	url, hasURL, err := optionalSecureValue(params, ParamAlertWebhookURL, full(ParamAlertWebhookURL))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	secret, hasSecret, err := optionalSecureValue(params, ParamAlertWebhookSecret, full(ParamAlertWebhookSecret))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	url, secret = strings.TrimSpace(url), strings.TrimSpace(secret)
+	s.AlertWebhook = hasURL && url != ""
+	switch {
+	case hasSecret && !s.AlertWebhook:
+		errs = append(errs, fmt.Errorf("SSM parameter %s is set but %s is not; add the URL or delete the secret",
+			full(ParamAlertWebhookSecret), full(ParamAlertWebhookURL)))
+	case hasURL && !s.AlertWebhook:
+		errs = append(errs, fmt.Errorf("SSM parameter %s is empty", full(ParamAlertWebhookURL)))
+	case s.AlertWebhook && f.Notifier:
+		// notify's errors name the URL's scheme and host at most, never
+		// its path (a chat webhook's token) nor the secret.
+		if _, werr := notify.NewWebhook(url, secret, nil); werr != nil {
+			errs = append(errs, fmt.Errorf("SSM parameters %s / %s: %w", full(ParamAlertWebhookURL), full(ParamAlertWebhookSecret), werr))
+		} else {
+			s.AlertWebhookURL, s.AlertWebhookSecret = url, secret
+		}
+	}
 	if p, ok := params[ParamPolicy]; ok {
 		pol, err := domain.ParsePolicy([]byte(aws.ToString(p.Value)))
 		if err != nil {
@@ -175,6 +289,16 @@ func secureValue(params map[string]types.Parameter, name, full string) (string, 
 		return "", fmt.Errorf("SSM parameter %s is a %s; secrets must be SecureString (delete it and put it again with --type SecureString)", full, p.Type)
 	}
 	return aws.ToString(p.Value), nil
+}
+
+// optionalSecureValue returns an optional SecureString's value and
+// whether it exists; like secureValue, it refuses a plain String.
+func optionalSecureValue(params map[string]types.Parameter, name, full string) (string, bool, error) {
+	if _, ok := params[name]; !ok {
+		return "", false, nil
+	}
+	v, err := secureValue(params, name, full)
+	return v, err == nil, err
 }
 
 // splitList splits a comma-separated list, dropping blanks, so that

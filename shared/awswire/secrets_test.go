@@ -245,3 +245,119 @@ func TestSecretsAreNotPrinted(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadSecretsProviders(t *testing.T) {
+	const calcomSecret, freshdeskToken = "calcom-secret-value-0123456789", "freshdesk-token-value-0123456789"
+	params := append(secureParams(),
+		param{testPath + "/" + ParamCalcomSecret, "SecureString", calcomSecret + ", calcom-old-secret-9876543210"},
+		param{testPath + "/" + ParamFreshdeskToken, "SecureString", freshdeskToken},
+	)
+	f := &fakeSSM{t: t, pages: [][]param{params}}
+	s, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ProviderSecrets; len(got) != 2 || len(got["calcom"]) != 2 || got["calcom"][0] != calcomSecret || len(got["freshdesk"]) != 1 {
+		t.Errorf("provider secrets for %d providers, want calcom (two, rotating) and freshdesk", len(got))
+	}
+	if _, ok := s.ProviderSecrets["zendesk"]; ok {
+		t.Error("zendesk mounted without a secret")
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "secrets", s)
+	if !strings.Contains(b.String(), `"providers":["calcom","freshdesk"]`) || strings.Contains(b.String()+fmt.Sprint(s), calcomSecret) {
+		t.Errorf("logged as %s", b.String())
+	}
+
+	// Functions that take no webhooks neither load nor check them.
+	r, err := LoadSecrets(context.Background(), (&fakeSSM{t: t, pages: [][]param{params}}).client(t), testPath, Respond)
+	if err != nil || len(r.ProviderSecrets) != 0 {
+		t.Errorf("respond: %d provider secrets, %v", len(r.ProviderSecrets), err)
+	}
+}
+
+func TestLoadSecretsProviderErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		param param
+		want  string
+	}{
+		{"plain String", param{testPath + "/" + ParamZendeskSecret, "String", "zendesk-secret-value-0123456789"}, ParamZendeskSecret + " is a String"},
+		{"short token", param{testPath + "/" + ParamFreshdeskToken, "SecureString", "short-token"}, testPath + "/" + ParamFreshdeskToken + ": "},
+		{"no-secret marker", param{testPath + "/" + ParamCalcomSecret, "SecureString", "no-secret-provided"}, testPath + "/" + ParamCalcomSecret + ": "},
+		{"only commas", param{testPath + "/" + ParamCalendlySecret, "SecureString", " , "}, "delete it to unmount /webhooks/calendly"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeSSM{t: t, pages: [][]param{append(secureParams(), tc.param)}}
+			_, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+			// Cal.com's public marker is not a secret; anything else is.
+			if v := strings.TrimSpace(tc.param.Value); v != "," && v != "no-secret-provided" && strings.Contains(err.Error(), v) {
+				t.Errorf("error reveals the value: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadSecretsAlertWebhook(t *testing.T) {
+	const hookURL = "https://hooks.slack.example/services/T000/B000/XXXXSECRETPATH"
+	params := append(secureParams(),
+		param{testPath + "/" + ParamAlertWebhookURL, "SecureString", hookURL + "\n"},
+		param{testPath + "/" + ParamAlertWebhookSecret, "SecureString", testWebhookSecret2},
+	)
+	for _, fn := range Functions {
+		t.Run(fn.Name, func(t *testing.T) {
+			f := &fakeSSM{t: t, pages: [][]param{params}}
+			s, err := LoadSecrets(context.Background(), f.client(t), testPath, fn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.AlertWebhook {
+				t.Error("every function must know the webhook is configured: it plans the alert steps")
+			}
+			if fn.Notifier != (s.AlertWebhookURL == hookURL && s.AlertWebhookSecret == testWebhookSecret2) {
+				t.Errorf("notifier %v, loaded URL %v: only functions that post alerts hold the URL", fn.Notifier, s.AlertWebhookURL != "")
+			}
+			var b strings.Builder
+			slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "secrets", s)
+			for _, out := range []string{b.String(), fmt.Sprint(s), fmt.Sprintf("%#v", s)} {
+				if strings.Contains(out, "SECRETPATH") || strings.Contains(out, testWebhookSecret2) {
+					t.Errorf("printed: %s", out)
+				}
+			}
+		})
+	}
+
+	none, err := LoadSecrets(context.Background(), (&fakeSSM{t: t, pages: [][]param{secureParams()}}).client(t), testPath, Dispatch)
+	if err != nil || none.AlertWebhook || none.AlertWebhookURL != "" {
+		t.Errorf("without the parameters: %+v %v", none.AlertWebhook, err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		params []param
+		fn     Function
+		want   string
+	}{
+		{"secret without URL", []param{{testPath + "/" + ParamAlertWebhookSecret, "SecureString", testWebhookSecret2}}, Planner, "add the URL or delete the secret"},
+		{"URL as a String", []param{{testPath + "/" + ParamAlertWebhookURL, "String", hookURL}}, Planner, ParamAlertWebhookURL + " is a String"},
+		{"not http", []param{{testPath + "/" + ParamAlertWebhookURL, "SecureString", "ftp://hooks.slack.example/XXXXSECRETPATH"}}, Dispatch, "not http or https"},
+		{"bad secret", []param{
+			{testPath + "/" + ParamAlertWebhookURL, "SecureString", hookURL},
+			{testPath + "/" + ParamAlertWebhookSecret, "SecureString", "not-whsec"},
+		}, Respond, "webhook secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeSSM{t: t, pages: [][]param{append(secureParams(), tc.params...)}}
+			_, err := LoadSecrets(context.Background(), f.client(t), testPath, tc.fn)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "SECRETPATH") || strings.Contains(err.Error(), "not-whsec") {
+				t.Errorf("error reveals a secret: %v", err)
+			}
+		})
+	}
+}

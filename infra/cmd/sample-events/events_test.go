@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,12 +20,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -38,8 +45,11 @@ const eventsDir = "../../../events"
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
 func testOptions() Options {
-	return Options{Now: t0, WebhookSecret: stdwebhooks.DevSecret, LinkKey: []byte(SampleLinkKey)}
+	return Options{Now: t0, WebhookSecret: stdwebhooks.DevSecret, LinkKey: []byte(SampleLinkKey), ReplyAddress: SampleReplyAddress}
 }
+
+// teamAddress is where the sample stack's team alerts go.
+const teamAddress = "desk@seabreeze.example"
 
 // diskEvents reads every file in events/: the samples at the top and the
 // webhook bodies under bodies/. Anything else there is an error, so that a
@@ -57,7 +67,7 @@ func diskEvents(t *testing.T) (samples, bodies map[string][]byte) {
 			return err
 		}
 		switch dir, name := filepath.Split(rel); {
-		case dir == "" && strings.HasSuffix(name, ".json"):
+		case dir == "" && (strings.HasSuffix(name, ".json") || name == ReplyFile):
 			samples[name] = b
 		case dir == "bodies"+string(filepath.Separator) && strings.HasSuffix(name, ".json"):
 			bodies[strings.TrimSuffix(name, ".json")] = b
@@ -85,6 +95,13 @@ func TestSampleEventsAreCurrent(t *testing.T) {
 		got, ok := samples[name]
 		if !ok {
 			t.Errorf("events/%s is missing; run go run ./infra/cmd/sample-events", name)
+			continue
+		}
+		if strings.HasSuffix(name, ".eml") {
+			// As a checkout may have turned the line ends into CRLF.
+			if !bytes.Equal(bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n")), w) {
+				t.Errorf("events/%s is stale; run go run ./infra/cmd/sample-events", name)
+			}
 			continue
 		}
 		if g, w := normalize(t, got), normalize(t, w); !reflect.DeepEqual(g, w) {
@@ -133,14 +150,49 @@ func normalize(t *testing.T, b []byte) any {
 	return walk(v)
 }
 
-// world is the four functions composed by awswire, as on AWS, but on the
+// world is the functions composed by awswire, as on AWS, but on the
 // embedded adapters: a bbolt store, the local scheduler (never started:
-// the test fires by hand) and a mailer that keeps what it is given.
+// the test fires by hand), a mailer that keeps what it is given, and the
+// real S3 client talking to a fake S3 that serves the sample reply.
 type world struct {
-	clock  *clock.Settable
+	clock *clock.Settable
+	store interface {
+		Get(ctx context.Context, id string) (domain.Incident, error)
+	}
 	sched  *localsched.Scheduler
 	mailer *keepMailer
+	s3     *fakeS3
 	fns    map[string]*awswire.Composed
+}
+
+// fakeS3 serves objects by "bucket/key" as S3's REST protocol does with
+// path-style addressing, and records the requests.
+type fakeS3 struct {
+	mu       sync.Mutex
+	objects  map[string][]byte
+	requests []string // "METHOD /path?query signed-for-service"
+}
+
+func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	service := ""
+	if _, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
+		if parts := strings.Split(strings.SplitN(cred, ",", 2)[0], "/"); len(parts) == 5 {
+			service = parts[3]
+		}
+	}
+	f.mu.Lock()
+	f.requests = append(f.requests, r.Method+" "+r.URL.EscapedPath()+"?"+r.URL.RawQuery+" "+service)
+	body, ok := f.objects[strings.TrimPrefix(r.URL.Path, "/")]
+	f.mu.Unlock()
+	if !ok {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
 
 type keepMailer struct {
@@ -158,12 +210,21 @@ func (m *keepMailer) Send(_ context.Context, msg mail.Message) (string, error) {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	dir := t.TempDir()
-	w := &world{clock: clock.NewFrozen(t0), mailer: &keepMailer{}, fns: map[string]*awswire.Composed{}}
+	w := &world{clock: clock.NewFrozen(t0), mailer: &keepMailer{}, fns: map[string]*awswire.Composed{},
+		s3: &fakeS3{objects: map[string][]byte{}}}
 	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	w.store = st
+	s3srv := httptest.NewServer(w.s3)
+	t.Cleanup(s3srv.Close)
+	objects := s3.New(s3.Options{
+		Region: sampleRegion, BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Retryer:     aws.NopRetryer{},
+	})
 	w.sched, err = localsched.Open(filepath.Join(dir, "schedules.db"), w.clock, func(context.Context, schedule.Fire) error {
 		t.Error("the local scheduler fired on its own")
 		return nil
@@ -183,6 +244,8 @@ func newWorld(t *testing.T) *world {
 		awswire.EnvSchedulerRoleARN:    "arn:aws:iam::123456789012:role/aftercare-scheduler",
 		awswire.EnvScheduleDLQARN:      "arn:aws:sqs:eu-west-1:123456789012:aftercare-schedule-dlq",
 		awswire.EnvSESConfigurationSet: "aftercare",
+		awswire.EnvTeamEmail:           teamAddress,
+		awswire.EnvReplyAddress:        SampleReplyAddress,
 	}
 	for _, f := range awswire.Functions {
 		cfg, err := awswire.ConfigFromEnv(func(k string) string { return env[k] }, f)
@@ -195,6 +258,9 @@ func newWorld(t *testing.T) *world {
 		}
 		if f.Mailer {
 			ad.Mailer = w.mailer
+		}
+		if f.Inbound {
+			ad.Objects = objects
 		}
 		sec := awswire.Secrets{LinkKeys: [][]byte{[]byte(SampleLinkKey)}}
 		if f.Webhooks {
@@ -233,17 +299,20 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 	ctx := context.Background()
 
 	phase := func(name string) int {
-		for i, p := range []string{"ingest-", "planner-", "dispatch-", "respond-"} {
+		for i, p := range []string{"ingest-", "planner-", "dispatch-", "respond-", "replies-"} {
 			if strings.HasPrefix(name, p) {
 				return i
 			}
 		}
-		t.Errorf("events/%s: no handler for this sample; name it ingest-, planner-, dispatch- or respond-…", name)
+		t.Errorf("events/%s: no handler for this sample; name it ingest-, planner-, dispatch-, respond- or replies-…", name)
 		return -1
 	}
 	names := make([]string, 0, len(samples))
 	phases := map[string]int{}
 	for name := range samples {
+		if name == ReplyFile {
+			continue // not an event: the object replies-s3.json points at
+		}
 		names = append(names, name)
 		phases[name] = phase(name)
 	}
@@ -264,6 +333,21 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 	respond := lambda.NewHandler(lambdah.HTTP(w.fns["respond"].Handler))
 	planner := lambda.NewHandler(lambdah.StreamHandler(w.fns["planner"].Service, nil))
 	dispatch := lambda.NewHandler(lambdah.DispatchHandler(w.fns["dispatch"].Service))
+	repliesFn := lambda.NewHandler(lambdah.RepliesHandler(w.fns["replies"].Objects, w.fns["replies"].Service, nil))
+
+	// The thank-you carries the signed reply address the sample reply is
+	// sent to: the one the generator signs with the sample key.
+	addrs, err := replies.NewAddresses(SampleReplyAddress, []byte(SampleLinkKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replyTo, err := addrs.Address(fire.IncidentID, fire.Step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(samples[ReplyFile], []byte("To: Sea Breeze Tours <"+replyTo+">")) {
+		t.Errorf("events/%s is not addressed to the thank-you's reply address %s", ReplyFile, replyTo)
+	}
 	invoke := func(h lambda.Handler, name string, payload []byte) []byte {
 		t.Helper()
 		out, err := h.Invoke(ctx, payload)
@@ -326,21 +410,92 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 				t.Errorf("%s: result %+v", name, res)
 			}
 			if len(w.mailer.sent) != 1 || w.mailer.sent[0].To.Address != "maria@example.com" {
-				t.Errorf("%s: sent %d messages", name, len(w.mailer.sent))
+				t.Fatalf("%s: sent %d messages", name, len(w.mailer.sent))
+			}
+			if got := w.mailer.sent[0].ReplyTo; got != replyTo {
+				t.Errorf("%s: Reply-To %q, want the signed reply address %q", name, got, replyTo)
 			}
 
 		case strings.HasPrefix(name, "respond-"):
 			strictDecode(t, name, disk, &events.APIGatewayV2HTTPRequest{})
+			// The link itself, as a scanner or the customer opens it: the
+			// page, and nothing recorded.
+			var get events.APIGatewayV2HTTPRequest
+			strictDecode(t, name, fresh[name], &get)
+			get.RouteKey, get.RequestContext.RouteKey, get.RequestContext.HTTP.Method = "GET /r/{token}", "GET /r/{token}", http.MethodGet
+			get.Body, get.Headers["accept"] = "", "text/html"
+			delete(get.Headers, "content-type")
+			delete(get.Headers, "content-length")
+			getPayload, _ := json.Marshal(get)
+			checkHTML(t, name+" (GET)", apiResponse(name, invoke(respond, name, getPayload)), http.StatusOK)
+			if v, err := w.fns["respond"].Service.Peek(ctx, get.PathParameters["token"]); err != nil || v.Answer.Score != 0 {
+				t.Errorf("%s: opening the link recorded %+v (%v)", name, v.Answer, err)
+			}
+
+			// As written: the token may have expired by t0 (410) or not.
 			resp := apiResponse(name, invoke(respond, name, disk))
-			checkHTML(t, name+" (as written)", resp, http.StatusOK, http.StatusNotFound, http.StatusGone)
+			checkJSON(t, name+" (as written)", resp, http.StatusOK, http.StatusNotFound, http.StatusGone)
 
 			resp = apiResponse(name, invoke(respond, name, fresh[name]))
-			checkHTML(t, name, resp, http.StatusOK)
+			checkJSON(t, name, resp, http.StatusOK)
+			var answer struct {
+				Status string `json:"status"`
+				Score  int    `json:"score"`
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &answer); err != nil || answer.Status != "recorded" || answer.Score != 5 {
+				t.Errorf("%s: answer %s", name, resp.Body)
+			}
 			var e events.APIGatewayV2HTTPRequest
 			strictDecode(t, name, fresh[name], &e)
 			v, err := w.fns["respond"].Service.Peek(ctx, e.PathParameters["token"])
 			if err != nil || v.Answer.Score != 5 {
 				t.Errorf("%s: answer not recorded: %+v, %v", name, v.Answer, err)
+			}
+
+		case strings.HasPrefix(name, "replies-"):
+			var ev events.S3Event
+			strictDecode(t, name, disk, &ev)
+			if len(ev.Records) != 1 {
+				t.Fatalf("%s: %d records, want 1", name, len(ev.Records))
+			}
+			obj := ev.Records[0].S3
+			key := obj.Object.URLDecodedKey
+			if !strings.HasPrefix(key, "inbound/") || obj.Object.Size != int64(len(samples[ReplyFile])) {
+				t.Errorf("%s: key %q size %d, want inbound/… of events/%s's size", name, key, obj.Object.Size, ReplyFile)
+			}
+			// SES stored the message where the notification says.
+			w.s3.objects[obj.Bucket.Name+"/"+key] = samples[ReplyFile]
+			sentBefore := len(w.mailer.sent)
+
+			var resp lambdah.RepliesResponse
+			strictDecode(t, name+" (response)", invoke(repliesFn, name, disk), &resp)
+			ref := "s3://" + obj.Bucket.Name + "/" + key
+			want := lambdah.RecordResult{Ref: ref, ReplyResult: app.ReplyResult{Outcome: app.ReplyRecorded, IncidentID: fire.IncidentID, Step: fire.Step}}
+			if len(resp.Results) != 1 || resp.Results[0] != want {
+				t.Errorf("%s: results %+v, want %+v", name, resp.Results, want)
+			}
+			if want := []string{"GET /" + obj.Bucket.Name + "/" + key + "?x-id=GetObject s3"}; !slices.Equal(w.s3.requests, want) {
+				t.Errorf("%s: S3 requests %q, want %q", name, w.s3.requests, want)
+			}
+			inc, err := w.store.Get(ctx, fire.IncidentID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(inc.Timeline, func(e domain.Entry) bool { return e.Kind == domain.EntryReply })
+			if i < 0 || inc.Timeline[i].Ref != ref || !strings.HasPrefix(inc.Timeline[i].Detail, "¡Muchas gracias!") ||
+				strings.Contains(inc.Timeline[i].Detail, "> Gracias por navegar") {
+				t.Errorf("%s: the reply is not on the timeline, stripped, with its ref: %+v", name, inc.Timeline)
+			}
+			if inc.Attention == nil {
+				t.Errorf("%s: a written reply must ask for the team's attention", name)
+			}
+			// The team hears at once, and the customer is acknowledged.
+			var to []string
+			for _, m := range w.mailer.sent[sentBefore:] {
+				to = append(to, m.To.Address)
+			}
+			if !slices.Contains(to, teamAddress) || !slices.Contains(to, "maria@example.com") {
+				t.Errorf("%s: sent to %v, want the team alert and the acknowledgement", name, to)
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/providers"
 	"github.com/aftercare/aftercare/shared/providers/native"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
@@ -25,6 +28,21 @@ import (
 // SampleLinkKey signs the sample rating link when no key is given. It is
 // public, like stdwebhooks.DevSecret, and must never be a deployment's key.
 const SampleLinkKey = "aftercare-sample-events-link-key-not-a-secret"
+
+// SampleReplyAddress is the base mailbox of the sample's reply addresses,
+// on a reply subdomain as the deploy guide advises, when none is given.
+const SampleReplyAddress = "care@reply.seabreeze.example"
+
+// SampleInboundBucket is the inbound bucket of the sample S3 notification,
+// named as template.yaml names it (aftercare-inbound-<stack id>).
+const SampleInboundBucket = "aftercare-inbound-1c2fa620-982a-11e3-aff7-50e2416294e0"
+
+// sampleSESMessageID is the id SES gives the sample reply; its S3 action
+// stores the message under the rule's prefix with this id as the name.
+const sampleSESMessageID = "k3bq1d5ht7vgm0sn5ef2o0v9r8sample0000001"
+
+// ReplyFile is the sample reply email the S3 notification stands for.
+const ReplyFile = "replies-message.eml"
 
 // FlowBody is the body whose incident the dispatch, planner and rating
 // events follow: a completed booking, which the default policy thanks the
@@ -49,6 +67,13 @@ type Options struct {
 	Now           time.Time
 	WebhookSecret string
 	LinkKey       []byte
+	// ReplyAddress is the base mailbox of reply addresses (default
+	// SampleReplyAddress); the sample reply is sent to the flow step's
+	// address on it, signed with LinkKey as the functions sign it.
+	ReplyAddress string
+	// InboundBucket is the bucket of the S3 notification (default
+	// SampleInboundBucket).
+	InboundBucket string
 }
 
 // Generate returns the sample events, by file name, for the given webhook
@@ -111,13 +136,137 @@ func Generate(bodies map[string][]byte, o Options) (map[string][]byte, error) {
 		Incident: flow.ID, Step: step.Key, Survey: step.Step.Survey, Score: best,
 		Expires: o.Now.Add(app.DefaultAnswerWindow),
 	})
-	rating := apiRequest(http.MethodGet, "GET /r/{token}", "/r/"+token, map[string]string{"token": token}, o.Now, "sample-rating")
-	rating.Headers["accept"] = "text/html"
+	// What the rating page's script posts once the customer sees the page
+	// (opening the link records nothing: link scanners open every link).
+	rating := apiRequest(http.MethodPost, "POST /r/{token}", "/r/"+token, map[string]string{"token": token}, o.Now, "sample-rating")
+	const confirm = "confirm=1"
+	rating.Headers["accept"] = "application/json"
 	rating.Headers["accept-language"] = flow.Customer.Locale
+	rating.Headers["content-type"] = "application/x-www-form-urlencoded;charset=UTF-8"
+	rating.Headers["content-length"] = strconv.Itoa(len(confirm))
+	rating.Body = confirm
 	if files["respond-rating.json"], err = encode(withoutMTLS(rating)); err != nil {
 		return nil, err
 	}
+
+	base := o.ReplyAddress
+	if base == "" {
+		base = SampleReplyAddress
+	}
+	addrs, err := replies.NewAddresses(base, o.LinkKey)
+	if err != nil {
+		return nil, fmt.Errorf("reply address: %w", err)
+	}
+	replyTo, err := addrs.Address(flow.ID, step.Key)
+	if err != nil {
+		return nil, fmt.Errorf("reply address: %w", err)
+	}
+	// The customer answers three hours after the thank-you went out.
+	at := step.Due.Add(3 * time.Hour)
+	msg := replyMessage(flow, step.Key, replyTo, at)
+	files[ReplyFile] = msg
+	bucket := o.InboundBucket
+	if bucket == "" {
+		bucket = SampleInboundBucket
+	}
+	if files["replies-s3.json"], err = encode(s3Notification(bucket, "inbound/"+sampleSESMessageID, msg, at)); err != nil {
+		return nil, err
+	}
 	return files, nil
+}
+
+// replyMessage is the customer's answer to the flow step's email as SES
+// stores it: SES's own headers on top (scan verdicts, authentication), then
+// the message as María's mail client sent it, quoting the thank-you.
+func replyMessage(inc domain.Incident, step, replyTo string, at time.Time) []byte {
+	local := at.In(time.FixedZone("CET", 3600))
+	lines := []string{
+		"Return-Path: <" + inc.Customer.Email + ">",
+		"Received: from mail.example.com (mail.example.com [" + sampleSource + "])",
+		" by inbound-smtp." + sampleRegion + ".amazonaws.com with SMTP id " + sampleSESMessageID,
+		" for <" + replyTo + ">;",
+		" " + at.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700 (MST)"),
+		"X-SES-Spam-Verdict: PASS",
+		"X-SES-Virus-Verdict: PASS",
+		"Received-SPF: pass (spfCheck: domain of example.com designates " + sampleSource + " as permitted sender) client-ip=" + sampleSource + "; envelope-from=" + inc.Customer.Email + "; helo=mail.example.com;",
+		"Authentication-Results: amazonses.com; spf=pass (spfCheck: domain of example.com designates " + sampleSource + " as permitted sender) client-ip=" + sampleSource + "; envelope-from=" + inc.Customer.Email + "; helo=mail.example.com; dkim=pass header.i=@example.com; dmarc=pass header.from=example.com;",
+		"From: =?UTF-8?Q?Mar=C3=ADa_P=C3=A9rez?= <" + inc.Customer.Email + ">",
+		"To: Sea Breeze Tours <" + replyTo + ">",
+		"Subject: Re: " + inc.Title,
+		"In-Reply-To: <" + step + "." + inc.ID + "@seabreeze.example>",
+		"References: <" + step + "." + inc.ID + "@seabreeze.example>",
+		"Message-ID: <CAF3k9x2-sample-reply-1@mail.example.com>",
+		"Date: " + local.Format("Mon, 02 Jan 2006 15:04:05 -0700"),
+		"MIME-Version: 1.0",
+		"Content-Type: text/plain; charset=UTF-8",
+		"Content-Transfer-Encoding: 8bit",
+		"",
+		"¡Muchas gracias! La puesta de sol fue preciosa.",
+		"¿Podrían enviarnos las fotos que hizo Eleni en el barco?",
+		"",
+		"María",
+		"",
+		"El " + local.Add(-3*time.Hour).Format("02/01/2006 15:04") + ", Sea Breeze Tours <" + replyTo + "> escribió:",
+		"> Gracias por navegar con nosotros.",
+		"> ¿Qué tal fue su experiencia?",
+		"",
+	}
+	return []byte(strings.Join(lines, "\n"))
+}
+
+// s3Sample is an S3 event notification as S3 writes it. The library's
+// event type also encodes the key it decodes (urlDecodedKey), which S3
+// never sends.
+type s3Sample struct {
+	Records []s3RecordSample `json:"Records"`
+}
+
+type s3RecordSample struct {
+	EventVersion      string                     `json:"eventVersion"`
+	EventSource       string                     `json:"eventSource"`
+	AWSRegion         string                     `json:"awsRegion"`
+	EventTime         string                     `json:"eventTime"`
+	EventName         string                     `json:"eventName"`
+	UserIdentity      events.S3UserIdentity      `json:"userIdentity"`
+	RequestParameters events.S3RequestParameters `json:"requestParameters"`
+	ResponseElements  map[string]string          `json:"responseElements"`
+	S3                struct {
+		SchemaVersion   string          `json:"s3SchemaVersion"`
+		ConfigurationID string          `json:"configurationId"`
+		Bucket          events.S3Bucket `json:"bucket"`
+		Object          struct {
+			Key       string `json:"key"`
+			Size      int    `json:"size"`
+			ETag      string `json:"eTag"`
+			Sequencer string `json:"sequencer"`
+		} `json:"object"`
+	} `json:"s3"`
+}
+
+// s3Notification is the ObjectCreated notification of the inbound bucket
+// for a message SES stored at key.
+func s3Notification(bucket, key string, msg []byte, at time.Time) s3Sample {
+	sum := md5.Sum(msg)
+	r := s3RecordSample{
+		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: sampleRegion,
+		EventTime:         at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		EventName:         "ObjectCreated:Put",
+		UserIdentity:      events.S3UserIdentity{PrincipalID: "AWS:AROAEXAMPLESES:ses-receipt"},
+		RequestParameters: events.S3RequestParameters{SourceIPAddress: "10.0.12.34"},
+		ResponseElements: map[string]string{
+			"x-amz-request-id": "C3D13FE58DE4C810",
+			"x-amz-id-2":       "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
+		},
+	}
+	r.S3.SchemaVersion = "1.0"
+	r.S3.ConfigurationID = "aftercare-inbound-mail"
+	r.S3.Bucket = events.S3Bucket{Name: bucket, OwnerIdentity: events.S3UserIdentity{PrincipalID: "A3NL1KOZZKEXAMPLE"}, Arn: "arn:aws:s3:::" + bucket}
+	// S3 URL-encodes keys in notifications; SES's keys need no encoding.
+	r.S3.Object.Key = key
+	r.S3.Object.Size = len(msg)
+	r.S3.Object.ETag = hex.EncodeToString(sum[:])
+	r.S3.Object.Sequencer = fmt.Sprintf("%016X", at.UnixNano())
+	return s3Sample{Records: []s3RecordSample{r}}
 }
 
 // webhookEvent wraps a body in a signed POST /webhooks/aftercare. The

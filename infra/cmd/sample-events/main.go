@@ -11,17 +11,28 @@
 // secret; to invoke against a deployed stage's secrets, pass that stage's
 // secret with -secret (the value is read from the flag or the environment,
 // never printed). The rating-link event is signed the same way with
-// -link-secret ($AFTERCARE_LINK_SECRET, else a public sample key).
+// -link-secret ($AFTERCARE_LINK_SECRET, else a public sample key), and so
+// is the reply address the sample reply is sent to, on the mailbox of
+// -reply-address ($AFTERCARE_REPLY_ADDRESS, else care@reply.seabreeze.example).
 //
 // The files written:
 //
 //	ingest-<body>.json    API Gateway HTTP API (2.0): POST /webhooks/aftercare, signed
-//	respond-rating.json   API Gateway HTTP API (2.0): GET /r/{token}, a 5-star answer
+//	respond-rating.json   API Gateway HTTP API (2.0): POST /r/{token}, the rating page's
+//	                      confirmation of a 5-star answer (a GET records nothing)
 //	dispatch-fire.json    EventBridge Scheduler input: the thank-you step of BK-1042
 //	planner-stream.json   DynamoDB stream batch, KEYS_ONLY, touching every sample incident
+//	replies-message.eml   María's email reply to the thank-you, as SES stores it
+//	replies-s3.json       the inbound bucket's S3 notification for that message
 //
-// The dispatch and planner events do not depend on the clock and come out
-// the same on every run; they follow the default policy.
+// The dispatch, planner and replies events do not depend on the clock and
+// come out the same on every run; they follow the default policy. To
+// invoke the replies function against a deployed stage, name its inbound
+// bucket and put the message where the notification says it is:
+//
+//	go run ./infra/cmd/sample-events -link-secret … -reply-address care@reply.example.com -inbound-bucket <InboundBucketName>
+//	aws s3 cp events/replies-message.eml s3://<InboundBucketName>/inbound/<key in replies-s3.json>
+//	sam local invoke RepliesFunction -e events/replies-s3.json
 package main
 
 import (
@@ -49,6 +60,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, no
 	// No flag defaults: -h would print secrets from the environment.
 	secret := fs.String("secret", "", "whsec_ webhook secret (default: $AFTERCARE_WEBHOOK_SECRET, else the dev secret)")
 	linkSecret := fs.String("link-secret", "", "rating-link key (default: $AFTERCARE_LINK_SECRET, else a public sample key)")
+	inboundBucket := fs.String("inbound-bucket", SampleInboundBucket, "inbound mail bucket named in replies-s3.json")
+	replyAddress := fs.String("reply-address", "", "base mailbox of reply addresses (default: $AFTERCARE_REPLY_ADDRESS, else "+SampleReplyAddress+")")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -56,10 +69,13 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, no
 		return 2
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: sample-events [-dir events] [-secret whsec_…] [-link-secret …]")
+		fmt.Fprintln(stderr, "usage: sample-events [-dir events] [-secret whsec_…] [-link-secret …] [-reply-address care@reply.example.com] [-inbound-bucket name]")
 		return 2
 	}
-	opts := Options{Now: now, WebhookSecret: *secret, LinkKey: []byte(*linkSecret)}
+	opts := Options{Now: now, WebhookSecret: *secret, LinkKey: []byte(*linkSecret), ReplyAddress: *replyAddress, InboundBucket: *inboundBucket}
+	if opts.ReplyAddress == "" {
+		opts.ReplyAddress = strings.TrimSpace(getenv("AFTERCARE_REPLY_ADDRESS"))
+	}
 	if opts.WebhookSecret == "" {
 		opts.WebhookSecret = getenv("AFTERCARE_WEBHOOK_SECRET")
 	}
