@@ -87,9 +87,11 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	if uerr != nil {
 		return DispatchResult{}, errors.Join(fmt.Errorf("dispatch %s: send %s: %w", f.IncidentID, step.Key, err), uerr)
 	}
-	// The retry is a new schedule, planned for later under a new name.
+	// The retry is a new schedule, planned for later under a new name. The
+	// failure is stored, so if scheduling fails here the next reconcile
+	// (the stream planner on AWS, the next event locally) creates it.
 	if rerr := s.Reconcile(ctx, inc); rerr != nil {
-		return DispatchResult{}, errors.Join(fmt.Errorf("dispatch %s: send %s: %w", inc.ID, step.Key, err), rerr)
+		s.log.ErrorContext(ctx, "scheduling the retry failed; the next reconcile retries it", "incident", inc.ID, "step", step.Key, "error", rerr)
 	}
 	if inc.Steps[step.Key].Status == domain.StepRejected {
 		return DispatchResult{Skipped: "given up: " + err.Error()}, nil

@@ -200,6 +200,15 @@ func TestReplies(t *testing.T) {
 	if inc.Attention == nil || inc.Escalations[len(inc.Escalations)-1].Cause != domain.CauseReply {
 		t.Fatalf("reply must escalate: %+v", inc.Escalations)
 	}
+	// The same stored message delivered again (S3 notifications are at
+	// least once) is not filed or escalated twice.
+	escalations := len(inc.Escalations)
+	if r, err := l.svc.Reply(ctx, replyMessage(addr, "Η βάρκα άργησε μία ώρα."), "inbound/2.eml"); err != nil || r.Outcome != app.ReplyDuplicate {
+		t.Fatalf("redelivery: %+v %v", r, err)
+	}
+	if n := len(l.incident(id).Escalations); n != escalations {
+		t.Fatalf("redelivery escalated again: %d → %d", escalations, n)
+	}
 
 	// Forged and foreign addresses are dropped, never attached.
 	forged := strings.Replace(addr, "thanks-1", "thanks-2", 1)

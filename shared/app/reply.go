@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/replies"
@@ -13,8 +14,9 @@ import (
 // ReplyResult says what became of an inbound email.
 type ReplyResult struct {
 	// Outcome is "answered" (a number that answered the survey),
-	// "recorded" (a reply on the timeline, escalated to the team) or
-	// "dropped" (not attached to any incident; Reason says why).
+	// "recorded" (a reply on the timeline, escalated to the team),
+	// "duplicate" (that stored message was already filed) or "dropped"
+	// (not attached to any incident; Reason says why).
 	Outcome    string `json:"outcome"`
 	Reason     string `json:"reason,omitempty"`
 	IncidentID string `json:"incident_id,omitempty"`
@@ -26,6 +28,8 @@ const (
 	ReplyAnswered = "answered"
 	ReplyRecorded = "recorded"
 	ReplyDropped  = "dropped"
+	// ReplyDuplicate: the same stored message was delivered again.
+	ReplyDuplicate = "duplicate"
 )
 
 // Reply takes one email a customer sent to a reply address. ref says where
@@ -60,6 +64,12 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 	inc, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
 		if cur.ID == "" {
 			return store.ErrNotFound
+		}
+		// Storage notifications arrive at least once: a message already
+		// on the timeline is not filed (or escalated) twice.
+		if ref != "" && slices.ContainsFunc(cur.Timeline, func(e domain.Entry) bool { return e.Kind == domain.EntryReply && e.Ref == ref }) {
+			outcome = ReplyDuplicate
+			return store.ErrUnchanged
 		}
 		now := s.cfg.Clock.Now()
 		outcome, escalated = ReplyRecorded, false
