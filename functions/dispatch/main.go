@@ -5,21 +5,14 @@
 package main
 
 import (
-	"context"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/lambdah"
 )
 
 func main() {
-	log := awswire.NewLogger(os.Getenv)
-	c, err := awswire.Compose(context.Background(), awswire.Dispatch, log)
-	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(lambdah.DispatchHandler(c.Service))
+	awswire.Main(awswire.Dispatch, func(c *awswire.Composed, _ *slog.Logger) any {
+		return lambdah.DispatchHandler(c.Service)
+	})
 }

@@ -4,21 +4,14 @@
 package main
 
 import (
-	"context"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/lambdah"
 )
 
 func main() {
-	log := awswire.NewLogger(os.Getenv)
-	c, err := awswire.Compose(context.Background(), awswire.Ingest, log)
-	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(lambdah.HTTP(c.Handler))
+	awswire.Main(awswire.Ingest, func(c *awswire.Composed, _ *slog.Logger) any {
+		return lambdah.HTTP(c.Handler)
+	})
 }

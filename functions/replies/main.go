@@ -6,21 +6,14 @@
 package main
 
 import (
-	"context"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/lambdah"
 )
 
 func main() {
-	log := awswire.NewLogger(os.Getenv)
-	c, err := awswire.Compose(context.Background(), awswire.Replies, log)
-	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(lambdah.RepliesHandler(c.Objects, c.Service, log))
+	awswire.Main(awswire.Replies, func(c *awswire.Composed, log *slog.Logger) any {
+		return lambdah.RepliesHandler(c.Objects, c.Service, log)
+	})
 }

@@ -31,9 +31,13 @@ type devServer struct {
 	dataDir string
 	secret  string
 	stop    func()
+	rt      *local.Runtime
 }
 
-func startDev(t *testing.T, dataDir string) *devServer {
+// startDev starts the local runtime as `make dev` does, on a free port with
+// dataDir as its data directory; extra adds to (or overrides) its
+// environment.
+func startDev(t *testing.T, dataDir string, extra ...map[string]string) *devServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,6 +50,11 @@ func startDev(t *testing.T, dataDir string) *devServer {
 		"AFTERCARE_PUBLIC_URL": base,
 		"AFTERCARE_FROM":       "Sea Breeze Tours <care@seabreeze.example>",
 	}
+	for _, m := range extra {
+		for k, v := range m {
+			env[k] = v
+		}
+	}
 	cfg, err := local.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +66,7 @@ func startDev(t *testing.T, dataDir string) *devServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rt.Serve(ctx, ln) }()
-	s := &devServer{t: t, base: base, dataDir: dataDir, secret: cfg.WebhookSecrets[0]}
+	s := &devServer{t: t, base: base, dataDir: dataDir, secret: cfg.WebhookSecrets[0], rt: rt}
 	stopped := false
 	s.stop = func() {
 		if stopped {

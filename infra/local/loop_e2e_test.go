@@ -2,11 +2,9 @@ package local_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,50 +19,15 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
-	"github.com/aftercare/aftercare/infra/local"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
 // loopServer is the local runtime with every team channel configured.
-type loopServer struct {
-	t       *testing.T
-	base    string
-	dataDir string
-	secret  string
-}
+type loopServer struct{ *devServer }
 
 func startLoop(t *testing.T, extra map[string]string) *loopServer {
 	t.Helper()
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	env := map[string]string{
-		"AFTERCARE_DATA": dir, "AFTERCARE_ADDR": ln.Addr().String(), "AFTERCARE_PUBLIC_URL": base,
-		"AFTERCARE_FROM": "Sea Breeze Tours <care@seabreeze.example>",
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	cfg, err := local.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := local.Open(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		rt.Close()
-	})
-	return &loopServer{t: t, base: base, dataDir: dir, secret: cfg.WebhookSecrets[0]}
+	return &loopServer{startDev(t, t.TempDir(), extra)}
 }
 
 func (s *loopServer) webhook(id string, body map[string]any) {

@@ -2,14 +2,12 @@ package local_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -34,45 +32,11 @@ var providerEnv = map[string]string{
 // third-party providers' secrets in its environment (startDev passes none).
 func startWithProviders(t *testing.T) *devServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dataDir := t.TempDir()
-	base := "http://" + ln.Addr().String()
-	env := map[string]string{
-		"AFTERCARE_DATA":       dataDir,
-		"AFTERCARE_ADDR":       ln.Addr().String(),
-		"AFTERCARE_PUBLIC_URL": base,
-		"AFTERCARE_FROM":       "Sea Breeze Tours <care@seabreeze.example>",
-	}
-	for k, v := range providerEnv {
-		env[k] = v
-	}
-	cfg, err := local.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := local.Open(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(rt.Providers(), ","); got != "aftercare,calcom,calendly,zendesk,freshdesk" {
+	srv := startDev(t, t.TempDir(), providerEnv)
+	if got := strings.Join(srv.rt.Providers(), ","); got != "aftercare,calcom,calendly,zendesk,freshdesk" {
 		t.Fatalf("mounted providers = %s", got)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if err := rt.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return &devServer{t: t, base: base, dataDir: dataDir}
+	return srv
 }
 
 // delivery is one provider's request, signed (or not) as the provider would.
