@@ -41,6 +41,7 @@ func run(log *slog.Logger) error {
 	for _, p := range rt.Providers() {
 		fmt.Fprintf(os.Stderr, "  webhook:      POST http://%s/webhooks/%s\n", ln.Addr(), p)
 	}
+	fmt.Fprintf(os.Stderr, "  replies:      POST http://%s/dev/api/inbound (a raw RFC 5322 message)\n", ln.Addr())
 	if cfg.UsingDevSecret {
 		fmt.Fprintf(os.Stderr, "  secret:       %s (dev default; set AFTERCARE_WEBHOOK_SECRET)\n", cfg.WebhookSecrets[0])
 	}
