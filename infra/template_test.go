@@ -253,6 +253,13 @@ func TestTemplateFunctions(t *testing.T) {
 					t.Errorf("environment lacks %s, which the %s function requires", k, f.dir)
 				}
 			}
+			if vars, ok := get(f.res, "Properties", "Environment", "Variables").(map[string]any); ok {
+				for k := range vars {
+					if !slices.Contains(f.fn.RequiredEnv(), k) {
+						t.Errorf("environment sets %s, which the %s function does not read", k, f.dir)
+					}
+				}
+			}
 			want := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "ssm:GetParametersByPath": true}
 			if f.fn.Scheduler {
 				want["scheduler:CreateSchedule"], want["scheduler:DeleteSchedule"], want["iam:PassRole"] = true, true, true
@@ -285,6 +292,355 @@ func streamAction(a string) bool {
 		return true
 	}
 	return false
+}
+
+// TestTemplateDispatchTarget: every schedule targets the dispatch
+// function, which schedules too (a survey's reminder, a failed send's
+// retry). Its ARN is therefore spelled from a fixed function name, the same
+// in the functions' environment and in the scheduler role's policy, and
+// every function that schedules may pass exactly that role to Scheduler.
+func TestTemplateDispatchTarget(t *testing.T) {
+	tp := loadTemplate(t)
+	var dispatch *function
+	fns := functions(t, tp)
+	for i, f := range fns {
+		if f.fn.Name == awswire.Dispatch.Name {
+			dispatch = &fns[i]
+		}
+	}
+	if dispatch == nil {
+		t.Fatal("no dispatch function")
+	}
+	if !dispatch.fn.Scheduler {
+		t.Error("awswire.Dispatch has no scheduler, but Service.Dispatch reconciles after every send")
+	}
+	name := str(get(dispatch.res, "Properties", "FunctionName", "Fn::Sub"))
+	const stack = "${AWS::StackName}"
+	suffix, ok := strings.CutPrefix(name, stack)
+	if !ok || strings.Contains(suffix, "$") || suffix == "" {
+		t.Fatalf("%s: FunctionName %v, want !Sub ${AWS::StackName}-<suffix>", dispatch.id, get(dispatch.res, "Properties", "FunctionName"))
+	}
+	// Lambda names are at most 64 characters; CloudFormation's stack
+	// names up to 128, so the template must say how long the stack's may be.
+	maxStack := 64 - len(suffix)
+	raw, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "stack name may be at most "+strconv.Itoa(maxStack)+" characters") {
+		t.Errorf("template.yaml does not say the stack name may be at most %d characters (%s is %s)", maxStack, dispatch.id, name)
+	}
+	wantArn := "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + name
+
+	globalEnv := get(map[string]any(tp), "Globals", "Function", "Environment", "Variables")
+	for _, f := range fns {
+		if !f.fn.Scheduler {
+			continue
+		}
+		v := get(f.res, "Properties", "Environment", "Variables", awswire.EnvDispatchARN)
+		if v == nil {
+			v = get(globalEnv, awswire.EnvDispatchARN)
+		}
+		if got := str(get(v, "Fn::Sub")); got != wantArn {
+			t.Errorf("%s: %s = %v, want !Sub %s", f.id, awswire.EnvDispatchARN, v, wantArn)
+		}
+	}
+
+	// The scheduler role: one, named by every scheduling function's
+	// environment, trusted by Scheduler, allowed to invoke dispatch only.
+	roles := map[string]bool{}
+	for _, f := range fns {
+		if f.fn.Scheduler {
+			v := get(f.res, "Properties", "Environment", "Variables", awswire.EnvSchedulerRoleARN)
+			if v == nil {
+				v = get(globalEnv, awswire.EnvSchedulerRoleARN)
+			}
+			ga := list(get(v, "Fn::GetAtt"))
+			if len(ga) != 2 || str(ga[1]) != "Arn" {
+				t.Errorf("%s: %s = %v, want !GetAtt <role>.Arn", f.id, awswire.EnvSchedulerRoleARN, v)
+				continue
+			}
+			roles[str(ga[0])] = true
+		}
+	}
+	if len(roles) != 1 {
+		t.Fatalf("the functions name %d scheduler roles, want 1: %v", len(roles), roles)
+	}
+	var roleID string
+	for id := range roles {
+		roleID = id
+	}
+	role, ok := tp.resources("AWS::IAM::Role")[roleID]
+	if !ok {
+		t.Fatalf("%s is not an IAM role of the template", roleID)
+	}
+	trusted := false
+	for _, st := range list(get(role, "Properties", "AssumeRolePolicyDocument", "Statement")) {
+		trusted = trusted || str(get(st, "Principal", "Service")) == "scheduler.amazonaws.com"
+	}
+	if !trusted {
+		t.Errorf("%s does not trust scheduler.amazonaws.com", roleID)
+	}
+	invokes := 0
+	for _, pol := range list(get(role, "Properties", "Policies")) {
+		for _, st := range list(get(pol, "PolicyDocument", "Statement")) {
+			if !slices.Contains(list(get(st, "Action")), any("lambda:InvokeFunction")) {
+				continue
+			}
+			for _, r := range list(get(st, "Resource")) {
+				invokes++
+				if got := str(get(r, "Fn::Sub")); got != wantArn {
+					t.Errorf("%s may invoke %v, want !Sub %s (not a !GetAtt: %s passes this role)", roleID, r, wantArn, dispatch.id)
+				}
+			}
+		}
+	}
+	if invokes != 1 {
+		t.Errorf("%s may invoke %d functions, want the dispatch function only", roleID, invokes)
+	}
+
+	// Every scheduling function, dispatch included, may manage the group's
+	// schedules and pass that role to Scheduler and to nothing else.
+	for _, f := range fns {
+		if !f.fn.Scheduler {
+			continue
+		}
+		var passes, manages int
+		for _, p := range list(get(f.res, "Properties", "Policies")) {
+			for _, st := range list(get(p, "Statement")) {
+				acts := list(get(st, "Action"))
+				switch {
+				case slices.Contains(acts, any("iam:PassRole")):
+					passes++
+					if refTarget(get(st, "Resource")) != roleID || len(list(get(st, "Resource"))) != 1 {
+						t.Errorf("%s may pass %v, want %s only", f.id, get(st, "Resource"), roleID)
+					}
+					if got := str(get(st, "Condition", "StringEquals", "iam:PassedToService")); got != "scheduler.amazonaws.com" {
+						t.Errorf("%s may pass %s to %q, want scheduler.amazonaws.com only", f.id, roleID, got)
+					}
+				case slices.Contains(acts, any("scheduler:CreateSchedule")):
+					manages++
+					want := "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${" +
+						refTarget(get(f.res, "Properties", "Environment", "Variables", awswire.EnvScheduleGroup)) + "}/*"
+					if got := str(get(st, "Resource", "Fn::Sub")); got != want {
+						t.Errorf("%s may manage schedules %v, want !Sub %s (its %s's)", f.id, get(st, "Resource"), want, awswire.EnvScheduleGroup)
+					}
+				}
+			}
+		}
+		if passes != 1 || manages != 1 {
+			t.Errorf("%s: %d iam:PassRole and %d scheduler statements, want 1 each", f.id, passes, manages)
+		}
+	}
+}
+
+// TestTemplateAcyclic: CloudFormation refuses a template whose resources
+// depend on each other in a circle, and SAM's own resources (each
+// function's role) close circles that are not visible among the template's
+// logical ids. The graph is built as CloudFormation and SAM see it.
+func TestTemplateAcyclic(t *testing.T) {
+	tp := loadTemplate(t)
+	g := dependencies(t, tp)
+	for id, deps := range g {
+		if slices.Contains(deps, id) {
+			t.Errorf("%s refers to itself", id)
+		}
+	}
+	if c := cycle(g); c != nil {
+		t.Errorf("dependency cycle: %s", strings.Join(c, " → "))
+	}
+
+	// The check finds the cycles it is for: dispatch's ARN taken from the
+	// function, in the scheduler role or in dispatch's own environment.
+	getAttDispatch := map[string]any{"Fn::GetAtt": []any{"DispatchFunction", "Arn"}}
+	for name, mutate := range map[string]func(tp tmpl){
+		"scheduler role": func(tp tmpl) {
+			for _, pol := range list(get(map[string]any(tp), "Resources", "SchedulerRole", "Properties", "Policies")) {
+				for _, st := range list(get(pol, "PolicyDocument", "Statement")) {
+					if slices.Contains(list(get(st, "Action")), any("lambda:InvokeFunction")) {
+						st.(map[string]any)["Resource"] = getAttDispatch
+					}
+				}
+			}
+		},
+		"globals": func(tp tmpl) {
+			get(map[string]any(tp), "Globals", "Function", "Environment", "Variables").(map[string]any)[awswire.EnvDispatchARN] = getAttDispatch
+		},
+	} {
+		bad := loadTemplate(t)
+		mutate(bad)
+		if cycle(dependencies(t, bad)) == nil {
+			t.Errorf("with dispatch's ARN from !GetAtt in the %s, the check finds no cycle", name)
+		}
+	}
+}
+
+// dependencies returns, for each resource of tp and each resource SAM
+// generates from it that others may depend on, the resources it depends on:
+// through Ref, Fn::GetAtt, ${…} in Fn::Sub (both branches of an Fn::If
+// counted) and DependsOn. For an AWS::Serverless::Function, SAM's implicit
+// resources are modelled too:
+//   - its execution role <Id>Role (unless Role names one) holds Policies
+//     and EventInvokeConfig's destinations, and the function depends on it;
+//   - Globals.Function applies to it;
+//   - an S3 event makes the bucket's notification, so the bucket depends on
+//     the function (the function does not depend on the bucket); other
+//     events become mappings or permissions that depend on both.
+func dependencies(t *testing.T, tp tmpl) map[string][]string {
+	t.Helper()
+	resources := get(map[string]any(tp), "Resources").(map[string]any)
+	params, _ := get(map[string]any(tp), "Parameters").(map[string]any)
+	g := map[string][]string{}
+	known := func(id string) bool {
+		_, r := resources[id]
+		_, p := params[id]
+		_, gen := g[id]
+		return r || p || gen || strings.HasPrefix(id, "AWS::")
+	}
+	var edges [][2]string // from, to: kept once every node exists
+	add := func(from, to string) { edges = append(edges, [2]string{from, to}) }
+	subVar := regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
+	var refs func(from string, v any)
+	refs = func(from string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if r, ok := x["Ref"].(string); ok {
+				add(from, r)
+			}
+			if ga, ok := x["Fn::GetAtt"]; ok {
+				switch a := ga.(type) {
+				case string:
+					id, _, _ := strings.Cut(a, ".")
+					add(from, id)
+				case []any:
+					if len(a) > 0 {
+						add(from, str(a[0]))
+					}
+				}
+			}
+			if sub, ok := x["Fn::Sub"]; ok {
+				text, local := str(sub), map[string]any{}
+				if l := list(sub); len(l) == 2 {
+					text = str(l[0])
+					local, _ = l[1].(map[string]any)
+				}
+				for _, m := range subVar.FindAllStringSubmatch(text, -1) {
+					id, _, _ := strings.Cut(m[1], ".")
+					if _, isLocal := local[m[1]]; !isLocal && !strings.Contains(m[1], "::") {
+						add(from, id)
+					}
+				}
+			}
+			for k, e := range x {
+				if k != "Ref" && k != "Fn::GetAtt" {
+					refs(from, e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				refs(from, e)
+			}
+		}
+	}
+	globals := get(map[string]any(tp), "Globals", "Function")
+	for id, r := range resources {
+		g[id] = []string{}
+		for _, d := range list(get(r, "DependsOn")) {
+			add(id, str(d))
+		}
+		props, _ := get(r, "Properties").(map[string]any)
+		if str(get(r, "Type")) != "AWS::Serverless::Function" {
+			refs(id, props)
+			continue
+		}
+		refs(id, globals)
+		role := id + "Role"
+		if explicit := get(props, "Role"); explicit != nil {
+			refs(id, explicit)
+		} else {
+			g[role] = []string{}
+			add(id, role)
+			refs(role, get(props, "Policies"))
+			refs(role, get(props, "EventInvokeConfig"))
+			refs(role, get(props, "PermissionsBoundary"))
+		}
+		for k, v := range props {
+			switch k {
+			case "Role", "Policies", "EventInvokeConfig", "PermissionsBoundary", "Events":
+			default:
+				refs(id, v)
+			}
+		}
+		evs, _ := get(props, "Events").(map[string]any)
+		for name, ev := range evs {
+			if str(get(ev, "Type")) == "S3" {
+				// The bucket's NotificationConfiguration names the function.
+				add(refTarget(get(ev, "Properties", "Bucket")), id)
+				continue
+			}
+			node := id + name // the mapping or permission SAM generates
+			g[node] = []string{}
+			add(node, id)
+			refs(node, ev)
+		}
+	}
+	for _, e := range edges {
+		from, to := e[0], e[1]
+		if !known(to) {
+			t.Errorf("%s refers to %q, which is neither a resource (nor one SAM generates) nor a parameter", from, to)
+		}
+		if _, node := g[to]; node && !slices.Contains(g[from], to) {
+			g[from] = append(g[from], to)
+		}
+	}
+	return g
+}
+
+// cycle returns a dependency cycle of g (its first node repeated at the
+// end), or nil if g is acyclic. Nodes are visited in sorted order, so the
+// cycle reported is the same on every run.
+func cycle(g map[string][]string) []string {
+	const (
+		unseen = iota
+		open
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(n string) []string
+	visit = func(n string) []string {
+		state[n] = open
+		stack = append(stack, n)
+		deps := slices.Clone(g[n])
+		slices.Sort(deps)
+		for _, d := range deps {
+			switch state[d] {
+			case open:
+				i := slices.Index(stack, d)
+				return append(slices.Clone(stack[i:]), d)
+			case unseen:
+				if c := visit(d); c != nil {
+					return c
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[n] = done
+		return nil
+	}
+	nodes := make([]string, 0, len(g))
+	for n := range g {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	for _, n := range nodes {
+		if state[n] == unseen {
+			if c := visit(n); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // TestTemplateFunctionsBuild builds every function as the Makefile's

@@ -3,6 +3,8 @@ package awswire
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -116,6 +118,108 @@ func TestAssembleLeavesOutUnusedPorts(t *testing.T) {
 	if _, err := c.Objects.GetObject(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "not composed with a S3 client") {
 		t.Errorf("stand-in S3 client: %v", err)
 	}
+}
+
+type failingMailer struct{}
+
+func (failingMailer) Send(context.Context, mail.Message) (string, error) {
+	return "", errors.New("SES throttled the call") // not permanent: worth a retry
+}
+
+// Dispatch reconciles after every send: a sent survey schedules its
+// reminder, a failed send its retry, at once rather than when the stream
+// planner catches up. Composed with the ports Compose gives it, it must do
+// so without a "not composed with a scheduler" error.
+func TestAssembleDispatchSchedulesInline(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fn     Function
+		mailer mail.Sender
+		next   string // the step scheduled next; empty: none
+	}{
+		{"sent", Dispatch, nopMailer{}, "thanks-1-r"},     // the survey's reminder
+		{"failed", Dispatch, failingMailer{}, "thanks-1"}, // the retry, later
+		// Dispatch as it was composed before: the schedule is left to the
+		// planner, and the log says the inline reconcile failed.
+		{"without a scheduler", Function{Name: "dispatch", Mailer: true, Notifier: true}, nopMailer{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+			clk := clock.NewFrozen(now)
+			dir := t.TempDir()
+			st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = st.Close() })
+			var dispatch *Composed
+			sc, err := localsched.Open(filepath.Join(dir, "schedules.db"), clk, func(ctx context.Context, f schedule.Fire) error {
+				_, err := dispatch.Service.Dispatch(ctx, f)
+				return err
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = sc.Close() })
+
+			ingest := assemble(t, Ingest, Adapters{Store: st, Scheduler: sc, Clock: clk}, nil)
+			var logs bytes.Buffer
+			// The ports Compose gives the function, and no others.
+			ad := Adapters{Store: st, Clock: clk}
+			if tc.fn.Scheduler {
+				ad.Scheduler = sc
+			}
+			if tc.fn.Mailer {
+				ad.Mailer = tc.mailer
+			}
+			dispatch = assemble(t, tc.fn, ad, slog.New(slog.NewTextHandler(&logs, nil)))
+
+			w := httptest.NewRecorder()
+			ingest.Handler.ServeHTTP(w, signedWebhook(t, now))
+			if w.Code != http.StatusAccepted {
+				t.Fatalf("webhook: %d %s", w.Code, w.Body)
+			}
+			first, err := sc.List()
+			if err != nil || len(first) != 1 {
+				t.Fatalf("after ingest: %+v %v", first, err)
+			}
+			clk.Set(first[0].At)
+			if r, err := sc.RunNow(context.Background(), first[0].Name); err != nil || r.Err != nil {
+				t.Fatalf("dispatch: %+v %v", r, err)
+			}
+			next, err := sc.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []string
+			for _, e := range next {
+				if e.Name == first[0].Name || e.IncidentID != first[0].IncidentID {
+					t.Errorf("unexpected schedule after the fire: %+v", e)
+				}
+				steps = append(steps, e.Step)
+			}
+			failed := strings.Contains(logs.String(), "not composed with a scheduler")
+			if tc.next != "" && (len(steps) != 1 || steps[0] != tc.next || failed) {
+				t.Errorf("dispatch scheduled %v inline, want [%s]; log:\n%s", steps, tc.next, logs.String())
+			}
+			if tc.next == "" && (len(steps) != 0 || !failed) {
+				t.Errorf("without a scheduler: scheduled %v; log:\n%s", steps, logs.String())
+			}
+		})
+	}
+}
+
+func assemble(t *testing.T, f Function, ad Adapters, log *slog.Logger) *Composed {
+	t.Helper()
+	cfg, err := ConfigFromEnv(getenv(env()), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Assemble(cfg, testSecrets(), ad, log)
+	if err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+	return c
 }
 
 func TestAssembleMountsThirdPartyProviders(t *testing.T) {
@@ -266,6 +370,9 @@ func TestCompose(t *testing.T) {
 			}
 			if c.Service == nil || c.Handler == nil || c.Config.Function != fn {
 				t.Errorf("composed %+v", c)
+			}
+			if fn.Scheduler != (c.Config.Schedules.TargetArn != "") {
+				t.Errorf("%s: scheduler %v, schedules %+v", fn.Name, fn.Scheduler, c.Config.Schedules)
 			}
 		})
 	}

@@ -69,11 +69,12 @@ var (
 	// to the customer are sent inline.
 	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true}
 	// Dispatch sends a due step: a follow-up, a reminder, an alert (email
-	// or webhook). A failed send is recorded on the incident and the
-	// planner schedules the retry, so it needs no scheduler (which it could
-	// not have anyway: schedules target it, and template.yaml cannot make a
-	// function's settings refer to the function itself).
-	Dispatch = Function{Name: "dispatch", Mailer: true, Notifier: true}
+	// or webhook). It then reconciles inline: a sent survey schedules its
+	// reminder, a failed send its retry (the planner, from the stream, is
+	// the fallback). Its schedules target dispatch itself, so
+	// template.yaml names the function and spells its ARN from that name
+	// rather than referring to the function from its own settings.
+	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true}
 	// Planner reconciles every changed incident from the table's stream:
 	// what finishes the job when ingest died between storing and
 	// scheduling.
@@ -114,8 +115,11 @@ const (
 	EnvReplyAddress = "AFTERCARE_REPLY_ADDRESS"
 
 	// Only for functions with a scheduler.
-	EnvScheduleGroup    = "AFTERCARE_SCHEDULE_GROUP"     // EventBridge Scheduler group
-	EnvDispatchARN      = "AFTERCARE_DISPATCH_ARN"       // the dispatch function, target of schedules
+	EnvScheduleGroup = "AFTERCARE_SCHEDULE_GROUP" // EventBridge Scheduler group
+	// EnvDispatchARN is the dispatch function, target of schedules;
+	// template.yaml spells it from the function's fixed name,
+	// <stack>-dispatch, because dispatch reads it too.
+	EnvDispatchARN      = "AFTERCARE_DISPATCH_ARN"
 	EnvSchedulerRoleARN = "AFTERCARE_SCHEDULER_ROLE_ARN" // role Scheduler assumes to invoke it
 	EnvScheduleDLQARN   = "AFTERCARE_SCHEDULE_DLQ_ARN"   // SQS queue for undeliverable wake-up calls
 

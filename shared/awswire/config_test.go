@@ -54,8 +54,18 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.SES.ConfigurationSet != "aftercare-prod" || d.Schedules.GroupName != "" {
-		t.Errorf("dispatch: SES %+v, schedules %+v", d.SES, d.Schedules)
+	// Dispatch reconciles after each send (a survey's reminder, a failed
+	// send's retry), so it schedules like the others: toward itself.
+	if d.SES.ConfigurationSet != "aftercare-prod" || d.Schedules != c.Schedules {
+		t.Errorf("dispatch: SES %+v, schedules %+v, want %+v", d.SES, d.Schedules, c.Schedules)
+	}
+
+	p, err := ConfigFromEnv(getenv(env()), Planner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SES.ConfigurationSet != "" {
+		t.Errorf("the planner sends no mail but has SES settings %+v", p.SES)
 	}
 }
 
@@ -71,13 +81,12 @@ func TestConfigFromEnvNamedSender(t *testing.T) {
 	}
 }
 
-// Each function needs only its own settings: dispatch starts without the
-// scheduler's, the planner without SES's, and neither needs the optional
-// team and reply settings.
+// Each function needs only its own settings: the planner starts without
+// SES's, and none needs the optional team and reply settings; dispatch
+// needs the scheduler's as well as SES's.
 func TestConfigFromEnvOnlyWhatTheFunctionUses(t *testing.T) {
 	e := env()
-	for _, k := range []string{EnvScheduleGroup, EnvDispatchARN, EnvSchedulerRoleARN, EnvScheduleDLQARN, EnvReplyTo, EnvBrandName,
-		EnvTeamEmail, EnvTeamLocale, EnvReplyAddress} {
+	for _, k := range []string{EnvReplyTo, EnvBrandName, EnvTeamEmail, EnvTeamLocale, EnvReplyAddress} {
 		delete(e, k)
 	}
 	d, err := ConfigFromEnv(getenv(e), Dispatch)
@@ -87,9 +96,12 @@ func TestConfigFromEnvOnlyWhatTheFunctionUses(t *testing.T) {
 	if d.Team.Address != "" || d.TeamLocale != DefaultTeamLocale || d.ReplyAddress != "" {
 		t.Errorf("defaults: team %+v, locale %q, reply address %q", d.Team, d.TeamLocale, d.ReplyAddress)
 	}
-	delete(e, EnvSESConfigurationSet)
-	if _, err := ConfigFromEnv(getenv(e), Dispatch); err == nil || !strings.Contains(err.Error(), EnvSESConfigurationSet) {
-		t.Errorf("dispatch without %s: %v", EnvSESConfigurationSet, err)
+	for _, k := range []string{EnvScheduleGroup, EnvDispatchARN, EnvSchedulerRoleARN, EnvScheduleDLQARN, EnvSESConfigurationSet} {
+		without := env()
+		delete(without, k)
+		if _, err := ConfigFromEnv(getenv(without), Dispatch); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("dispatch without %s: %v", k, err)
+		}
 	}
 	e = env()
 	delete(e, EnvSESConfigurationSet)

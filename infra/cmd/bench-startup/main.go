@@ -53,6 +53,7 @@ var appEnv = []string{
 	awswire.EnvSchedulerRoleARN + "=arn:aws:iam::123456789012:role/aftercare-bench-scheduler",
 	awswire.EnvScheduleDLQARN + "=arn:aws:sqs:us-east-1:123456789012:aftercare-bench-dlq",
 	awswire.EnvSESConfigurationSet + "=aftercare-bench",
+	awswire.EnvReplyAddress + "=care@reply.example.com",
 }
 
 // appParams are what the fake SSM endpoint holds: the secrets the functions
