@@ -28,6 +28,7 @@ import (
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
+	"github.com/aftercare/aftercare/shared/web"
 )
 
 // root is the repository root, where template.yaml and the Makefile live.
@@ -768,7 +769,7 @@ func TestTemplateRoutes(t *testing.T) {
 			t.Errorf("%s %s is routed to %s, which has no webhook provider %q: %s", r.method, r.path, r.fn, values["provider"], body)
 		}
 	}
-	for _, want := range []string{"POST /webhooks/{provider}", "GET /r/{token}", "HEAD /r/{token}", "POST /r/{token}"} {
+	for _, want := range web.New(web.Config{}).Routes() {
 		if !slices.Contains(have, want) {
 			t.Errorf("no API route for %s, which the web handler serves", want)
 		}

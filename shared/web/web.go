@@ -30,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
@@ -55,6 +56,7 @@ type Handler struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	mux       *http.ServeMux
+	routes    []string
 }
 
 // New builds the handler and its routes:
@@ -78,17 +80,26 @@ func New(cfg Config) *Handler {
 	for _, p := range cfg.Providers {
 		h.providers[p.Name()] = p
 	}
-	h.mux.HandleFunc("POST /webhooks/{provider}", h.webhook)
-	h.mux.HandleFunc("GET /r/{token}", h.rate)
-	h.mux.HandleFunc("HEAD /r/{token}", h.peek)
-	h.mux.HandleFunc("POST /r/{token}", h.answer)
-	h.mux.HandleFunc("GET "+ratingJSPath, serveRatingJS)
-	h.mux.HandleFunc("GET /t/{token}", h.team)
+	public := func(pattern string, f http.HandlerFunc) {
+		h.mux.HandleFunc(pattern, f)
+		h.routes = append(h.routes, pattern)
+	}
+	public("POST /webhooks/{provider}", h.webhook)
+	public("GET /r/{token}", h.rate)
+	public("HEAD /r/{token}", h.peek)
+	public("POST /r/{token}", h.answer)
+	public("GET "+ratingJSPath, serveRatingJS)
+	public("GET /t/{token}", h.team)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	return h
 }
+
+// Routes lists the public routes in ServeMux pattern syntax ("GET
+// /r/{token}"), which is also API Gateway's route-key syntax: the template
+// test checks that the SAM template routes every one of them.
+func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
