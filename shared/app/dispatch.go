@@ -79,7 +79,7 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		return s.markSent(ctx, inc.ID, step.Key, id)
 	}
 	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose) || errors.Is(err, notify.ErrPermanent)
-	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", err)
+	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", mail.Redact(err.Error()))
 	inc, uerr := s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
 		cur.MarkFailed(step.Key, err, permanent, s.cfg.Clock.Now())
 		return nil

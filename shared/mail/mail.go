@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"regexp"
 	"time"
 )
 
@@ -37,3 +38,10 @@ var ErrPermanent = errors.New("permanent send failure")
 type Sender interface {
 	Send(ctx context.Context, m Message) (string, error)
 }
+
+var emailLike = regexp.MustCompile(`[^\s<>()\[\],;:"'@]+@[^\s<>()\[\],;:"'@]+`)
+
+// Redact replaces anything that looks like an email address in s with
+// "<redacted>". Mail servers name the rejected recipient in their errors,
+// and errors end up in logs, which must never hold an address.
+func Redact(s string) string { return emailLike.ReplaceAllString(s, "<redacted>") }

@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
@@ -324,10 +324,8 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
-var emailish = regexp.MustCompile(`[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+`)
-
 func cleanSnippet(b []byte) string {
-	return emailish.ReplaceAllString(oneLine(string(bytes.ToValidUTF8(b, []byte("?"))), 200), "[address]")
+	return mail.Redact(oneLine(string(bytes.ToValidUTF8(b, []byte("?"))), 200))
 }
 
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.

@@ -470,7 +470,7 @@ func TestWebhookStatusError(t *testing.T) {
 	if !errors.As(err, &se) || se.StatusCode != 422 {
 		t.Fatalf("err = %v, want a StatusError 422", err)
 	}
-	if se.Body != "invalid_payload for [address]" {
+	if se.Body != "invalid_payload for <redacted>" {
 		t.Errorf("Body = %q: want one line, the address redacted", se.Body)
 	}
 }

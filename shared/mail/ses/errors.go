@@ -2,7 +2,6 @@ package ses
 
 import (
 	"errors"
-	"regexp"
 
 	smithy "github.com/aws/smithy-go"
 
@@ -54,7 +53,9 @@ func (e *sendError) Error() string {
 	if e.permanent {
 		prefix += mail.ErrPermanent.Error() + ": "
 	}
-	return prefix + redact(e.err.Error())
+	// SES names the refused identities in MessageRejected, and callers log
+	// and store error texts, so addresses are cut out.
+	return prefix + mail.Redact(e.err.Error())
 }
 
 func (e *sendError) Unwrap() []error {
@@ -62,13 +63,4 @@ func (e *sendError) Unwrap() []error {
 		return []error{mail.ErrPermanent, e.err}
 	}
 	return []error{e.err}
-}
-
-// emailLike matches anything shaped like an address. SES names the refused
-// identities in MessageRejected ("... failed the check in region X: a@b"),
-// and callers log and store error texts, so addresses are cut out.
-var emailLike = regexp.MustCompile(`[^\s<>()\[\],;:"'@]+@[^\s<>()\[\],;:"'@]+`)
-
-func redact(s string) string {
-	return emailLike.ReplaceAllString(s, "<redacted>")
 }
