@@ -278,3 +278,28 @@ func TestProviderSecretsFromEnv(t *testing.T) {
 		t.Fatalf("Open with a short Freshdesk token = %v, want an error naming %s", err, local.EnvFreshdeskToken)
 	}
 }
+
+// TestReplyAddressDefault: the reply mailbox defaults to the sender's; a
+// sender whose mailbox is too long for the signed tag turns reply routing
+// off with a warning instead of refusing to start, while the same value
+// set explicitly is refused with the variable named.
+func TestReplyAddressDefault(t *testing.T) {
+	srv := startDev(t, t.TempDir(), map[string]string{"AFTERCARE_FROM": "Help <customer-service@example.com>"})
+	if srv.rt == nil {
+		t.Fatal("runtime did not start")
+	}
+	env := map[string]string{
+		"AFTERCARE_DATA": t.TempDir(), "AFTERCARE_REPLY_ADDRESS": "customer-service@example.com",
+	}
+	cfg, err := local.ConfigFromEnv(func(k string) string { return env[k] })
+	if err == nil {
+		if rt, err := local.Open(cfg, nil); err == nil {
+			rt.Close()
+			t.Fatal("an explicit reply address that cannot carry the tag must be refused")
+		} else if !strings.Contains(err.Error(), "AFTERCARE_REPLY_ADDRESS") {
+			t.Fatalf("error must name the variable: %v", err)
+		}
+	} else if !strings.Contains(err.Error(), "AFTERCARE_REPLY_ADDRESS") {
+		t.Fatalf("error must name the variable: %v", err)
+	}
+}

@@ -176,10 +176,18 @@ func replyAddresses(cfg Config, key []byte, log *slog.Logger) (*replies.Addresse
 		log.Info("reply addresses off; replies cannot be matched to incidents", "set", EnvReplyAddress)
 		return nil, nil
 	}
-	if base == "" {
+	derived := base == ""
+	if derived {
 		base = cfg.From.Address
 	}
 	a, err := replies.NewAddresses(base, key)
+	if err != nil && derived {
+		// Only a setting the operator made may stop the start; a sender
+		// whose mailbox cannot carry the tag just means no reply routing.
+		log.Warn("reply addresses off: the sender's mailbox cannot carry them; set "+EnvReplyAddress+" to a short mailbox",
+			"reason", err.Error())
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvReplyAddress, err)
 	}
