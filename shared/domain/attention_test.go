@@ -209,3 +209,25 @@ func TestReasonsKeepOnlyOffered(t *testing.T) {
 		t.Fatalf("reasons = %v", got)
 	}
 }
+
+// TestNoRecoveryInTheSameCycleForBookingsThatCompleteAtEnd: a Calendly or
+// Cal.com booking stays "booked" and is planned as completed at its end
+// (cycle 1 while Incident.Cycle is 0). A complaint about its thank-you
+// must not be answered with "did we fix it?" in that same cycle.
+func TestNoRecoveryInTheSameCycleForBookingsThatCompleteAtEnd(t *testing.T) {
+	now := mustTime(t, "2026-11-21T12:00:00Z")
+	inc := Incident{
+		ID: "inc_x", Kind: KindBooking, Status: StatusBooked, CompletesAtEnd: true,
+		EndsAt:   mustTime(t, "2026-11-20T17:00:00Z"),
+		Customer: Customer{Email: "a@example.com", TimeZone: "UTC"},
+		Steps:    map[string]StepState{"thanks-1": {Status: StepSent, SentAt: now.Add(-time.Hour), Survey: SurveyCSAT}},
+	}
+	inc.Escalate(Escalation{Cause: CauseNegative, Step: "thanks-1", Kind: SurveyCSAT, Score: 1}, now)
+	p := DefaultPolicy()
+	p.Alerts.Email = true
+	for _, k := range keys(Plan(inc, p, now)) {
+		if strings.HasPrefix(k, "recovery-") {
+			t.Fatalf("recovery planned in the cycle that raised attention: %v", keys(Plan(inc, p, now)))
+		}
+	}
+}

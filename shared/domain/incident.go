@@ -465,7 +465,10 @@ func (inc *Incident) RecordReply(key, text, ref string, now time.Time) {
 func (inc *Incident) Escalate(e Escalation, now time.Time) {
 	if inc.Attention == nil {
 		inc.Episodes++
-		inc.Attention = &Attention{Since: now, Cycle: inc.Cycle, Episode: inc.Episodes}
+		// The cycle Plan works in, which for a booking that completes at
+		// its end is one ahead of Cycle until the completion is stored.
+		_, cycle, _ := effectiveResolution(*inc)
+		inc.Attention = &Attention{Since: now, Cycle: cycle, Episode: inc.Episodes}
 	}
 	last := 0
 	if n := len(inc.Escalations); n > 0 {
@@ -496,7 +499,7 @@ func (inc *Incident) ResolveRecovery(key string, fixed bool, now time.Time) {
 		return
 	}
 	if inc.Attention != nil {
-		inc.Attention.Cycle = inc.Cycle
+		_, inc.Attention.Cycle, _ = effectiveResolution(*inc)
 	}
 	inc.record(Entry{At: now, Kind: EntryUnrecovered, Step: key, Detail: "the customer says it is not fixed"})
 }
