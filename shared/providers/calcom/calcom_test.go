@@ -4,17 +4,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/hookutil/hooktest"
 )
 
 const (
@@ -48,30 +46,6 @@ func signed(secret string, body []byte) providers.Request {
 	h.Set("X-Cal-Signature-256", hex.EncodeToString(m.Sum(nil)))
 	h.Set("X-Cal-Webhook-Version", "2021-10-20")
 	return providers.Request{Header: h, Body: body}
-}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// edit decodes a fixture, lets f change it and encodes it again.
-func edit(t testing.TB, name string, f func(m map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixture(t, name), &m); err != nil {
-		t.Fatal(err)
-	}
-	f(m)
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func payload(m map[string]any) map[string]any { return m["payload"].(map[string]any) }
@@ -123,7 +97,7 @@ func TestNewRefusesMissingSecrets(t *testing.T) {
 }
 
 func TestParseUnauthorized(t *testing.T) {
-	body := fixture(t, "booking-created.json")
+	body := hooktest.Fixture(t, "booking-created.json")
 	tests := []struct {
 		name    string
 		secrets []string
@@ -145,7 +119,7 @@ func TestParseUnauthorized(t *testing.T) {
 		{"retired secret after rotation", []string{"the-new-secret"}, func() providers.Request { return signed(testSecret, body) }, "matches none"},
 		{"tampered body", nil, func() providers.Request {
 			r := signed(testSecret, body)
-			r.Body = fixture(t, "booking-cancelled.json")
+			r.Body = hooktest.Fixture(t, "booking-cancelled.json")
 			return r
 		}, "matches none"},
 		{"unsigned garbage is 401, not 400", nil, func() providers.Request {
@@ -165,7 +139,7 @@ func TestParseUnauthorized(t *testing.T) {
 func TestParseAcceptsEitherRotatedSecret(t *testing.T) {
 	p := newProvider(t, otherSecret, testSecret)
 	for _, secret := range []string{testSecret, otherSecret} {
-		if _, err := p.Parse(signed(secret, fixture(t, "booking-created.json")), testNow); err != nil {
+		if _, err := p.Parse(signed(secret, hooktest.Fixture(t, "booking-created.json")), testNow); err != nil {
 			t.Errorf("signed with %q: %v", secret, err)
 		}
 	}
@@ -222,7 +196,7 @@ func TestParseDocumentedPayloads(t *testing.T) {
 	p := newProvider(t)
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := p.Parse(signed(testSecret, fixture(t, tt.file)), testNow)
+			got, err := p.Parse(signed(testSecret, hooktest.Fixture(t, tt.file)), testNow)
 			if err != nil {
 				t.Fatalf("Parse = %v", err)
 			}
@@ -245,7 +219,7 @@ func TestParseDocumentedPayloads(t *testing.T) {
 }
 
 func TestParseKeepsRealLocations(t *testing.T) {
-	body := edit(t, "booking-created.json", func(m map[string]any) { payload(m)["location"] = "Old Venetian Harbour, Chania" })
+	body := hooktest.Edit(t, "booking-created.json", func(m map[string]any) { payload(m)["location"] = "Old Venetian Harbour, Chania" })
 	evs, err := newProvider(t).Parse(signed(testSecret, body), testNow)
 	if err != nil || evs[0].Location != "Old Venetian Harbour, Chania" {
 		t.Fatalf("Parse = %+v, %v", evs, err)
@@ -253,7 +227,7 @@ func TestParseKeepsRealLocations(t *testing.T) {
 }
 
 func TestPendingBookingDoesNotCompleteAtEnd(t *testing.T) {
-	body := edit(t, "booking-created.json", func(m map[string]any) { payload(m)["status"] = "PENDING" })
+	body := hooktest.Edit(t, "booking-created.json", func(m map[string]any) { payload(m)["status"] = "PENDING" })
 	evs, err := newProvider(t).Parse(signed(testSecret, body), testNow)
 	if err != nil || evs[0].CompletesAtEnd {
 		t.Fatalf("Parse = %+v, %v; a booking awaiting confirmation must not complete by itself", evs, err)
@@ -272,19 +246,19 @@ func TestEventIDs(t *testing.T) {
 		}
 		return evs[len(evs)-1].ID
 	}
-	created := fixture(t, "booking-created.json")
+	created := hooktest.Fixture(t, "booking-created.json")
 	if id(created) != id(created) {
 		t.Error("a redelivery got a new id")
 	}
-	later := edit(t, "booking-created.json", func(m map[string]any) { m["createdAt"] = "2024-01-01T00:05:00.000Z" })
+	later := hooktest.Edit(t, "booking-created.json", func(m map[string]any) { m["createdAt"] = "2024-01-01T00:05:00.000Z" })
 	if id(created) == id(later) {
 		t.Error("two deliveries at different times share an id")
 	}
-	marked, unmarked := id(fixture(t, "no-show-marked.json")), id(fixture(t, "no-show-unmarked.json"))
+	marked, unmarked := id(hooktest.Fixture(t, "no-show-marked.json")), id(hooktest.Fixture(t, "no-show-unmarked.json"))
 	if marked == unmarked {
 		t.Error("marking and unmarking share an id")
 	}
-	ended := fixture(t, "meeting-ended.json")
+	ended := hooktest.Fixture(t, "meeting-ended.json")
 	if id(ended) != id(ended) {
 		t.Error("MEETING_ENDED redelivery got a new id")
 	}
@@ -293,8 +267,8 @@ func TestEventIDs(t *testing.T) {
 func TestParseIgnoresOtherTriggers(t *testing.T) {
 	p := newProvider(t)
 	bodies := map[string][]byte{
-		"BOOKING_REQUESTED":  fixture(t, "booking-requested.json"),
-		"MEETING_STARTED":    edit(t, "meeting-ended.json", func(m map[string]any) { m["triggerEvent"] = "MEETING_STARTED" }),
+		"BOOKING_REQUESTED":  hooktest.Fixture(t, "booking-requested.json"),
+		"MEETING_STARTED":    hooktest.Edit(t, "meeting-ended.json", func(m map[string]any) { m["triggerEvent"] = "MEETING_STARTED" }),
 		"FORM_SUBMITTED":     []byte(`{"triggerEvent":"FORM_SUBMITTED","payload":{"responses":{"x":{"value":["y"]}}}}`),
 		"INSTANT_MEETING":    []byte(`{"triggerEvent":"INSTANT_MEETING","payload":{"responses":{"name":"Guest User"}}}`),
 		"lower-case created": []byte(`{"triggerEvent":"booking_created"}`),
@@ -371,7 +345,7 @@ func TestParseNamesCalcomFields(t *testing.T) {
 	p := newProvider(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			evs, err := p.Parse(signed(testSecret, edit(t, tt.file, tt.edit)), testNow)
+			evs, err := p.Parse(signed(testSecret, hooktest.Edit(t, tt.file, tt.edit)), testNow)
 			var fe *domain.FieldError
 			if !errors.Is(err, domain.ErrInvalidEvent) || !errors.As(err, &fe) {
 				t.Fatalf("Parse = %+v, %v; want an invalid field", evs, err)
@@ -387,7 +361,7 @@ func TestParseNamesCalcomFields(t *testing.T) {
 }
 
 func TestLongTextsAreClippedNotRefused(t *testing.T) {
-	body := edit(t, "booking-created.json", func(m map[string]any) { payload(m)["eventTitle"] = strings.Repeat("Ω", 400) })
+	body := hooktest.Edit(t, "booking-created.json", func(m map[string]any) { payload(m)["eventTitle"] = strings.Repeat("Ω", 400) })
 	evs, err := newProvider(t).Parse(signed(testSecret, body), testNow)
 	if err != nil || len(evs[0].Title) > 500 {
 		t.Fatalf("Parse = %v, title %d bytes", err, len(evs[0].Title))
@@ -415,20 +389,20 @@ func TestThankYouFromCreateAlone(t *testing.T) {
 		return domain.Plan(inc, domain.DefaultPolicy(), testNow)
 	}
 	var inc domain.Incident
-	apply(&inc, fixture(t, "booking-created.json"))
+	apply(&inc, hooktest.Fixture(t, "booking-created.json"))
 	before := planned(inc)
 	// Ends 10:15Z (UTC customer): the next day at 10:00.
 	if len(before) != 1 || before[0].Key != "thanks-1" || !before[0].Due.Equal(utc(t, "2024-01-02T10:00:00Z")) {
 		t.Fatalf("after BOOKING_CREATED: plan %+v", before)
 	}
-	apply(&inc, edit(t, "meeting-ended.json", func(m map[string]any) { m["uid"] = "unique-booking-id" }))
+	apply(&inc, hooktest.Edit(t, "meeting-ended.json", func(m map[string]any) { m["uid"] = "unique-booking-id" }))
 	after := planned(inc)
 	if inc.Status != domain.StatusCompleted || len(after) != 1 || after[0] != before[0] {
 		t.Fatalf("after MEETING_ENDED: status %s plan %+v, want %+v", inc.Status, after, before)
 	}
 	var other domain.Incident
-	apply(&other, fixture(t, "booking-created.json"))
-	apply(&other, edit(t, "booking-cancelled.json", func(m map[string]any) { payload(m)["uid"] = "unique-booking-id" }))
+	apply(&other, hooktest.Fixture(t, "booking-created.json"))
+	apply(&other, hooktest.Edit(t, "booking-cancelled.json", func(m map[string]any) { payload(m)["uid"] = "unique-booking-id" }))
 	if got := planned(other); len(got) != 0 {
 		t.Fatalf("after BOOKING_CANCELLED: plan %+v", got)
 	}

@@ -4,12 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/providers"
 	"github.com/aftercare/aftercare/shared/providers/hookutil"
+	"github.com/aftercare/aftercare/shared/providers/hookutil/hooktest"
 )
 
 const (
@@ -57,29 +55,6 @@ func signedAt(key string, ts time.Time, body []byte) providers.Request {
 }
 
 func signed(key string, body []byte) providers.Request { return signedAt(key, testNow, body) }
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func edit(t testing.TB, name string, f func(m map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixture(t, name), &m); err != nil {
-		t.Fatal(err)
-	}
-	f(m)
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func payload(m map[string]any) map[string]any { return m["payload"].(map[string]any) }
 func scheduled(m map[string]any) map[string]any {
@@ -126,7 +101,7 @@ func TestNewRefusesNoKey(t *testing.T) {
 }
 
 func TestParseUnauthorized(t *testing.T) {
-	body := fixture(t, "invitee-created.json")
+	body := hooktest.Fixture(t, "invitee-created.json")
 	good := header(testKey, testNow, body)
 	tests := []struct {
 		name  string
@@ -142,7 +117,7 @@ func TestParseUnauthorized(t *testing.T) {
 		{name: "timestamp not a number", sig: "t=yesterday" + good[strings.Index(good, ","):], inMsg: "not unix seconds"},
 		{name: "wrong key", sig: header(otherKey, testNow, body), inMsg: "matches none of 1"},
 		{name: "retired key after rotation", keys: []string{"the-new-key"}, sig: good, inMsg: "matches none"},
-		{name: "tampered body", sig: good, body: fixture(t, "invitee-canceled.json"), inMsg: "matches none"},
+		{name: "tampered body", sig: good, body: hooktest.Fixture(t, "invitee-canceled.json"), inMsg: "matches none"},
 		{name: "signed timestamp altered", sig: strings.Replace(good, fmt.Sprint(testNow.Unix()), fmt.Sprint(testNow.Unix()+1), 1), inMsg: "matches none"},
 		{name: "replayed 3m1s later", sig: header(testKey, testNow.Add(-Tolerance-time.Second), body), inMsg: "3m1s in the past"},
 		{name: "from the future", sig: header(testKey, testNow.Add(Tolerance+time.Second), body), inMsg: "in the future"},
@@ -166,7 +141,7 @@ func TestParseUnauthorized(t *testing.T) {
 }
 
 func TestParseAcceptsWithinTolerance(t *testing.T) {
-	body := fixture(t, "invitee-created.json")
+	body := hooktest.Fixture(t, "invitee-created.json")
 	for _, d := range []time.Duration{-Tolerance, 0, Tolerance} {
 		if _, err := newProvider(t).Parse(signedAt(testKey, testNow.Add(d), body), testNow); err != nil {
 			t.Errorf("signed %v from now: %v", d, err)
@@ -221,7 +196,7 @@ func TestParseDocumentedPayloads(t *testing.T) {
 	p := newProvider(t)
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := p.Parse(signed(testKey, fixture(t, tt.file)), testNow)
+			got, err := p.Parse(signed(testKey, hooktest.Fixture(t, tt.file)), testNow)
 			if err != nil {
 				t.Fatalf("Parse = %v", err)
 			}
@@ -244,7 +219,7 @@ func TestParseDocumentedPayloads(t *testing.T) {
 func TestParseIgnoresOtherEvents(t *testing.T) {
 	p := newProvider(t)
 	for name, b := range map[string][]byte{
-		"routing form":       fixture(t, "routing-form-submission-created.json"),
+		"routing form":       hooktest.Fixture(t, "routing-form-submission-created.json"),
 		"event type created": []byte(`{"event":"event_type.created","payload":{"uri":7}}`),
 		"unknown":            []byte(`{"event":"Invitee.Created"}`),
 	} {
@@ -296,7 +271,7 @@ func TestParseNamesCalendlyFields(t *testing.T) {
 	p := newProvider(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			evs, err := p.Parse(signed(testKey, edit(t, tt.file, tt.edit)), testNow)
+			evs, err := p.Parse(signed(testKey, hooktest.Edit(t, tt.file, tt.edit)), testNow)
 			var fe *domain.FieldError
 			if !errors.Is(err, domain.ErrInvalidEvent) || !errors.As(err, &fe) || errors.Is(err, providers.ErrMalformed) {
 				t.Fatalf("Parse = %+v, %v; want only an invalid field", evs, err)
@@ -309,7 +284,7 @@ func TestParseNamesCalendlyFields(t *testing.T) {
 }
 
 func TestFirstAndLastNameWhenNameIsBlank(t *testing.T) {
-	body := edit(t, "invitee-created.json", func(m map[string]any) {
+	body := hooktest.Edit(t, "invitee-created.json", func(m map[string]any) {
 		payload(m)["name"] = ""
 		payload(m)["first_name"], payload(m)["last_name"] = "Γιώργος", "Παπαδάκης"
 	})
@@ -333,13 +308,13 @@ func TestEventIDs(t *testing.T) {
 		}
 		return out
 	}
-	created := fixture(t, "invitee-created.json")
+	created := hooktest.Fixture(t, "invitee-created.json")
 	if a, b := ids(created), ids(created); a[0] != b[0] {
 		t.Error("a redelivery got a new id")
 	}
 	all := map[string]string{}
 	for _, f := range []string{"invitee-created.json", "invitee-canceled.json", "invitee-no-show-created.json", "invitee-no-show-deleted.json", "reschedule-1-invitee-canceled.json", "reschedule-2-invitee-created.json"} {
-		for _, id := range ids(fixture(t, f)) {
+		for _, id := range ids(hooktest.Fixture(t, f)) {
 			if prev, ok := all[id]; ok {
 				t.Errorf("%s and %s share id %s", prev, f, id)
 			}
@@ -358,7 +333,7 @@ func TestRescheduleMovesTheThankYou(t *testing.T) {
 	type incidents map[string]*domain.Incident
 	apply := func(incs incidents, file string) {
 		t.Helper()
-		evs, err := p.Parse(signed(testKey, fixture(t, file)), testNow)
+		evs, err := p.Parse(signed(testKey, hooktest.Fixture(t, file)), testNow)
 		if err != nil {
 			t.Fatal(err)
 		}

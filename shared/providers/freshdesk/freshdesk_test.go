@@ -1,7 +1,6 @@
 package freshdesk
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/hookutil/hooktest"
 )
 
 const (
@@ -41,28 +41,14 @@ func withHeader(token string, body []byte) providers.Request {
 	return providers.Request{Header: h, Query: url.Values{}, Body: body}
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
+// edit is hooktest.Edit on the ticket and its requester, which every
+// test of this provider changes.
 func edit(t testing.TB, name string, f func(tk, req map[string]any)) []byte {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixture(t, name), &m); err != nil {
-		t.Fatal(err)
-	}
-	tk := m["ticket"].(map[string]any)
-	f(tk, tk["requester"].(map[string]any))
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return hooktest.Edit(t, name, func(m map[string]any) {
+		tk := m["ticket"].(map[string]any)
+		f(tk, tk["requester"].(map[string]any))
+	})
 }
 
 func TestName(t *testing.T) {
@@ -72,7 +58,7 @@ func TestName(t *testing.T) {
 }
 
 func TestAutomationBodyIsTheShippedOne(t *testing.T) {
-	if got := string(fixture(t, "automation-body.json")); got != AutomationBody {
+	if got := string(hooktest.Fixture(t, "automation-body.json")); got != AutomationBody {
 		t.Fatalf("testdata/automation-body.json differs from AutomationBody:\n%s", got)
 	}
 	docs, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "providers.md"))
@@ -93,7 +79,7 @@ func TestNewRefusesWeakTokens(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
-	body := fixture(t, "ticket-resolved.json")
+	body := hooktest.Fixture(t, "ticket-resolved.json")
 	tests := []struct {
 		name   string
 		tokens []string
@@ -142,7 +128,7 @@ func TestParseFixtures(t *testing.T) {
 	tom := domain.Customer{Email: "tom@outerspace.com", Name: "Tom", Locale: "en", TimeZone: "America/New_York"}
 	for file, typ := range map[string]domain.EventType{"ticket-resolved.json": domain.TicketSolved, "ticket-reopened.json": domain.TicketOpened} {
 		t.Run(file, func(t *testing.T) {
-			evs, err := newProvider(t).Parse(withHeader(testToken, fixture(t, file)), testNow)
+			evs, err := newProvider(t).Parse(withHeader(testToken, hooktest.Fixture(t, file)), testNow)
 			if err != nil || len(evs) != 1 {
 				t.Fatalf("Parse = %+v, %v", evs, err)
 			}
@@ -174,7 +160,7 @@ func TestStatusMapping(t *testing.T) {
 		}
 	}
 	// A numeric code written without quotes.
-	body := []byte(strings.Replace(string(fixture(t, "ticket-resolved.json")), `"status": "Resolved"`, `"status": 4`, 1))
+	body := []byte(strings.Replace(string(hooktest.Fixture(t, "ticket-resolved.json")), `"status": "Resolved"`, `"status": 4`, 1))
 	if evs, err := p.Parse(withHeader(testToken, body), testNow); err != nil || evs[0].Type != domain.TicketSolved {
 		t.Errorf("status 4 unquoted: %+v, %v", evs, err)
 	}
@@ -198,7 +184,7 @@ func TestEventIDs(t *testing.T) {
 		}
 		return evs[0].ID
 	}
-	resolved := fixture(t, "ticket-resolved.json")
+	resolved := hooktest.Fixture(t, "ticket-resolved.json")
 	minute := testNow.Truncate(time.Minute)
 	if id(resolved, minute) != id(resolved, minute.Add(59*time.Second)) {
 		t.Error("a redelivery within the minute got a new id")
@@ -206,7 +192,7 @@ func TestEventIDs(t *testing.T) {
 	if id(resolved, minute) == id(resolved, minute.Add(time.Hour)) {
 		t.Error("a resolution an hour later shares the id")
 	}
-	if id(resolved, testNow) == id(fixture(t, "ticket-reopened.json"), testNow) {
+	if id(resolved, testNow) == id(hooktest.Fixture(t, "ticket-reopened.json"), testNow) {
 		t.Error("resolved and reopened share an id")
 	}
 	withTime := edit(t, "ticket-resolved.json", func(tk, _ map[string]any) { tk["updated_at"] = "2026-11-20T17:30:00Z" })

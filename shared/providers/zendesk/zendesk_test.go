@@ -15,6 +15,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/hookutil/hooktest"
 )
 
 const (
@@ -56,28 +57,14 @@ func signedAt(secret string, at time.Time, body []byte) providers.Request {
 
 func signed(secret string, body []byte) providers.Request { return signedAt(secret, testNow, body) }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
+// edit is hooktest.Edit on the ticket and its requester, which every
+// test of this provider changes.
 func edit(t testing.TB, name string, f func(tk, req map[string]any)) []byte {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixture(t, name), &m); err != nil {
-		t.Fatal(err)
-	}
-	tk := m["ticket"].(map[string]any)
-	f(tk, tk["requester"].(map[string]any))
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return hooktest.Edit(t, name, func(m map[string]any) {
+		tk := m["ticket"].(map[string]any)
+		f(tk, tk["requester"].(map[string]any))
+	})
 }
 
 func TestName(t *testing.T) {
@@ -103,7 +90,7 @@ func TestSignatureVector(t *testing.T) {
 }
 
 func TestTriggerBodyIsTheShippedOne(t *testing.T) {
-	if got := string(fixture(t, "trigger-body.json")); got != TriggerBody {
+	if got := string(hooktest.Fixture(t, "trigger-body.json")); got != TriggerBody {
 		t.Fatalf("testdata/trigger-body.json differs from TriggerBody:\n%s", got)
 	}
 	docs, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "providers.md"))
@@ -138,7 +125,7 @@ func TestRenderedTriggerBody(t *testing.T) {
 }
 
 func TestParseUnauthorized(t *testing.T) {
-	body := fixture(t, "trigger-ticket-solved.json")
+	body := hooktest.Fixture(t, "trigger-ticket-solved.json")
 	ts := testNow.Format(time.RFC3339)
 	good := signature(testSecret, ts, body)
 	tests := []struct {
@@ -154,7 +141,7 @@ func TestParseUnauthorized(t *testing.T) {
 		{name: "short but valid base64", sig: "abcdefgh", ts: ts, inMsg: "matches none"},
 		{name: "wrong secret", sig: signature(otherSecret, ts, body), ts: ts, inMsg: "matches none of 1"},
 		{name: "retired secret", secrets: []string{"new-secret"}, sig: good, ts: ts, inMsg: "matches none"},
-		{name: "tampered body", sig: good, ts: ts, body: fixture(t, "trigger-ticket-new.json"), inMsg: "matches none"},
+		{name: "tampered body", sig: good, ts: ts, body: hooktest.Fixture(t, "trigger-ticket-new.json"), inMsg: "matches none"},
 		{name: "timestamp changed", sig: good, ts: testNow.Add(time.Second).Format(time.RFC3339), inMsg: "matches none"},
 		{name: "stale", sig: signature(testSecret, testNow.Add(-Tolerance-time.Second).Format(time.RFC3339), body), ts: testNow.Add(-Tolerance - time.Second).Format(time.RFC3339), inMsg: "5m1s in the past"},
 		{name: "future", sig: signature(testSecret, testNow.Add(Tolerance+time.Minute).Format(time.RFC3339), body), ts: testNow.Add(Tolerance + time.Minute).Format(time.RFC3339), inMsg: "in the future"},
@@ -182,7 +169,7 @@ func TestParseUnauthorized(t *testing.T) {
 }
 
 func TestParseAcceptsRotationAndTolerance(t *testing.T) {
-	body := fixture(t, "trigger-ticket-solved.json")
+	body := hooktest.Fixture(t, "trigger-ticket-solved.json")
 	p := newProvider(t, otherSecret, testSecret)
 	for _, secret := range []string{testSecret, otherSecret} {
 		for _, d := range []time.Duration{-Tolerance, 0, Tolerance} {
@@ -210,7 +197,7 @@ func TestParseTriggerFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			evs, err := newProvider(t).Parse(signed(testSecret, fixture(t, tt.file)), testNow)
+			evs, err := newProvider(t).Parse(signed(testSecret, hooktest.Fixture(t, tt.file)), testNow)
 			if err != nil || len(evs) != 1 {
 				t.Fatalf("Parse = %+v, %v", evs, err)
 			}
@@ -256,7 +243,7 @@ func TestStatusMapping(t *testing.T) {
 func TestEventSubscriptions(t *testing.T) {
 	p := newProvider(t)
 	t.Run("status change: no email, so 400 saying what to do", func(t *testing.T) {
-		_, err := p.Parse(signed(testSecret, fixture(t, "event-ticket-status-changed.json")), testNow)
+		_, err := p.Parse(signed(testSecret, hooktest.Fixture(t, "event-ticket-status-changed.json")), testNow)
 		var fe *domain.FieldError
 		if !errors.As(err, &fe) || fe.Field != "detail.requester_id" || !strings.Contains(fe.Reason, "trigger") {
 			t.Fatalf("Parse = %v", err)
@@ -264,7 +251,7 @@ func TestEventSubscriptions(t *testing.T) {
 	})
 	for _, f := range []string{"event-ticket-comment-added.json", "event-user-active-changed.json"} {
 		t.Run(f, func(t *testing.T) {
-			if _, err := p.Parse(signed(testSecret, fixture(t, f)), testNow); !errors.Is(err, providers.ErrIgnored) {
+			if _, err := p.Parse(signed(testSecret, hooktest.Fixture(t, f)), testNow); !errors.Is(err, providers.ErrIgnored) {
 				t.Fatalf("Parse = %v, want ErrIgnored", err)
 			}
 		})
@@ -312,7 +299,7 @@ func TestEventIDs(t *testing.T) {
 		}
 		return evs[0].ID
 	}
-	solved := fixture(t, "trigger-ticket-solved.json")
+	solved := hooktest.Fixture(t, "trigger-ticket-solved.json")
 	if id(solved) != id(solved) {
 		t.Error("a redelivery got a new id")
 	}
@@ -344,7 +331,7 @@ func TestParseMalformed(t *testing.T) {
 }
 
 func TestUnquotedTicketIDIsAccepted(t *testing.T) {
-	body := []byte(strings.Replace(string(fixture(t, "trigger-ticket-solved.json")), `"id": "35436"`, `"id": 35436`, 1))
+	body := []byte(strings.Replace(string(hooktest.Fixture(t, "trigger-ticket-solved.json")), `"id": "35436"`, `"id": 35436`, 1))
 	evs, err := newProvider(t).Parse(signed(testSecret, body), testNow)
 	if err != nil || evs[0].Ref != "35436" {
 		t.Fatalf("Parse = %+v, %v", evs, err)

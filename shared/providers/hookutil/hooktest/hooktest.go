@@ -5,6 +5,7 @@
 package hooktest
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -77,4 +78,30 @@ func Seeds(f *testing.F, pattern string, bodies ...string) {
 	for _, s := range bodies {
 		f.Add([]byte(s))
 	}
+}
+
+// Fixture reads testdata/name, a provider's documented payload.
+func Fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Edit decodes the fixture testdata/name, lets f change it and encodes it
+// again: a documented payload with one thing wrong or different.
+func Edit(t testing.TB, name string, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(Fixture(t, name), &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
