@@ -1,8 +1,6 @@
 package native
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/providers/hookutil"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
@@ -69,54 +68,10 @@ func (p *Provider) Parse(r providers.Request, now time.Time) ([]domain.Event, er
 	return []domain.Event{e}, nil
 }
 
-// decode unmarshals body, reporting syntax and type errors with their place
-// so that the sender can find the mistake.
+// decode unmarshals body; hookutil.Decode reports syntax and type errors
+// with their place, as for every provider.
 func decode(body []byte) (payload, error) {
 	var pl payload
-	trimmed := bytes.TrimSpace(body)
-	switch {
-	case len(trimmed) == 0:
-		return pl, fmt.Errorf("%w: body is empty; expected a JSON object", providers.ErrMalformed)
-	case trimmed[0] != '{':
-		return pl, fmt.Errorf("%w: body must be a JSON object", providers.ErrMalformed)
-	}
-	err := json.Unmarshal(body, &pl)
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return pl, nil
-	case errors.As(err, &syntaxErr):
-		line, col := position(body, syntaxErr.Offset)
-		return pl, fmt.Errorf("%w: invalid JSON at line %d, column %d: %v", providers.ErrMalformed, line, col, syntaxErr)
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "the top level"
-		}
-		return pl, fmt.Errorf("%w: %s must be a JSON %s, not %s", providers.ErrMalformed, field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
-	default:
-		return pl, fmt.Errorf("%w: %w", providers.ErrMalformed, err)
-	}
-}
-
-// jsonKind names a Go kind in JSON terms for the sender.
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "struct", "ptr":
-		return "object"
-	default:
-		return goKind
-	}
-}
-
-// position converts a json.SyntaxError offset (the bytes read up to and
-// including the offending one) into the 1-based line and column of that
-// byte, counted in bytes, which is what editors show.
-func position(body []byte, offset int64) (line, col int) {
-	offset = max(1, min(offset, int64(len(body))))
-	before := body[:offset]
-	line = bytes.Count(before[:len(before)-1], []byte("\n")) + 1
-	col = len(before) - bytes.LastIndexByte(before[:len(before)-1], '\n') - 1
-	return line, col
+	err := hookutil.Decode(body, &pl)
+	return pl, err
 }
