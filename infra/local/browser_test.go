@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -361,11 +360,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 		t.Fatalf("webhook: %d %v", code, reply)
 	}
 	id := reply["results"].([]any)[0].(map[string]any)["incident_id"].(string)
-	resp, err := http.Post(srv.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(time.Now().Add(72*time.Hour).Format(time.RFC3339)), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	srv.runDue(time.Now().Add(72 * time.Hour))
 	emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
 	if len(emls) != 1 {
 		t.Fatalf("outbox has %d messages, want 1", len(emls))

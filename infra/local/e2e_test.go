@@ -107,6 +107,33 @@ func (s *devServer) post(id string, body []byte) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
+// firedSchedule is one schedule that run-due fired.
+type firedSchedule struct {
+	ID    string `json:"id"`
+	Step  string `json:"step"`
+	Error string `json:"error"`
+}
+
+// runDue runs, on the dev clock, every schedule due by until.
+func (s *devServer) runDue(until time.Time) []firedSchedule {
+	s.t.Helper()
+	resp, err := http.Post(s.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(until.UTC().Format(time.RFC3339)), "", nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Fired []firedSchedule `json:"fired"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("run-due: %s", resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		s.t.Fatalf("run-due: %v", err)
+	}
+	return out.Fired
+}
+
 func (s *devServer) getJSON(path string, v any) {
 	s.t.Helper()
 	resp, err := http.Get(s.base + path)
@@ -235,28 +262,10 @@ func TestFollowUpLoop(t *testing.T) {
 	}
 
 	// Nothing fires before its time.
-	resp, err := http.Post(srv.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(due.Add(-time.Minute).Format(time.RFC3339)), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fired struct {
-		Fired []struct {
-			ID    string `json:"id"`
-			Error string `json:"error"`
-		} `json:"fired"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&fired)
-	resp.Body.Close()
-	if len(fired.Fired) != 0 {
+	if fired := srv.runDue(due.Add(-time.Minute)); len(fired) != 0 {
 		t.Fatalf("fired early: %+v", fired)
 	}
-	resp, err = http.Post(srv.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(due.Format(time.RFC3339)), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&fired)
-	resp.Body.Close()
-	if len(fired.Fired) != 1 || fired.Fired[0].Error != "" {
+	if fired := srv.runDue(due); len(fired) != 1 || fired[0].Error != "" {
 		t.Fatalf("run-due: %+v", fired)
 	}
 
@@ -297,7 +306,7 @@ func TestFollowUpLoop(t *testing.T) {
 	// Opening the link (what a scanner that fetches links does, and the
 	// customer's click before the page's script runs) records nothing: the
 	// page asks to confirm the 4 (links are ordered 1..5).
-	resp, err = http.Get(links[3])
+	resp, err := http.Get(links[3])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,11 +404,7 @@ func TestFollowUpLoop(t *testing.T) {
 	// Fired once, the step is done: running everything again sends nothing.
 	// (The low score may have sent the customer an acknowledgement.)
 	sent := outboxSteps(t, srv.dataDir)
-	resp, err = http.Post(srv.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(due.Add(48*time.Hour).Format(time.RFC3339)), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	srv.runDue(due.Add(48 * time.Hour))
 	again := outboxSteps(t, srv.dataDir)
 	thanks := 0
 	for _, step := range again {

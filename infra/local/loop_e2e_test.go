@@ -51,15 +51,6 @@ func (s *loopServer) webhook(id string, body map[string]any) {
 	}
 }
 
-func (s *loopServer) runDue(until time.Time) {
-	s.t.Helper()
-	resp, err := http.Post(s.base+"/dev/api/schedules/run-due?until="+url.QueryEscape(until.UTC().Format(time.RFC3339)), "", nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	resp.Body.Close()
-}
-
 // mail is one message in the outbox, parsed.
 type mail struct {
 	step, to, replyTo, subject, text string
