@@ -272,4 +272,3 @@ func TestRecoverySurveyAfterResolvingAgain(t *testing.T) {
 		t.Fatalf("timeline lacks recovered: %+v", inc.Timeline)
 	}
 }
-
