@@ -16,12 +16,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"gopkg.in/yaml.v3"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
@@ -261,7 +263,7 @@ func TestTemplateFunctions(t *testing.T) {
 					}
 				}
 			}
-			want := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "ssm:GetParametersByPath": true}
+			want := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "ssm:GetParameters": true}
 			if f.fn.Scheduler {
 				want["scheduler:CreateSchedule"], want["scheduler:DeleteSchedule"], want["iam:PassRole"] = true, true, true
 			}
@@ -283,6 +285,75 @@ func TestTemplateFunctions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parameterARN is how template.yaml names one parameter under SecretsPath
+// (a !Sub; SecretsPath starts with "/" and has no trailing slash, see its
+// AllowedPattern), capturing the parameter's name.
+var parameterARN = regexp.MustCompile(`^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\$\{SecretsPath\}/([a-z0-9-]+)$`)
+
+// TestTemplateSecrets: each function's role may read exactly the Parameter
+// Store parameters its code reads (awswire.Function.Parameters, which
+// LoadSecrets asks for), each named in full under SecretsPath, with
+// ssm:GetParameters alone. No grant on the path, a wildcard or another
+// function's parameter: a function cannot read a secret it does not use,
+// and one missing grant would fail its cold start (GetParameters refuses
+// the whole call if any name is denied).
+func TestTemplateSecrets(t *testing.T) {
+	tp := loadTemplate(t)
+	for _, f := range functions(t, tp) {
+		t.Run(f.id, func(t *testing.T) {
+			got := map[string]bool{}
+			for i, s := range statements(f.res) {
+				if str(get(s, "Effect")) != "Allow" {
+					continue
+				}
+				acts := list(get(s, "Action"))
+				if !slices.ContainsFunc(acts, func(a any) bool { return strings.HasPrefix(strings.ToLower(str(a)), "ssm:") }) {
+					continue
+				}
+				where := fmt.Sprintf("statement %d (%s)", i, str(get(s, "Sid")))
+				if len(acts) != 1 || str(acts[0]) != "ssm:GetParameters" {
+					t.Errorf("%s allows %v; secrets are read with ssm:GetParameters alone", where, acts)
+				}
+				if get(s, "NotResource") != nil || get(s, "Resource") == nil {
+					t.Errorf("%s does not list its parameters in Resource", where)
+				}
+				for _, r := range list(get(s, "Resource")) {
+					m := parameterARN.FindStringSubmatch(str(get(r, "Fn::Sub")))
+					if m == nil {
+						t.Errorf("%s: resource %v is not one parameter, !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SecretsPath}/<name>", where, r)
+						continue
+					}
+					if got[m[1]] {
+						t.Errorf("%s: parameter %s granted twice", where, m[1])
+					}
+					got[m[1]] = true
+				}
+			}
+			want := f.fn.Parameters()
+			for _, name := range want {
+				if !got[name] {
+					t.Errorf("role cannot read SecretsPath/%s, which the %s function reads (awswire.Function.Parameters)", name, f.dir)
+				}
+			}
+			for name := range got {
+				if !slices.Contains(want, name) {
+					t.Errorf("role may read SecretsPath/%s, which the %s function does not use", name, f.dir)
+				}
+			}
+		})
+	}
+}
+
+// statements returns a function's inline policy statements.
+func statements(res map[string]any) []any {
+	var out []any
+	for _, p := range list(get(res, "Properties", "Policies")) {
+		st, _ := get(p, "Statement").([]any)
+		out = append(out, st...)
+	}
+	return out
 }
 
 // streamAction is what a stream-triggered function's event source mapping
@@ -1357,6 +1428,31 @@ func TestTemplateWebhookOutputs(t *testing.T) {
 	for id, want := range map[string]string{"CalcomWebhookUrl": "calcom", "CalendlyWebhookUrl": "calendly", "ZendeskWebhookUrl": "zendesk", "FreshdeskWebhookUrl": "freshdesk"} {
 		if sub := list(get(outputs[id], "Value", "Fn::Sub")); len(sub) != 2 || str(sub[0]) != "${Base}/webhooks/"+want {
 			t.Errorf("output %s = %v, want ${Base}/webhooks/%s", id, get(outputs[id], "Value"), want)
+		}
+	}
+}
+
+// A claimed step stays "sending" for the claim's lease; a dispatcher that
+// outlives it could see its claim taken over and the step sent twice. So
+// every function that can send (it has ses:SendEmail) must time out well
+// before the lease ends.
+func TestTemplateTimeoutsWithinTheClaimLease(t *testing.T) {
+	tp := loadTemplate(t)
+	global := get(map[string]any(tp), "Globals", "Function", "Timeout")
+	for _, f := range functions(t, tp) {
+		if !f.acts["ses:SendEmail"] {
+			continue
+		}
+		timeout := get(f.res, "Properties", "Timeout")
+		if timeout == nil {
+			timeout = global
+		}
+		secs, err := strconv.Atoi(fmt.Sprint(timeout))
+		if err != nil {
+			t.Fatalf("%s: Timeout %v", f.id, timeout)
+		}
+		if limit := domain.DefaultClaimLease / 2; time.Duration(secs)*time.Second > limit {
+			t.Errorf("%s: Timeout %ds; a function that sends must end within half the claim lease (%s)", f.id, secs, limit)
 		}
 	}
 }

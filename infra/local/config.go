@@ -8,8 +8,11 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/render"
@@ -64,6 +67,15 @@ type Config struct {
 	// addresses (care+<step>-<token>@example.com). Empty means the From
 	// address; ReplyAddressOff turns them off, leaving ReplyTo.
 	ReplyAddress string
+
+	// ClaimLease is how long a claimed step may stay "sending" before it
+	// is taken over (AFTERCARE_CLAIM_LEASE; default domain.DefaultClaimLease).
+	// Only the fault-injection tests shorten it.
+	ClaimLease time.Duration
+	// CrashAt names a crash point (app.CrashPoints) at which the process
+	// kills itself, the way a power cut or an out-of-memory kill would
+	// (AFTERCARE_CRASH_AT). It exists for the fault-injection tests.
+	CrashAt string
 }
 
 // ReplyAddressOff, as AFTERCARE_REPLY_ADDRESS, sends email without signed
@@ -113,6 +125,8 @@ const (
 //	AFTERCARE_ALERT_WEBHOOK_URL     also post every alert here, e.g. a Slack incoming webhook (none)
 //	AFTERCARE_ALERT_WEBHOOK_SECRET  whsec_… secret signing those posts (unsigned)
 //	AFTERCARE_REPLY_ADDRESS    base mailbox of signed reply addresses (the From address; "off": none)
+//	AFTERCARE_CLAIM_LEASE      how long a step may stay "sending" before it is taken over (15m; for tests)
+//	AFTERCARE_CRASH_AT         kill the process at this crash point (for the fault-injection tests only)
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
@@ -183,6 +197,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("AFTERCARE_FROM: %w", err)
 	}
 	c.From = *from
+	if v := get("AFTERCARE_CLAIM_LEASE", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("AFTERCARE_CLAIM_LEASE %q is not a positive duration such as 15m", v)
+		}
+		c.ClaimLease = d
+	}
+	c.CrashAt = get("AFTERCARE_CRASH_AT", "")
+	if c.CrashAt != "" && !slices.Contains(app.CrashPoints, c.CrashAt) {
+		return Config{}, fmt.Errorf("AFTERCARE_CRASH_AT %q is not one of %s", c.CrashAt, strings.Join(app.CrashPoints, ", "))
+	}
 	c.Policy = domain.DefaultPolicy()
 	if path := get("AFTERCARE_POLICY", ""); path != "" {
 		b, err := os.ReadFile(path)

@@ -48,21 +48,26 @@ var consoleTmpl = template.Must(template.New("").Funcs(template.FuncMap{
 }).ParseFS(consoleFS, "templates/*.html"))
 
 // The dev console and its JSON API exist only in the local runtime; the
-// Lambda functions never mount them.
+// Lambda functions never mount them. Every one of their routes is guarded
+// (see guard): they answer only under the runtime's own names, take posts
+// only from the console itself or from scripts, and are never framed by
+// another site.
 func (rt *Runtime) mountConsole(h *web.Handler) {
-	h.Handle("GET /{$}", http.HandlerFunc(rt.console))
-	h.Handle("GET /dev/outbox/{name}", http.HandlerFunc(rt.outboxPage))
-	h.Handle("GET /dev/outbox/{name}/html", http.HandlerFunc(rt.outboxHTML))
-	h.Handle("POST /dev/schedules/{name}/run", http.HandlerFunc(rt.runOneForm))
-	h.Handle("POST /dev/schedules/run-due", http.HandlerFunc(rt.runDueForm))
-	h.Handle("GET /dev/api/incidents", http.HandlerFunc(rt.apiIncidents))
-	h.Handle("GET /dev/api/schedules", http.HandlerFunc(rt.apiSchedules))
-	h.Handle("POST /dev/api/schedules/run-due", http.HandlerFunc(rt.apiRunDue))
-	h.Handle("POST /dev/api/schedules/{name}/run", http.HandlerFunc(rt.apiRunOne))
-	h.Handle("GET /dev/api/outbox", http.HandlerFunc(rt.apiOutbox))
-	h.Handle("POST /dev/api/inbound", http.HandlerFunc(rt.apiInbound))
-	h.Handle("POST /dev/inbound", http.HandlerFunc(rt.inboundForm))
-	h.Handle("GET /dev/inbound/{name}", http.HandlerFunc(rt.inboundRaw))
+	g := newGuard(rt.cfg)
+	dev := func(pattern string, f http.HandlerFunc) { h.Handle(pattern, g.wrap(f)) }
+	dev("GET /{$}", rt.console)
+	dev("GET /dev/outbox/{name}", rt.outboxPage)
+	dev("GET /dev/outbox/{name}/html", rt.outboxHTML)
+	dev("POST /dev/schedules/{name}/run", rt.runOneForm)
+	dev("POST /dev/schedules/run-due", rt.runDueForm)
+	dev("GET /dev/api/incidents", rt.apiIncidents)
+	dev("GET /dev/api/schedules", rt.apiSchedules)
+	dev("POST /dev/api/schedules/run-due", rt.apiRunDue)
+	dev("POST /dev/api/schedules/{name}/run", rt.apiRunOne)
+	dev("GET /dev/api/outbox", rt.apiOutbox)
+	dev("POST /dev/api/inbound", rt.apiInbound)
+	dev("POST /dev/inbound", rt.inboundForm)
+	dev("GET /dev/inbound/{name}", rt.inboundRaw)
 }
 
 // incidentJSON is an incident as the dev API shows it: everything the
@@ -291,14 +296,16 @@ func (rt *Runtime) outboxPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // outboxHTML serves an email's HTML part for the console's iframe, in a
-// CSP sandbox: scripts in a (malicious) email cannot run.
+// CSP sandbox: scripts in a (malicious) email cannot run. Only the
+// console's own pages may frame it.
 func (rt *Runtime) outboxHTML(w http.ResponseWriter, r *http.Request) {
 	e, err := rt.outbox.Read(r.PathValue("name"))
 	if err != nil {
 		http.Error(w, "no such message", http.StatusNotFound)
 		return
 	}
-	w.Header().Set("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation")
+	w.Header().Set("Content-Security-Policy", cspEmailFrame)
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write([]byte(e.HTML))
 }
@@ -441,6 +448,6 @@ func (rt *Runtime) inboundRaw(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("Content-Security-Policy", cspRawText)
 	_, _ = w.Write(b)
 }

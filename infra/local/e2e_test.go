@@ -88,16 +88,7 @@ func startDev(t *testing.T, dataDir string, extra ...map[string]string) *devServ
 // post signs body as a Standard Webhooks sender would and posts it.
 func (s *devServer) post(id string, body []byte) (int, map[string]any) {
 	s.t.Helper()
-	sig, err := stdwebhooks.Sign(s.secret, id, time.Now(), body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, s.base+"/webhooks/aftercare", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", fmt.Sprint(time.Now().Unix()))
-	req.Header.Set("webhook-signature", sig)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(signedWebhook(s.t, s.base, s.secret, id, body))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -105,6 +96,22 @@ func (s *devServer) post(id string, body []byte) (int, map[string]any) {
 	var out map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	return resp.StatusCode, out
+}
+
+// signedWebhook is a native webhook request, signed as a Standard
+// Webhooks sender signs it.
+func signedWebhook(t *testing.T, base, secret, id string, body []byte) *http.Request {
+	t.Helper()
+	sig, err := stdwebhooks.Sign(secret, id, time.Now(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/aftercare", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", fmt.Sprint(time.Now().Unix()))
+	req.Header.Set("webhook-signature", sig)
+	return req
 }
 
 // firedSchedule is one schedule that run-due fired.

@@ -89,6 +89,16 @@ func (s *loopServer) mailFor(step string) mail {
 	return mail{}
 }
 
+func (s *loopServer) hasMail(step string) bool {
+	s.t.Helper()
+	for _, m := range s.outbox() {
+		if m.step == step {
+			return true
+		}
+	}
+	return false
+}
+
 type loopIncident struct {
 	ID        string          `json:"id"`
 	Attention json.RawMessage `json:"attention"`
@@ -229,8 +239,14 @@ func TestClosingTheLoop(t *testing.T) {
 	if i < 0 || inc.Timeline[i].Detail != "Sigo sin mis gafas. ¿Alguien las encontró?" || inc.Timeline[i].Ref == "" {
 		t.Fatalf("reply on the timeline: %+v", inc.Timeline)
 	}
-	if srv.mailFor("alert-2").to == "" {
-		t.Fatal("the reply must alert the team")
+	// In the same attention episode, the reply is the follow-up alert,
+	// an hour after the first, not a second alert at once.
+	if srv.hasMail("alert-2") {
+		t.Fatal("the reply alerted the team at once, within the hour of the first alert")
+	}
+	srv.runDue(time.Now().Add(2 * time.Hour))
+	if follow := srv.mailFor("alert-2"); !strings.Contains(follow.text, "Sigo sin mis gafas") {
+		t.Fatalf("the follow-up alert must carry the reply:\n%s", follow.text)
 	}
 
 	// The team reopens and solves it again: the recovery survey goes out.

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
+	"slices"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
@@ -56,7 +55,6 @@ type Feedback struct {
 func (s *Service) Answer(ctx context.Context, token string, fb Feedback) (AnswerView, error) {
 	escalated := false
 	c, inc, err := s.answerTo(ctx, token, func(cur *domain.Incident, c links.Claims) error {
-		escalated = false
 		now := s.cfg.Clock.Now()
 		prev, answered := cur.Answers[c.Step]
 		if err := cur.RecordAnswer(c.Step, c.Survey, c.Score, now); err != nil {
@@ -67,15 +65,17 @@ func (s *Service) Answer(ctx context.Context, token string, fb Feedback) (Answer
 				return err
 			}
 		}
-		commented := false
 		if fb.Comment != nil {
-			before := cur.Answers[c.Step].Comment
 			if err := cur.RecordComment(c.Step, *fb.Comment, now); err != nil {
 				return err
 			}
-			commented = cur.Answers[c.Step].Comment != before
 		}
-		escalated = s.judge(cur, c.Step, prev, answered, commented, now)
+		if a := cur.Answers[c.Step]; answered && a.Score == prev.Score && a.Comment == prev.Comment && slices.Equal(a.Reasons, prev.Reasons) {
+			// The same answer again (a page reloaded, a form posted
+			// twice) changes nothing and is not written.
+			return store.ErrUnchanged
+		}
+		escalated = cur.Judge(c.Step, prev, answered, s.cfg.Policy, now)
 		return nil
 	})
 	if err != nil {
@@ -86,40 +86,10 @@ func (s *Service) Answer(ctx context.Context, token string, fb Feedback) (Answer
 	return s.view(inc, c), nil
 }
 
-// judge decides what a recorded answer means for the team: an answer to
-// a recovery survey closes the attention episode or, if still bad,
-// escalates again; a new negative answer (or a comment on one) escalates.
-// A low score changed to another low score does not alert twice. It
-// reports whether it escalated.
-func (s *Service) judge(cur *domain.Incident, key string, prev domain.Answer, answered, commented bool, now time.Time) bool {
-	a := cur.Answers[key]
-	negative := s.cfg.Policy.IsNegative(a.Survey, a.Score)
-	if s.isRecovery(key) {
-		if answered && prev.Score == a.Score {
-			return false
-		}
-		cur.ResolveRecovery(key, !negative, now)
-		if !negative {
-			return false
-		}
-		cur.Escalate(domain.Escalation{Cause: domain.CauseNotRecovered, Step: key, Kind: a.Survey, Score: a.Score, Text: a.Comment}, now)
-		return true
-	}
-	if negative && (!answered || !s.cfg.Policy.IsNegative(prev.Survey, prev.Score) || commented) {
-		cur.Escalate(domain.Escalation{Cause: domain.CauseNegative, Step: key, Kind: a.Survey, Score: a.Score, Text: a.Comment}, now)
-		return true
-	}
-	return false
-}
-
-// isRecovery tells a recovery survey's step key ("recovery-3").
-func (s *Service) isRecovery(key string) bool {
-	return strings.HasPrefix(key, s.cfg.Policy.RecoveryStep().ID+"-")
-}
-
 // afterChange reconciles an incident after an answer or a reply (a
 // reminder may no longer be wanted, alerts may be) and, after an
-// escalation, dispatches what is due now so the team hears at once.
+// escalation, dispatches what is due now so the team hears at once; a
+// folded follow-up alert is due later and waits for its schedule.
 func (s *Service) afterChange(ctx context.Context, inc domain.Incident, urgent bool) {
 	if err := s.Reconcile(ctx, inc); err != nil {
 		s.log.ErrorContext(ctx, "reconcile after an answer failed; the next change retries it", "incident", inc.ID, "error", err)
@@ -131,6 +101,9 @@ func (s *Service) afterChange(ctx context.Context, inc domain.Incident, urgent b
 	for _, p := range domain.Plan(inc, s.cfg.Policy, now) {
 		if p.Kind != domain.KindAlert && p.Kind != domain.KindHook && p.Kind != domain.KindAck || p.Due.After(now) {
 			continue
+		}
+		if _, inFlight := inc.Steps[p.Key]; inFlight {
+			continue // being sent or awaiting its retry: its schedule has it
 		}
 		f := schedule.Fire{IncidentID: inc.ID, Step: p.Key, Schedule: domain.ScheduleName(inc.ID, p.Key, p.Due)}
 		if _, err := s.Dispatch(ctx, f); err != nil {

@@ -50,21 +50,46 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
 	}
 	now := s.cfg.Clock.Now()
+	lease := s.cfg.Policy.Lease()
 	step, ok := domain.Find(domain.Plan(inc, s.cfg.Policy, now), f.Step)
 	if !ok {
-		return s.skip(ctx, f, SkipNotWanted), nil
+		return s.skipAndMend(ctx, inc, f, SkipNotWanted), nil
 	}
 	if f.Schedule != "" && domain.ScheduleName(inc.ID, step.Key, step.Due) != f.Schedule {
-		return s.skip(ctx, f, SkipSuperseded), nil
+		return s.skipAndMend(ctx, inc, f, SkipSuperseded), nil
 	}
+	if st, ok := inc.Steps[step.Key]; ok && st.Status == domain.StepSending && now.Before(st.ClaimedAt.Add(lease)) {
+		// The lease's own wake-up call came early (clock skew, or the dev
+		// console running it ahead of time): fail, so the scheduler tries
+		// again, rather than drop the only call that guards the claim.
+		return DispatchResult{}, fmt.Errorf("dispatch %s: %s is being sent; its claim ends at %s", f.IncidentID, step.Key, st.ClaimedAt.Add(lease).Format(time.RFC3339))
+	}
+
+	// The guard is the wake-up call for the end of this claim's lease. It
+	// is created before the claim is stored, so there is no moment at which
+	// a claim exists that nothing will wake: if this process dies anywhere
+	// from here on, the guard fires and the next dispatcher takes over.
+	guard := s.scheduleFor(inc, step.Key, domain.LeaseWakeUp(now, lease), now)
+	if err := s.cfg.Scheduler.Create(ctx, guard); err != nil {
+		return DispatchResult{}, fmt.Errorf("dispatch %s: schedule the claim's lease for %s: %w", f.IncidentID, step.Key, err)
+	}
+	givenUp := false
 	inc, err = s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
-		if err := cur.Claim(step.Key, now); err != nil {
+		givenUp = false
+		err := cur.Claim(step.Key, lease, now)
+		if errors.Is(err, domain.ErrGivenUp) {
+			givenUp = true
+			cur.ForgetSchedule(f.Schedule)
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		st := cur.Steps[step.Key]
 		st.Survey = step.Step.Survey
 		cur.Steps[step.Key] = st
-		delete(cur.Scheduled, f.Schedule)
+		cur.ForgetSchedule(f.Schedule)
+		cur.RememberSchedule(guard.Name, step.Key, guard.Due)
 		return nil
 	})
 	if errors.Is(err, domain.ErrStepTaken) {
@@ -73,10 +98,17 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	if err != nil {
 		return DispatchResult{}, fmt.Errorf("dispatch %s: claim %s: %w", f.IncidentID, step.Key, err)
 	}
+	if givenUp {
+		s.log.ErrorContext(ctx, "step given up: its sends kept being interrupted", "incident", inc.ID, "step", step.Key)
+		s.forgetGuard(ctx, inc.ID, guard.Name)
+		return DispatchResult{Skipped: "given up: interrupted too often"}, nil
+	}
+	s.crash(CrashAfterClaim)
 
 	id, err := s.deliver(ctx, inc, step, now)
 	if err == nil {
-		return s.markSent(ctx, inc.ID, step.Key, id)
+		s.crash(CrashAfterSend)
+		return s.markSent(ctx, inc.ID, step.Key, id, guard.Name)
 	}
 	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose) || errors.Is(err, notify.ErrPermanent)
 	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", mail.Redact(err.Error()))
@@ -87,9 +119,10 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	if uerr != nil {
 		return DispatchResult{}, errors.Join(fmt.Errorf("dispatch %s: send %s: %w", f.IncidentID, step.Key, err), uerr)
 	}
-	// The retry is a new schedule, planned for later under a new name. The
-	// failure is stored, so if scheduling fails here the next reconcile
-	// (the stream planner on AWS, the next event locally) creates it.
+	// The retry is a new schedule, planned for later under a new name, and
+	// the guard is no longer wanted. The failure is stored, so if
+	// scheduling fails here the guard or the next reconcile (the stream
+	// planner on AWS) creates it.
 	if rerr := s.Reconcile(ctx, inc); rerr != nil {
 		s.log.ErrorContext(ctx, "scheduling the retry failed; the next reconcile retries it", "incident", inc.ID, "step", step.Key, "error", rerr)
 	}
@@ -99,23 +132,61 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	return DispatchResult{Skipped: "send failed, retry scheduled: " + err.Error()}, nil
 }
 
-func (s *Service) markSent(ctx context.Context, id, key, messageID string) (DispatchResult, error) {
+// scheduleFor is the wake-up call for a step due at due.
+func (s *Service) scheduleFor(inc domain.Incident, key string, due, now time.Time) schedule.Schedule {
+	at := due
+	if earliest := now.Add(time.Minute); at.Before(earliest) {
+		at = earliest
+	}
+	return schedule.Schedule{
+		Name: domain.ScheduleName(inc.ID, key, due), IncidentID: inc.ID, Step: key,
+		Due: due, At: at, TimeZone: inc.Customer.TimeZone,
+	}
+}
+
+// markSent records a delivered step and drops its lease's wake-up call.
+func (s *Service) markSent(ctx context.Context, id, key, messageID, guard string) (DispatchResult, error) {
 	inc, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
 		cur.MarkSent(key, messageID, s.cfg.Clock.Now())
+		cur.ForgetSchedule(guard)
 		return nil
 	})
 	if err != nil {
-		// The email went out; failing here would make the scheduler retry
-		// and the claim would stop a second send, so report and move on.
-		s.log.ErrorContext(ctx, "email sent but not recorded", "incident", id, "step", key, "error", err)
+		// The email went out but is not recorded. Returning an error would
+		// not help (the claim stops a second send until its lease ends);
+		// when it ends, the guard fires, and a sender that knows the
+		// message (outbox, SMTP and SES reuse the Message-ID) records it.
+		s.log.ErrorContext(ctx, "email sent but not recorded; its lease's wake-up call finishes the job", "incident", id, "step", key, "error", err)
 		return DispatchResult{Sent: true, MessageID: messageID}, nil
 	}
 	s.log.InfoContext(ctx, "step sent", "incident", id, "step", key)
+	s.crash(CrashAfterRecord)
+	s.forgetGuard(ctx, id, guard)
 	// A sent survey may now want its reminder.
 	if err := s.Reconcile(ctx, inc); err != nil {
 		s.log.ErrorContext(ctx, "reconcile after send failed; the next change retries it", "incident", id, "error", err)
 	}
 	return DispatchResult{Sent: true, MessageID: messageID}, nil
+}
+
+// forgetGuard deletes a lease's wake-up call that is no longer wanted. If
+// that fails it fires once and is skipped, which costs one invocation.
+func (s *Service) forgetGuard(ctx context.Context, id, name string) {
+	if err := s.cfg.Scheduler.Delete(ctx, name); err != nil {
+		s.log.WarnContext(ctx, "could not delete a lease's wake-up call; it will fire and be skipped", "incident", id, "schedule", name, "error", err)
+	}
+}
+
+// skipAndMend skips a fire that is not (or no longer) wanted and
+// reconciles the incident: a skipped fire is the sign that a process died
+// before it reconciled (after recording a send, say), and reconciling
+// costs no write when nothing is missing.
+func (s *Service) skipAndMend(ctx context.Context, inc domain.Incident, f schedule.Fire, reason string) DispatchResult {
+	res := s.skip(ctx, f, reason)
+	if err := s.Reconcile(ctx, inc); err != nil {
+		s.log.ErrorContext(ctx, "reconcile after a skipped fire failed", "incident", inc.ID, "error", err)
+	}
+	return res
 }
 
 // deliver sends one claimed step: an email to the customer or the team,
@@ -134,6 +205,7 @@ func (s *Service) deliver(ctx context.Context, inc domain.Incident, step domain.
 	if err != nil {
 		return "", err
 	}
+	s.crash(CrashAfterRender)
 	return s.cfg.Mailer.Send(ctx, msg)
 }
 
@@ -170,13 +242,18 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		replyTo = (&netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email}).String()
 		req.CustomerEmail, req.TimelineURL = inc.Customer.Email, s.TeamURL(inc.ID, now)
 		if e := step.Escalation; e != nil {
-			req.Cause, req.Survey, req.Score = e.Cause, e.Kind, e.Score
+			req.Cause, req.Survey, req.Score, req.Changes = e.Cause, e.Kind, e.Score, e.Folded
 			if a, ok := inc.Answers[e.Step]; ok {
 				req.Reasons = a.Reasons
 			}
-			if e.Cause == domain.CauseReply {
+			switch e.Cause {
+			case domain.CauseForeignReply:
+				// Not the customer: the team must not answer them as if
+				// they were, so no Reply-To at all.
+				req.ReplyText, req.Sender, replyTo = e.Text, e.From, ""
+			case domain.CauseReply:
 				req.ReplyText = e.Text
-			} else {
+			default:
 				req.Comment = e.Text
 			}
 		}
@@ -221,10 +298,11 @@ func (s *Service) alert(inc domain.Incident, step domain.PlannedStep, now time.T
 		e = *step.Escalation
 	}
 	a := notify.NewAlert(notify.Kind(e.Cause), &inc, e.Step, e.At)
-	a.Survey, a.Score, a.TimelineURL = e.Kind, e.Score, s.TeamURL(inc.ID, now)
-	if e.Cause == domain.CauseReply {
+	a.Survey, a.Score, a.TimelineURL, a.Changes = e.Kind, e.Score, s.TeamURL(inc.ID, now), e.Folded
+	switch e.Cause {
+	case domain.CauseReply, domain.CauseForeignReply:
 		a.Reply = e.Text
-	} else {
+	default:
 		a.Comment = e.Text
 	}
 	return a

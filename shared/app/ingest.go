@@ -22,7 +22,8 @@ type IngestResult struct {
 // previous attempt died between storing and scheduling, the sender's retry
 // finishes the job.
 func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, error) {
-	if err := e.Validate(); err != nil {
+	e = e.Clean()
+	if err := e.ValidateAt(s.cfg.Clock.Now()); err != nil {
 		return IngestResult{}, err
 	}
 	id := domain.IncidentID(e.Provider, e.Ref)
@@ -43,6 +44,7 @@ func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, err
 	}
 	s.log.InfoContext(ctx, "event ingested", "incident", id, "provider", e.Provider,
 		"type", e.Type, "event_id", e.ID, "outcome", outcome)
+	s.crash(CrashAfterStore)
 	if err := s.Reconcile(ctx, inc); err != nil {
 		return IngestResult{IncidentID: id, Outcome: outcome}, err
 	}
@@ -69,15 +71,8 @@ func (s *Service) Reconcile(ctx context.Context, inc domain.Incident) error {
 	now := s.cfg.Clock.Now()
 	want := map[string]schedule.Schedule{}
 	for _, p := range domain.Plan(inc, s.cfg.Policy, now) {
-		name := domain.ScheduleName(inc.ID, p.Key, p.Due)
-		at := p.Due
-		if min := now.Add(time.Minute); at.Before(min) {
-			at = min
-		}
-		want[name] = schedule.Schedule{
-			Name: name, IncidentID: inc.ID, Step: p.Key, Due: p.Due, At: at,
-			TimeZone: inc.Customer.TimeZone,
-		}
+		sc := s.scheduleFor(inc, p.Key, p.Due, now)
+		want[sc.Name] = sc
 	}
 	var created []schedule.Schedule
 	var deleted []string
@@ -111,10 +106,7 @@ func (s *Service) Reconcile(ctx context.Context, inc domain.Incident) error {
 			if _, ok := cur.Scheduled[sc.Name]; ok {
 				continue
 			}
-			if cur.Scheduled == nil {
-				cur.Scheduled = map[string]domain.Scheduled{}
-			}
-			cur.Scheduled[sc.Name] = domain.Scheduled{Key: sc.Step, Due: sc.Due}
+			cur.RememberSchedule(sc.Name, sc.Step, sc.Due)
 			cur.Record(now, domain.EntryScheduled, sc.Step, "due "+sc.Due.Format(time.RFC3339))
 			changed = true
 		}

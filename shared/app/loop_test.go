@@ -242,6 +242,7 @@ func TestRecoverySurveyAfterResolvingAgain(t *testing.T) {
 	if _, err := l.svc.Answer(ctx, bad, app.Feedback{}); err != nil {
 		t.Fatal(err)
 	}
+	l.clock.Advance(2 * time.Hour)
 	l.ingest(ticket("t2", domain.TicketReopened, t0.Add(time.Hour)))
 	l.ingest(ticket("t3", domain.TicketSolved, t0.Add(2*time.Hour)))
 	var rec *schedule.Fire

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	netmail "net/mail"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/replies"
@@ -28,6 +28,12 @@ const (
 	ReplyAnswered = "answered"
 	ReplyRecorded = "recorded"
 	ReplyDropped  = "dropped"
+	// ReplyAutomatic: an automatic answer (out of office, a list, a
+	// delivery report), noted on the timeline, never escalated.
+	ReplyAutomatic = "automatic"
+	// ReplyForeign: a reply from somebody other than the customer, kept
+	// and shown to the team with its sender; it answers nothing.
+	ReplyForeign = "other_sender"
 	// ReplyDuplicate: the same stored message was delivered again.
 	ReplyDuplicate = "duplicate"
 )
@@ -37,12 +43,15 @@ const (
 // recipients the mail system delivered to, when it knows them.
 //
 // Only a reply whose signed reply address verifies is attached: a forged or
-// unknown address, an automatic reply (out of office, bounces) or an
-// unreadable message is dropped and logged, never attached. A reply that
-// is only a number answers the survey it replies to; anything else goes on
-// the timeline, stripped of quoted history, and escalates to the team,
-// which also acknowledges it to the customer. Dropping is not an error: a
-// retry would not change it.
+// unknown address, a message the receiving mail system judged spoofed
+// (DMARC failed), spam or infected, or an unreadable one, is dropped and
+// logged, never attached. An automatic reply (out of office, bounces) is
+// noted, never escalated. A reply from somebody other than the customer
+// is kept and shown to the team with its sender, and answers nothing. A
+// customer's reply that is only a number answers the survey it replies
+// to; anything else goes on the timeline, stripped of quoted history, and
+// escalates to the team, which also acknowledges it to the customer.
+// Dropping is not an error: a retry would not change it.
 func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ...string) (ReplyResult, error) {
 	if s.cfg.ReplyAddresses == nil {
 		return s.drop(ctx, "", "replies are not configured (no reply address)"), nil
@@ -57,8 +66,9 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 		return s.drop(ctx, ref, "forged reply address"), nil
 	case err != nil:
 		return s.drop(ctx, ref, "no reply address of ours"), nil
-	case r.Automatic:
-		return s.drop(ctx, ref, "automatic reply"), nil
+	}
+	if reason, bad := r.Untrusted(); bad {
+		return s.drop(ctx, ref, "untrusted message: "+reason), nil
 	}
 	outcome, escalated := ReplyRecorded, false
 	inc, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
@@ -67,25 +77,41 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 		}
 		// Storage notifications arrive at least once: a message already
 		// on the timeline is not filed (or escalated) twice.
-		if ref != "" && slices.ContainsFunc(cur.Timeline, func(e domain.Entry) bool { return e.Kind == domain.EntryReply && e.Ref == ref }) {
+		if cur.HasReply(ref) {
 			outcome = ReplyDuplicate
 			return store.ErrUnchanged
 		}
 		now := s.cfg.Clock.Now()
 		outcome, escalated = ReplyRecorded, false
+		if r.Automatic {
+			outcome = ReplyAutomatic
+			cur.RecordAutoReply(step, "automatic reply: "+r.AutomaticReason, ref, now)
+			return nil
+		}
+		if !replies.SameAddress(r.From.Address, cur.Customer.Email) {
+			// Anyone who learns a reply address can write to it. Their
+			// words are kept, shown to the team as theirs, and never
+			// taken for the customer's answer.
+			outcome = ReplyForeign
+			from := sender(r.From)
+			cur.RecordReply(step, r.Text, ref, from, now)
+			cur.Escalate(domain.Escalation{Cause: domain.CauseForeignReply, Step: step, Text: r.Text, From: from}, s.cfg.Policy.AlertInterval(), now)
+			escalated = true
+			return nil
+		}
 		if st, ok := cur.Steps[step]; ok && st.Survey != domain.SurveyNone {
 			if score, ok := replies.Score(r.Text, st.Survey); ok {
 				prev, answered := cur.Answers[step]
 				if cur.RecordAnswer(step, st.Survey, score, now) == nil {
 					outcome = ReplyAnswered
-					cur.RecordReply(step, r.Text, ref, now)
-					escalated = s.judge(cur, step, prev, answered, false, now)
+					cur.RecordReply(step, r.Text, ref, "", now)
+					escalated = cur.Judge(step, prev, answered, s.cfg.Policy, now)
 					return nil
 				}
 			}
 		}
-		cur.RecordReply(step, r.Text, ref, now)
-		cur.Escalate(domain.Escalation{Cause: domain.CauseReply, Step: step, Text: r.Text}, now)
+		cur.RecordReply(step, r.Text, ref, "", now)
+		cur.Escalate(domain.Escalation{Cause: domain.CauseReply, Step: step, Text: r.Text}, s.cfg.Policy.AlertInterval(), now)
 		escalated = true
 		return nil
 	})
@@ -98,6 +124,17 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 	s.log.InfoContext(ctx, "reply received", "incident", id, "step", step, "outcome", outcome, "chars", len(r.Text))
 	s.afterChange(ctx, inc, escalated)
 	return ReplyResult{Outcome: outcome, IncidentID: id, Step: step}, nil
+}
+
+// sender is how a reply's sender is shown to the team: name and address.
+func sender(a netmail.Address) string {
+	switch {
+	case a.Address == "":
+		return "(no sender)"
+	case a.Name == "":
+		return a.Address
+	}
+	return a.Name + " <" + a.Address + ">"
 }
 
 func (s *Service) drop(ctx context.Context, ref, reason string) ReplyResult {

@@ -67,6 +67,36 @@ type Config struct {
 	// ReplyAddresses, when set, gives every email a signed per-incident
 	// Reply-To, so that replies find their incident.
 	ReplyAddresses *replies.Addresses
+
+	// Crashpoint, when set, is called at each named point between two
+	// writes (the Crash… constants). The fault-injection tests kill the
+	// process there to prove nothing is lost or doubled; production leaves
+	// it nil.
+	Crashpoint func(point string)
+}
+
+// Crash points: the moments between two writes where a process that dies
+// must leave work that something else finishes.
+const (
+	// CrashAfterStore: an event is stored, its schedules not reconciled.
+	CrashAfterStore = "after-store"
+	// CrashAfterClaim: a step is claimed, nothing rendered or sent.
+	CrashAfterClaim = "after-claim"
+	// CrashAfterRender: the message is built, not sent.
+	CrashAfterRender = "after-render"
+	// CrashAfterSend: the provider accepted the message, the send is not recorded.
+	CrashAfterSend = "after-send"
+	// CrashAfterRecord: the send is recorded, its follow-ups not reconciled.
+	CrashAfterRecord = "after-record"
+)
+
+// CrashPoints lists every crash point, for the fault-injection suite.
+var CrashPoints = []string{CrashAfterStore, CrashAfterClaim, CrashAfterRender, CrashAfterSend, CrashAfterRecord}
+
+func (s *Service) crash(point string) {
+	if s.cfg.Crashpoint != nil {
+		s.cfg.Crashpoint(point)
+	}
 }
 
 // builtinTemplates are the emails Aftercare sends on its own account.

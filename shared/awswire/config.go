@@ -11,8 +11,8 @@
 // AccessDenied from deep inside the SDK.
 //
 // Everything is read once per cold start: the environment (see
-// ConfigFromEnv), then one GetParametersByPath call for the secrets (see
-// LoadSecrets).
+// ConfigFromEnv), then one GetParameters call for the function's own
+// parameters (see LoadSecrets and Function.Parameters).
 package awswire
 
 import (
@@ -272,8 +272,9 @@ func CheckReplyAddress(base string) error {
 }
 
 // checkPath accepts a Parameter Store path like /aftercare/prod: it must
-// be absolute, because GetParametersByPath only takes absolute paths, and
-// have no trailing slash, because parameter names are path + "/" + name.
+// be absolute, because a parameter name with a "/" must start with one (and
+// template.yaml spells the ARNs as parameter${SecretsPath}/name), and have
+// no trailing slash, because parameter names are path + "/" + name.
 func checkPath(p string) error {
 	switch {
 	case !strings.HasPrefix(p, "/"):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,9 +42,9 @@ const (
 	ParamLinkSecret = "link-secret"
 	// ParamPolicy optionally holds a follow-up policy as JSON (a String
 	// parameter is fine: it is not secret). Absent means the default
-	// policy. It lives here so that one call loads everything and an
-	// operator can tune the policy without a deploy (it applies from the
-	// next cold start).
+	// policy. It lives here so that one call loads all of a function's
+	// parameters and an operator can tune the policy without a deploy (it
+	// applies from the next cold start).
 	ParamPolicy = "policy"
 
 	// The secrets of the third-party webhook providers, optional
@@ -80,16 +81,52 @@ var ThirdParties = []ThirdParty{
 	{freshdesk.Name, ParamFreshdeskToken, func(s ...string) (providers.Provider, error) { return freshdesk.New(s...) }},
 }
 
-// maxPages bounds GetParametersByPath paging. The path holds at most ten
-// parameters of ours (two required, eight optional), one or two pages of
-// ten; a path with hundreds is a misconfiguration (the
-// wrong path) and should fail rather than page through it on every cold
-// start.
-const maxPages = 5
+// Parameters returns the names, under the secrets path, of the parameters
+// f reads at cold start: LoadSecrets asks Parameter Store for exactly these,
+// and template.yaml lets f's role read exactly these (infra's template test
+// compares the two), so a function cannot read another's secrets.
+//
+//   - webhook-secret and the third-party providers' secrets: only functions
+//     that take webhooks (ingest).
+//   - link-secret: every function. Respond verifies rating links; dispatch,
+//     respond and replies sign links in what they send; replies matches
+//     reply addresses, which the same keys sign. Ingest and planner sign
+//     and verify nothing: they read it only because Assemble builds the
+//     app's link signer for every function (app.New requires one), until
+//     the wiring is split per function.
+//   - policy: every function, because every function plans steps.
+//   - alert-webhook-url: every function, because whether it is set decides
+//     which alert steps are planned; only a Notifier keeps its value.
+//   - alert-webhook-secret: only functions that post alerts (Notifier).
+//
+// The order is stable; the longest list (ingest's) is 8 names, one
+// GetParameters call.
+func (f Function) Parameters() []string {
+	var names []string
+	if f.Webhooks {
+		names = append(names, ParamWebhookSecret)
+	}
+	names = append(names, ParamLinkSecret, ParamPolicy)
+	if f.Webhooks {
+		for _, tp := range ThirdParties {
+			names = append(names, tp.Param)
+		}
+	}
+	names = append(names, ParamAlertWebhookURL)
+	if f.Notifier {
+		names = append(names, ParamAlertWebhookSecret)
+	}
+	return names
+}
+
+// maxNamesPerCall is how many names one GetParameters call takes at most
+// (SSM refuses more); LoadSecrets splits longer lists. Every function reads
+// fewer today, so a cold start makes one call.
+const maxNamesPerCall = 10
 
 // SSMAPI is the part of the Parameter Store client LoadSecrets uses.
 type SSMAPI interface {
-	GetParametersByPath(ctx context.Context, in *ssm.GetParametersByPathInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error)
+	GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 }
 
 var _ SSMAPI = (*ssm.Client)(nil)
@@ -144,41 +181,22 @@ func (s Secrets) String() string {
 // GoString keeps secrets out of %#v output.
 func (s Secrets) GoString() string { return s.String() }
 
-// LoadSecrets reads every parameter directly under path with one
-// GetParametersByPath call (more only if SSM pages the answer), decrypting
-// SecureStrings, and checks that f has what it needs. Errors name the
-// parameter and say how to fix it; they never contain a value.
+// LoadSecrets reads the parameters f uses (f.Parameters()) under path with
+// GetParameters, decrypting SecureStrings, and checks that f has what it
+// needs. Errors name the parameter and say how to fix it; they never
+// contain a value.
 //
-// One call by path, rather than a GetParameter per secret, keeps a cold
-// start to a single round trip and the IAM grant to a single path.
+// The names are listed rather than read by path so that each function's
+// role can be granted exactly its own parameters (template.yaml): a
+// function cannot read another's secrets. One call (per ten names) keeps
+// a cold start to a single round trip.
 func LoadSecrets(ctx context.Context, api SSMAPI, path string, f Function) (Secrets, error) {
 	if err := checkPath(path); err != nil {
 		return Secrets{}, fmt.Errorf("awswire: secrets path: %w", err)
 	}
-	params := map[string]types.Parameter{}
-	in := &ssm.GetParametersByPathInput{
-		Path:           aws.String(path),
-		Recursive:      aws.Bool(false),
-		WithDecryption: aws.Bool(true),
-		MaxResults:     aws.Int32(10),
-	}
-	for page := 0; ; page++ {
-		if page == maxPages {
-			return Secrets{}, fmt.Errorf("awswire: more than %d pages of parameters under %s; is %s the right path?",
-				maxPages, path, EnvSecretsPath)
-		}
-		out, err := api.GetParametersByPath(ctx, in)
-		if err != nil {
-			return Secrets{}, fmt.Errorf("awswire: ssm:GetParametersByPath %s (check the function's IAM policy and the path): %w", path, err)
-		}
-		for _, p := range out.Parameters {
-			name := strings.TrimPrefix(aws.ToString(p.Name), path+"/")
-			params[name] = p
-		}
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
+	params, err := getParameters(ctx, api, path, f.Parameters(), maxNamesPerCall)
+	if err != nil {
+		return Secrets{}, err
 	}
 
 	var s Secrets
@@ -236,8 +254,9 @@ func LoadSecrets(ctx context.Context, api SSMAPI, path string, f Function) (Secr
 		}
 	}
 	// Every function learns whether the alert webhook is configured (all
-	// plan the same steps), but only those that post alerts keep the URL
-	// and secret, and only they check them.
+	// plan the same steps), but only those that post alerts keep the URL,
+	// and only they read the secret (Parameters) and check both: a secret
+	// without a URL fails their cold start, not the others'.
 	url, hasURL, err := optionalSecureValue(params, ParamAlertWebhookURL, full(ParamAlertWebhookURL))
 	if err != nil {
 		errs = append(errs, err)
@@ -275,6 +294,35 @@ func LoadSecrets(ctx context.Context, api SSMAPI, path string, f Function) (Secr
 		return Secrets{}, fmt.Errorf("awswire: %s function: %w", f.Name, err)
 	}
 	return s, nil
+}
+
+// getParameters reads names under path, at most batch names per
+// GetParameters call, and returns the parameters found by name. A name SSM
+// lists in InvalidParameters (it does not exist) is simply absent from the
+// result: the caller decides whether that parameter was required. A denied
+// name fails the whole call with AccessDenied, hence the hint.
+func getParameters(ctx context.Context, api SSMAPI, path string, names []string, batch int) (map[string]types.Parameter, error) {
+	byFull := make(map[string]string, len(names))
+	full := make([]string, 0, len(names))
+	for _, n := range names {
+		byFull[path+"/"+n] = n
+		full = append(full, path+"/"+n)
+	}
+	params := map[string]types.Parameter{}
+	for chunk := range slices.Chunk(full, batch) {
+		out, err := api.GetParameters(ctx, &ssm.GetParametersInput{Names: chunk, WithDecryption: aws.Bool(true)})
+		if err != nil {
+			return nil, fmt.Errorf("awswire: ssm:GetParameters %s (check the function's IAM policy grants each of them, and the path): %w",
+				strings.Join(chunk, ", "), err)
+		}
+		for _, p := range out.Parameters {
+			// Only what was asked for: SSM answers with the names as given.
+			if n, ok := byFull[aws.ToString(p.Name)]; ok {
+				params[n] = p
+			}
+		}
+	}
+	return params, nil
 }
 
 // secureValue returns a required SecureString's value. A secret stored as

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,11 +34,12 @@ type param struct {
 }
 
 // fakeSSM speaks just enough of the SSM JSON 1.1 protocol for
-// GetParametersByPath, serving pages of parameters, and records every
-// request so tests can assert their shape.
+// GetParameters: it answers with the parameters it holds among the names
+// asked for, lists the others in InvalidParameters, as SSM does, and
+// records every request so tests can assert their shape.
 type fakeSSM struct {
-	t     *testing.T
-	pages [][]param
+	t      *testing.T
+	params []param
 	// status and errType, when set, make every answer an error.
 	status  int
 	errType string
@@ -50,6 +53,15 @@ type recorded struct {
 	ContentType string
 	Signed      bool
 	Body        map[string]any
+}
+
+// names returns the parameter names the request asked for.
+func (r recorded) names() []string {
+	var out []string
+	for _, n := range r.Body["Names"].([]any) {
+		out = append(out, n.(string))
+	}
+	return out
 }
 
 func (f *fakeSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -72,22 +84,24 @@ func (f *fakeSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"__type":%q,"message":"simulated"}`, f.errType)
 		return
 	}
-	page := 0
-	if tok, ok := body["NextToken"].(string); ok {
-		fmt.Sscanf(tok, "page-%d", &page)
+	names, _ := body["Names"].([]any)
+	if len(names) == 0 || len(names) > 10 {
+		// SSM's limits: at least one name, at most ten.
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"ValidationException","message":"%d names"}`, len(names))
+		return
 	}
-	out := map[string]any{"Parameters": []any{}}
-	if page < len(f.pages) {
-		var ps []any
-		for _, p := range f.pages[page] {
-			ps = append(ps, map[string]any{"Name": p.Name, "Type": p.Type, "Value": p.Value, "Version": 1, "DataType": "text"})
+	found, invalid := []any{}, []any{}
+	for _, n := range names {
+		i := slices.IndexFunc(f.params, func(p param) bool { return p.Name == n })
+		if i < 0 {
+			invalid = append(invalid, n)
+			continue
 		}
-		out["Parameters"] = ps
+		p := f.params[i]
+		found = append(found, map[string]any{"Name": p.Name, "Type": p.Type, "Value": p.Value, "Version": 1, "DataType": "text"})
 	}
-	if page+1 < len(f.pages) {
-		out["NextToken"] = fmt.Sprintf("page-%d", page+1)
-	}
-	_ = json.NewEncoder(w).Encode(out)
+	_ = json.NewEncoder(w).Encode(map[string]any{"Parameters": found, "InvalidParameters": invalid})
 }
 
 // client returns a real SDK client pointed at f.
@@ -111,32 +125,33 @@ func secureParams() []param {
 
 func TestLoadSecretsOneCall(t *testing.T) {
 	policy := `{"rules":[{"kind":"ticket","status":["solved"],"steps":[{"id":"csat","template":"satisfaction","survey":"csat","delay":"2h"}]}]}`
-	f := &fakeSSM{t: t, pages: [][]param{append(secureParams(),
+	f := &fakeSSM{t: t, params: append(secureParams(),
 		param{testPath + "/" + ParamPolicy, "String", policy},
 		param{testPath + "/unrelated", "String", "ignored"},
-	)}}
+	)}
 	s, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(f.requests) != 1 {
-		t.Fatalf("%d requests, want exactly one GetParametersByPath", len(f.requests))
+		t.Fatalf("%d requests, want exactly one GetParameters", len(f.requests))
 	}
 	req := f.requests[0]
-	if req.Target != "AmazonSSM.GetParametersByPath" {
+	if req.Target != "AmazonSSM.GetParameters" {
 		t.Errorf("X-Amz-Target %q", req.Target)
 	}
 	if req.ContentType != "application/x-amz-json-1.1" || !req.Signed {
 		t.Errorf("content type %q, signed %v", req.ContentType, req.Signed)
 	}
-	want := map[string]any{"Path": testPath, "Recursive": false, "WithDecryption": true, "MaxResults": float64(10)}
-	for k, v := range want {
-		if req.Body[k] != v {
-			t.Errorf("request %s = %v, want %v (body %v)", k, req.Body[k], v, req.Body)
-		}
+	var want []string
+	for _, n := range Ingest.Parameters() {
+		want = append(want, testPath+"/"+n)
 	}
-	if len(req.Body) != len(want) {
-		t.Errorf("request body %v has fields beyond %v", req.Body, want)
+	if got := req.names(); !slices.Equal(got, want) {
+		t.Errorf("asked for %v, want %v", got, want)
+	}
+	if req.Body["WithDecryption"] != true || len(req.Body) != 2 {
+		t.Errorf("request body %v, want Names and WithDecryption: true", req.Body)
 	}
 	if len(s.WebhookSecrets) != 2 || s.WebhookSecrets[0] != stdwebhooks.DevSecret || s.WebhookSecrets[1] != testWebhookSecret2 {
 		t.Errorf("webhook secrets: got %d, want the two in order", len(s.WebhookSecrets))
@@ -149,24 +164,64 @@ func TestLoadSecretsOneCall(t *testing.T) {
 	}
 }
 
-func TestLoadSecretsPages(t *testing.T) {
-	ps := secureParams()
-	f := &fakeSSM{t: t, pages: [][]param{ps[:1], ps[1:]}}
-	s, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
+// GetParameters takes at most ten names: longer lists are split, and the
+// answers merged. Names that do not exist (InvalidParameters) are absent.
+func TestGetParametersBatches(t *testing.T) {
+	names := Ingest.Parameters()
+	f := &fakeSSM{t: t, params: secureParams()}
+	params, err := getParameters(context.Background(), f.client(t), testPath, names, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.requests) != 2 || f.requests[1].Body["NextToken"] != "page-1" {
-		t.Fatalf("requests %+v, want a second one with the NextToken", f.requests)
+	var asked []string
+	for _, r := range f.requests {
+		if n := len(r.names()); n > 3 {
+			t.Errorf("%d names in one call, want at most 3", n)
+		}
+		asked = append(asked, r.names()...)
 	}
-	if len(s.WebhookSecrets) != 2 || len(s.LinkKeys) != 1 {
-		t.Errorf("secrets from both pages not loaded: %v", s)
+	if len(f.requests) != (len(names)+2)/3 || len(asked) != len(names) {
+		t.Errorf("%d requests for %d names: %v", len(f.requests), len(names), asked)
+	}
+	if len(params) != 2 || params[ParamWebhookSecret].Value == nil || params[ParamLinkSecret].Value == nil {
+		t.Errorf("got %v, want the webhook and link secrets by name", slices.Collect(maps.Keys(params)))
+	}
+	if n := len(Ingest.Parameters()); n > maxNamesPerCall {
+		t.Errorf("ingest reads %d parameters: a cold start would take more than one call", n)
+	}
+}
+
+// Each function asks for exactly its own parameters, whatever the path
+// holds: template.yaml grants exactly these (infra's TestTemplateSecrets).
+func TestLoadSecretsAsksOnlyForItsParameters(t *testing.T) {
+	all := secureParams()
+	for _, n := range []string{ParamPolicy, ParamCalcomSecret, ParamCalendlySecret, ParamZendeskSecret, ParamFreshdeskToken, ParamAlertWebhookURL, ParamAlertWebhookSecret} {
+		all = append(all, param{testPath + "/" + n, "SecureString", "x"})
+	}
+	for _, fn := range Functions {
+		t.Run(fn.Name, func(t *testing.T) {
+			f := &fakeSSM{t: t, params: all}
+			_, _ = LoadSecrets(context.Background(), f.client(t), testPath, fn)
+			if len(f.requests) != 1 {
+				t.Fatalf("%d requests, want one", len(f.requests))
+			}
+			var got []string
+			for _, n := range f.requests[0].names() {
+				got = append(got, strings.TrimPrefix(n, testPath+"/"))
+			}
+			if !slices.Equal(got, fn.Parameters()) {
+				t.Errorf("asked for %v, want %v", got, fn.Parameters())
+			}
+			if fn.Webhooks != slices.Contains(got, ParamWebhookSecret) || fn.Notifier != slices.Contains(got, ParamAlertWebhookSecret) {
+				t.Errorf("asked for %v: the webhook secrets are ingest's alone, the alert secret the notifiers'", got)
+			}
+		})
 	}
 }
 
 // The respond function takes no webhooks, so it starts without their secret.
 func TestLoadSecretsOnlyWhatTheFunctionNeeds(t *testing.T) {
-	f := &fakeSSM{t: t, pages: [][]param{secureParams()[1:]}}
+	f := &fakeSSM{t: t, params: secureParams()[1:]}
 	s, err := LoadSecrets(context.Background(), f.client(t), testPath, Respond)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +254,7 @@ func TestLoadSecretsErrors(t *testing.T) {
 			[]string{testPath + "/" + ParamPolicy + ": "}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeSSM{t: t, pages: [][]param{tc.params}}
+			f := &fakeSSM{t: t, params: tc.params}
 			_, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
 			if err == nil {
 				t.Fatal("no error")
@@ -221,17 +276,8 @@ func TestLoadSecretsErrors(t *testing.T) {
 func TestLoadSecretsServiceError(t *testing.T) {
 	f := &fakeSSM{t: t, status: http.StatusBadRequest, errType: "AccessDeniedException"}
 	_, err := LoadSecrets(context.Background(), f.client(t), testPath, Respond)
-	if err == nil || !strings.Contains(err.Error(), "ssm:GetParametersByPath "+testPath) || !strings.Contains(err.Error(), "AccessDenied") {
+	if err == nil || !strings.Contains(err.Error(), "ssm:GetParameters "+testPath+"/"+ParamLinkSecret) || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Errorf("got %v", err)
-	}
-}
-
-func TestLoadSecretsRunawayPaging(t *testing.T) {
-	pages := make([][]param, maxPages+1)
-	f := &fakeSSM{t: t, pages: pages}
-	_, err := LoadSecrets(context.Background(), f.client(t), testPath, Respond)
-	if err == nil || !strings.Contains(err.Error(), "right path") || len(f.requests) != maxPages {
-		t.Errorf("got %v after %d requests", err, len(f.requests))
 	}
 }
 
@@ -252,7 +298,7 @@ func TestLoadSecretsProviders(t *testing.T) {
 		param{testPath + "/" + ParamCalcomSecret, "SecureString", calcomSecret + ", calcom-old-secret-9876543210"},
 		param{testPath + "/" + ParamFreshdeskToken, "SecureString", freshdeskToken},
 	)
-	f := &fakeSSM{t: t, pages: [][]param{params}}
+	f := &fakeSSM{t: t, params: params}
 	s, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +316,7 @@ func TestLoadSecretsProviders(t *testing.T) {
 	}
 
 	// Functions that take no webhooks neither load nor check them.
-	r, err := LoadSecrets(context.Background(), (&fakeSSM{t: t, pages: [][]param{params}}).client(t), testPath, Respond)
+	r, err := LoadSecrets(context.Background(), (&fakeSSM{t: t, params: params}).client(t), testPath, Respond)
 	if err != nil || len(r.ProviderSecrets) != 0 {
 		t.Errorf("respond: %d provider secrets, %v", len(r.ProviderSecrets), err)
 	}
@@ -288,7 +334,7 @@ func TestLoadSecretsProviderErrors(t *testing.T) {
 		{"only commas", param{testPath + "/" + ParamCalendlySecret, "SecureString", " , "}, "delete it to unmount /webhooks/calendly"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeSSM{t: t, pages: [][]param{append(secureParams(), tc.param)}}
+			f := &fakeSSM{t: t, params: append(secureParams(), tc.param)}
 			_, err := LoadSecrets(context.Background(), f.client(t), testPath, Ingest)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
@@ -309,7 +355,7 @@ func TestLoadSecretsAlertWebhook(t *testing.T) {
 	)
 	for _, fn := range Functions {
 		t.Run(fn.Name, func(t *testing.T) {
-			f := &fakeSSM{t: t, pages: [][]param{params}}
+			f := &fakeSSM{t: t, params: params}
 			s, err := LoadSecrets(context.Background(), f.client(t), testPath, fn)
 			if err != nil {
 				t.Fatal(err)
@@ -330,9 +376,18 @@ func TestLoadSecretsAlertWebhook(t *testing.T) {
 		})
 	}
 
-	none, err := LoadSecrets(context.Background(), (&fakeSSM{t: t, pages: [][]param{secureParams()}}).client(t), testPath, Dispatch)
+	none, err := LoadSecrets(context.Background(), (&fakeSSM{t: t, params: secureParams()}).client(t), testPath, Dispatch)
 	if err != nil || none.AlertWebhook || none.AlertWebhookURL != "" {
 		t.Errorf("without the parameters: %+v %v", none.AlertWebhook, err)
+	}
+
+	// Functions that post no alerts do not read the secret (their role
+	// may not), so only the notifiers catch a secret without a URL.
+	for _, fn := range []Function{Ingest, Planner} {
+		f := &fakeSSM{t: t, params: append(secureParams(), param{testPath + "/" + ParamAlertWebhookSecret, "SecureString", testWebhookSecret2})}
+		if s, err := LoadSecrets(context.Background(), f.client(t), testPath, fn); err != nil || s.AlertWebhook || s.AlertWebhookSecret != "" {
+			t.Errorf("%s with only the alert secret: %v, %v", fn.Name, s, err)
+		}
 	}
 
 	for _, tc := range []struct {
@@ -341,7 +396,7 @@ func TestLoadSecretsAlertWebhook(t *testing.T) {
 		fn     Function
 		want   string
 	}{
-		{"secret without URL", []param{{testPath + "/" + ParamAlertWebhookSecret, "SecureString", testWebhookSecret2}}, Planner, "add the URL or delete the secret"},
+		{"secret without URL", []param{{testPath + "/" + ParamAlertWebhookSecret, "SecureString", testWebhookSecret2}}, Dispatch, "add the URL or delete the secret"},
 		{"URL as a String", []param{{testPath + "/" + ParamAlertWebhookURL, "String", hookURL}}, Planner, ParamAlertWebhookURL + " is a String"},
 		{"not http", []param{{testPath + "/" + ParamAlertWebhookURL, "SecureString", "ftp://hooks.slack.example/XXXXSECRETPATH"}}, Dispatch, "not http or https"},
 		{"bad secret", []param{
@@ -350,7 +405,7 @@ func TestLoadSecretsAlertWebhook(t *testing.T) {
 		}, Respond, "webhook secret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeSSM{t: t, pages: [][]param{append(secureParams(), tc.params...)}}
+			f := &fakeSSM{t: t, params: append(secureParams(), tc.params...)}
 			_, err := LoadSecrets(context.Background(), f.client(t), testPath, tc.fn)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)

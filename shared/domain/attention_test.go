@@ -80,14 +80,21 @@ func TestEscalationPlansAlertsAndOneAck(t *testing.T) {
 	p.Alerts = Alerts{Email: true, Webhook: true}
 	now := mustTime(t, "2026-11-21T23:30:00Z") // at night: alerts and the ack still go now
 	inc := solvedTicket(t, now.Add(-time.Hour))
-	inc.Escalate(Escalation{Cause: CauseNegative, Step: "csat-1", Kind: SurveyCSAT, Score: 1, Text: "late"}, now)
-	inc.Escalate(Escalation{Cause: CauseReply, Step: "csat-1", Text: "still waiting"}, now.Add(time.Minute))
+	inc.Escalate(Escalation{Cause: CauseNegative, Step: "csat-1", Kind: SurveyCSAT, Score: 1, Text: "late"}, time.Hour, now)
+	inc.Escalate(Escalation{Cause: CauseReply, Step: "csat-1", Text: "still waiting"}, time.Hour, now.Add(time.Minute))
 
 	plan := Plan(inc, p, now)
-	for _, k := range []string{"alert-1", "hook-1", "alert-2", "hook-2", "ack-1"} {
+	for _, k := range []string{"alert-1", "hook-1", "ack-1"} {
 		ps := find(t, plan, k)
 		if ps.Due.After(now.Add(time.Minute)) {
 			t.Errorf("%s due %s: alerts and acknowledgements do not wait for quiet hours", k, ps.Due)
+		}
+	}
+	// The reply, in the same episode, is the follow-up alert: an hour
+	// after the first, at night too.
+	for _, k := range []string{"alert-2", "hook-2"} {
+		if ps := find(t, plan, k); !ps.Due.Equal(now.Add(time.Hour)) {
+			t.Errorf("%s due %s, want the follow-up at %s", k, ps.Due, now.Add(time.Hour))
 		}
 	}
 	if slices.Contains(keys(plan), "ack-2") {
@@ -119,7 +126,7 @@ func TestRecoveryCycle(t *testing.T) {
 	p := DefaultPolicy()
 	now := mustTime(t, "2026-11-21T12:00:00Z")
 	inc := solvedTicket(t, now.Add(-time.Hour))
-	inc.Escalate(Escalation{Cause: CauseNegative, Step: "csat-1", Kind: SurveyCSAT, Score: 1}, now)
+	inc.Escalate(Escalation{Cause: CauseNegative, Step: "csat-1", Kind: SurveyCSAT, Score: 1}, time.Hour, now)
 	// Still in the cycle that raised it: no recovery survey yet.
 	if slices.Contains(keys(Plan(inc, p, now)), "recovery-1") {
 		t.Fatal("recovery before the incident was resolved again")
@@ -222,7 +229,7 @@ func TestNoRecoveryInTheSameCycleForBookingsThatCompleteAtEnd(t *testing.T) {
 		Customer: Customer{Email: "a@example.com", TimeZone: "UTC"},
 		Steps:    map[string]StepState{"thanks-1": {Status: StepSent, SentAt: now.Add(-time.Hour), Survey: SurveyCSAT}},
 	}
-	inc.Escalate(Escalation{Cause: CauseNegative, Step: "thanks-1", Kind: SurveyCSAT, Score: 1}, now)
+	inc.Escalate(Escalation{Cause: CauseNegative, Step: "thanks-1", Kind: SurveyCSAT, Score: 1}, time.Hour, now)
 	p := DefaultPolicy()
 	p.Alerts.Email = true
 	for _, k := range keys(Plan(inc, p, now)) {

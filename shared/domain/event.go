@@ -118,7 +118,32 @@ func invalid(field, reason string) error {
 const (
 	maxRefLen  = 200
 	maxTextLen = 500
+	// maxEmailLen is RFC 5321's limit on an address; no mailer sends to
+	// a longer one.
+	maxEmailLen = 254
 )
+
+// MaxFutureSkew is how far after the receiver's clock an event may say it
+// occurred: enough for a sender's clock running fast, too little to plan a
+// follow-up from a typo'd year. An event from 2099 would otherwise schedule
+// its email for 2099 and, being the newest, make every real event after it
+// stale, wedging the incident.
+const MaxFutureSkew = time.Hour
+
+// ValidateAt is Validate for a receiver that knows the time: it also
+// refuses an event that occurred more than MaxFutureSkew after now.
+func (e Event) ValidateAt(now time.Time) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.OccurredAt.After(now.Add(MaxFutureSkew)) {
+		return invalid("occurred_at", "is more than "+skewText+" in the future")
+	}
+	return nil
+}
+
+// skewText is MaxFutureSkew as the error says it ("1h", not "1h0m0s").
+var skewText = strings.TrimSuffix(strings.TrimSuffix(MaxFutureSkew.String(), "0s"), "0m")
 
 // Validate checks an event before anything is stored. Field names are those
 // of the native JSON format, which the other providers map onto.
@@ -131,7 +156,7 @@ func (e Event) Validate() error {
 	case e.Provider == "":
 		return invalid("provider", "is required")
 	case !e.Type.Known():
-		return invalid("type", fmt.Sprintf("unknown event type %q", e.Type))
+		return invalid("type", "unknown event type "+Quote(string(e.Type)))
 	case e.OccurredAt.IsZero():
 		return invalid("occurred_at", "is required")
 	case strings.TrimSpace(e.Ref) == "":
@@ -140,13 +165,15 @@ func (e Event) Validate() error {
 		return invalid(string(e.Type.Kind())+".ref", "is too long")
 	case e.Customer.Email == "":
 		return invalid("customer.email", "is required")
+	case len(e.Customer.Email) > maxEmailLen:
+		return invalid("customer.email", "is longer than 254 characters")
 	}
 	if a, err := mail.ParseAddress(e.Customer.Email); err != nil || a.Address != e.Customer.Email {
 		return invalid("customer.email", "is not a plain email address")
 	}
 	if e.Customer.TimeZone != "" {
 		if _, err := time.LoadLocation(e.Customer.TimeZone); err != nil {
-			return invalid("customer.time_zone", fmt.Sprintf("unknown IANA time zone %q", e.Customer.TimeZone))
+			return invalid("customer.time_zone", "unknown IANA time zone "+Quote(e.Customer.TimeZone))
 		}
 	}
 	for field, v := range map[string]string{

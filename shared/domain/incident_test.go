@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,27 +117,89 @@ func TestSeenIsBounded(t *testing.T) {
 func TestClaimOnce(t *testing.T) {
 	var inc Incident
 	now := time.Now()
-	if err := inc.Claim("csat-1", now); err != nil {
+	lease := 15 * time.Minute
+	if err := inc.Claim("csat-1", lease, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := inc.Claim("csat-1", now); !errors.Is(err, ErrStepTaken) {
+	if err := inc.Claim("csat-1", lease, now); !errors.Is(err, ErrStepTaken) {
 		t.Fatalf("second claim: %v", err)
 	}
 	inc.MarkFailed("csat-1", errors.New("timeout"), false, now)
-	if err := inc.Claim("csat-1", now); err != nil {
+	if err := inc.Claim("csat-1", lease, now); err != nil {
 		t.Fatalf("claim after a retryable failure: %v", err)
 	}
 	inc.MarkFailed("csat-1", errors.New("rejected"), true, now)
-	if err := inc.Claim("csat-1", now); !errors.Is(err, ErrStepTaken) {
+	if err := inc.Claim("csat-1", lease, now); !errors.Is(err, ErrStepTaken) {
 		t.Fatalf("claim after a permanent failure: %v", err)
+	}
+}
+
+// A claim is a lease: a dispatcher that died while sending leaves the
+// step "sending", and once the lease ends the next one takes it over,
+// counting the lost attempt, until the attempts run out.
+func TestClaimIsALease(t *testing.T) {
+	var inc Incident
+	now := mustTime(t, "2026-11-21T10:00:00Z")
+	lease := 15 * time.Minute
+	if err := inc.Claim("csat-1", lease, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.Claim("csat-1", lease, now.Add(lease-time.Second)); !errors.Is(err, ErrStepTaken) {
+		t.Fatalf("claim within the lease: %v", err)
+	}
+	for i := 1; i < MaxAttempts; i++ {
+		now = now.Add(lease)
+		if err := inc.Claim("csat-1", lease, now); err != nil {
+			t.Fatalf("take-over %d: %v", i, err)
+		}
+		if st := inc.Steps["csat-1"]; st.Status != StepSending || st.Attempts != i || !st.ClaimedAt.Equal(now) {
+			t.Fatalf("after take-over %d: %+v", i, st)
+		}
+	}
+	err := inc.Claim("csat-1", lease, now.Add(lease))
+	if !errors.Is(err, ErrGivenUp) || inc.Steps["csat-1"].Status != StepRejected {
+		t.Fatalf("after %d interrupted attempts: %v, %+v", MaxAttempts, err, inc.Steps["csat-1"])
+	}
+	if last := inc.Timeline[len(inc.Timeline)-1]; last.Kind != EntrySendFailed || !strings.Contains(last.Detail, "did not finish") {
+		t.Errorf("timeline does not say why: %+v", last)
+	}
+}
+
+// Plan keeps a wake-up call for a claim: at the first whole minute after
+// its lease ends, outside quiet hours' reach; once sent, nothing.
+func TestPlanGuardsAClaim(t *testing.T) {
+	p := DefaultPolicy()
+	p.ClaimLease = 10 * time.Minute
+	now := mustTime(t, "2026-11-21T22:30:20Z") // quiet hours in Madrid
+	inc := solvedTicket(t, now.Add(-25*time.Hour))
+	inc.Steps = nil
+	if err := inc.Claim("csat-1", p.Lease(), now); err != nil {
+		t.Fatal(err)
+	}
+	g := find(t, Plan(inc, p, now), "csat-1")
+	if want := mustTime(t, "2026-11-21T22:41:00Z"); !g.Due.Equal(want) {
+		t.Fatalf("lease wake-up due %s, want %s", g.Due, want)
+	}
+	// Hours later (the runtime was down), the same call is still wanted.
+	if g := find(t, Plan(inc, p, now.Add(5*time.Hour)), "csat-1"); !g.Due.Equal(mustTime(t, "2026-11-21T22:41:00Z")) {
+		t.Fatalf("stale claim due %s", g.Due)
+	}
+	inc.MarkSent("csat-1", "m", now.Add(time.Second))
+	if slices.Contains(keys(Plan(inc, p, now)), "csat-1") {
+		t.Fatal("a sent step is still planned")
 	}
 }
 
 func TestAnswers(t *testing.T) {
 	now := time.Now()
 	inc := Incident{Steps: map[string]StepState{"csat-1": {Status: StepSent}, "csat-2": {Status: StepSending}}}
-	if err := inc.RecordAnswer("csat-2", SurveyCSAT, 5, now); !errors.Is(err, ErrNotAnswerable) {
-		t.Fatalf("answer to an unsent step: %v", err)
+	if err := inc.RecordAnswer("csat-3", SurveyCSAT, 5, now); !errors.Is(err, ErrNotAnswerable) {
+		t.Fatalf("answer to a step never claimed: %v", err)
+	}
+	// An email can go out while its record does not (a crash between
+	// the two): its links must still work.
+	if err := inc.RecordAnswer("csat-2", SurveyCSAT, 5, now); err != nil {
+		t.Fatalf("answer to a step still marked sending: %v", err)
 	}
 	if err := inc.RecordAnswer("csat-1", SurveyCSAT, 6, now); !errors.Is(err, ErrBadScore) {
 		t.Fatalf("score 6 on CSAT: %v", err)

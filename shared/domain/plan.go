@@ -50,7 +50,7 @@ type PlannedStep struct {
 const ReminderTemplate = "reminder"
 
 // Plan is the desired state: the steps the policy wants for the incident
-// that are not yet claimed or sent. It is a pure function, so duplicate,
+// that are not yet sent, a step being sent due when its claim's lease ends. It is a pure function, so duplicate,
 // late and out-of-order webhooks converge to the same plan, and dispatch can
 // re-plan at fire time to check a step is still wanted.
 //
@@ -67,13 +67,19 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 	var out []PlannedStep
 	add := func(ps PlannedStep, quiet bool) {
 		st, ok := inc.Steps[ps.Key]
-		if ok && st.Status != StepFailed {
-			return
-		}
-		if ok { // failed before: retry later, under a new schedule name
+		switch {
+		case !ok:
+		case st.Status == StepFailed: // retry later, under a new schedule name
 			if retry := st.FailedAt.Add(RetryDelay(st.Attempts)).Truncate(time.Minute); retry.After(ps.Due) {
 				ps.Due = retry
 			}
+		case st.Status == StepSending:
+			// A claim is a lease: keep a wake-up call for when it ends, so
+			// that a dispatcher that died while sending is taken over. It
+			// continues a send that was due, so quiet hours do not apply.
+			ps.Due, quiet = LeaseWakeUp(st.ClaimedAt, p.Lease()), false
+		default:
+			return
 		}
 		if quiet {
 			ps.Due = p.QuietHours.Shift(ps.Due, loc)

@@ -33,6 +33,17 @@ type Policy struct {
 	Recovery *Step `json:"recovery,omitempty"`
 	// Reasons are the codes a customer may tick after a low score.
 	Reasons []string `json:"reasons,omitempty"`
+	// AlertEvery bounds how often the team hears about one incident: the
+	// first escalation of an attention episode alerts at once, and every
+	// later change in that episode (a score changed back and forth, another
+	// comment or reply) is folded into one follow-up alert at most this
+	// often. Absent means 1 hour.
+	AlertEvery *Duration `json:"alert_every,omitempty"`
+	// ClaimLease is how long a claimed step may stay "sending" before a
+	// dispatcher may assume its sender died and claim it again. It must
+	// outlast the dispatching function's timeout. The composition sets it
+	// (zero means DefaultClaimLease); it is not a policy file field.
+	ClaimLease time.Duration `json:"-"`
 	// Alerts says which team channels are configured. The composition sets
 	// it from the environment, not the policy file, so that Plan stays a
 	// pure function that plans only alerts somebody can receive.
@@ -60,6 +71,31 @@ var DefaultReasons = []string{"waiting", "staff", "quality", "price", "communica
 var defaultNegative = Negative{CSATAtMost: 2, NPSAtMost: 6, CESAtLeast: 5}
 
 var defaultRecovery = Step{ID: "recovery", Template: "recovery", Survey: SurveyCSAT, Delay: Duration(24 * time.Hour)}
+
+// DefaultClaimLease is the claim lease when the composition sets none:
+// well past the 30 s to 2 min a function may run, short enough that a
+// follow-up interrupted by a crash goes out the same morning.
+const DefaultClaimLease = 15 * time.Minute
+
+// DefaultAlertEvery is how often, at most, the team hears about one
+// incident when the policy does not say.
+const DefaultAlertEvery = time.Hour
+
+// Lease is the claim lease in force.
+func (p Policy) Lease() time.Duration {
+	if p.ClaimLease > 0 {
+		return p.ClaimLease
+	}
+	return DefaultClaimLease
+}
+
+// AlertInterval is the shortest time between two alerts about one incident.
+func (p Policy) AlertInterval() time.Duration {
+	if p.AlertEvery == nil {
+		return DefaultAlertEvery
+	}
+	return time.Duration(*p.AlertEvery)
+}
 
 // ReminderDelay is how long after a survey its reminder goes out; zero
 // means no reminders.
@@ -232,6 +268,9 @@ func (p Policy) Validate() error {
 		if n.CSATAtMost < 0 || n.CSATAtMost > 5 || n.NPSAtMost < 0 || n.NPSAtMost > 10 || n.CESAtLeast < 1 || n.CESAtLeast > 8 {
 			return bad("negative: thresholds out of range (csat 0–5, nps 0–10, ces 1–8)")
 		}
+	}
+	if p.AlertEvery != nil && (*p.AlertEvery < Duration(time.Minute) || *p.AlertEvery > Duration(7*24*time.Hour)) {
+		return bad("alert_every: must be between 1m and 7d")
 	}
 	if p.ReminderAfter != nil && *p.ReminderAfter < 0 {
 		return bad("reminder_after: must not be negative")

@@ -91,6 +91,16 @@ const (
 	// KindRecovered: a customer who answered negatively answered the
 	// "did we fix it?" follow-up positively — the loop is closed.
 	KindRecovered Kind = "recovered"
+	// KindNotRecovered: the "did we fix it?" answer was still negative.
+	KindNotRecovered Kind = "not_recovered"
+	// KindUpdated and KindImproved are the follow-up alert of an open
+	// attention episode: the customer changed or added to a negative
+	// answer, or raised it to a good one.
+	KindUpdated  Kind = "answer_updated"
+	KindImproved Kind = "answer_improved"
+	// KindOtherSender: somebody other than the customer wrote to the
+	// incident's reply address; Reply is their message.
+	KindOtherSender Kind = "reply_other_sender"
 )
 
 // Alert is what the team is told. It carries what a person needs to act
@@ -129,8 +139,11 @@ type Alert struct {
 	Survey  domain.SurveyKind
 	Score   int
 	Comment string
-	// Reply is the text of the customer's email reply, for KindReply.
+	// Reply is the text of the customer's email reply, for KindReply (or
+	// of the other sender's message, for KindOtherSender).
 	Reply string
+	// Changes counts the changes folded into a follow-up alert.
+	Changes int
 
 	// TimelineURL opens the incident in the console, if the deployment has
 	// one; it must be an absolute http(s) URL.

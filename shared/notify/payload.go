@@ -73,6 +73,7 @@ const maxQuote = 280
 // encode builds the JSON body for a validated alert. withEmail is the
 // channel's opt-in for the customer's address.
 func encode(a Alert, withEmail bool) ([]byte, error) {
+	a = a.cleaned()
 	p := payload{
 		Type:      TypePrefix + string(a.Kind),
 		Timestamp: a.At.UTC().Format(time.RFC3339Nano),
@@ -105,6 +106,18 @@ func encode(a Alert, withEmail bool) ([]byte, error) {
 		return nil, fmt.Errorf("encode alert: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// cleaned applies domain.CleanText to every string of a that a customer or
+// a booking system wrote, for the Slack text and the JSON alike: a name
+// with a right-to-left override would otherwise show in the team's channel
+// as somebody else's, and control characters would reach whatever reads
+// the JSON. Line breaks and tabs stay.
+func (a Alert) cleaned() Alert {
+	for _, s := range []*string{&a.CustomerName, &a.CustomerEmail, &a.Title, &a.Ref, &a.Comment, &a.Reply} {
+		*s = domain.CleanText(*s)
+	}
+	return a
 }
 
 // deliveryID derives the webhook-id from what the alert is about — kind,
@@ -146,12 +159,26 @@ func slackText(a Alert) string {
 		icon, headline = ":speech_balloon:", "Customer replied"
 	case KindRecovered:
 		icon, headline = ":white_check_mark:", "Recovered"
+	case KindNotRecovered:
+		icon, headline = ":warning:", "Still not resolved"
+	case KindUpdated:
+		icon, headline = ":pencil2:", "Answer changed"
+	case KindImproved:
+		icon, headline = ":arrow_up:", "Score raised"
+	case KindOtherSender:
+		icon, headline = ":grey_question:", "Message from someone other than the customer"
 	}
 	who := "a customer"
 	if a.CustomerName != "" {
 		who = slackEscape(oneLine(a.CustomerName, 100))
 	}
-	fmt.Fprintf(&b, "%s *%s* from %s", icon, headline, who)
+	if a.Kind == KindOtherSender {
+		// Their words are not the customer's: never put the customer's
+		// name on them.
+		fmt.Fprintf(&b, "%s *%s* about %s's", icon, headline, who)
+	} else {
+		fmt.Fprintf(&b, "%s *%s* from %s", icon, headline, who)
+	}
 	if a.Survey != domain.SurveyNone {
 		_, hi := a.Survey.Range()
 		fmt.Fprintf(&b, " — %s %d/%d", strings.ToUpper(string(a.Survey)), a.Score, hi)
@@ -168,11 +195,14 @@ func slackText(a Alert) string {
 	if a.Title != "" {
 		fmt.Fprintf(&b, " “%s”", slackEscape(oneLine(a.Title, 100)))
 	}
+	if a.Changes > 0 {
+		fmt.Fprintf(&b, " · %d changes since the last alert", a.Changes)
+	}
 	if a.TimelineURL != "" {
 		fmt.Fprintf(&b, " · <%s|Open timeline>", slackLinkURL(a.TimelineURL))
 	}
 	quote := a.Comment
-	if a.Kind == KindReply || quote == "" {
+	if a.Kind == KindReply || a.Kind == KindOtherSender || quote == "" {
 		quote = a.Reply
 	}
 	if q := oneLine(quote, maxQuote); q != "" {

@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 		"To: care+a@x.example\r\nDelivered-To: <b@x.example>\r\nSubject: =?utf-8?b?zpHOoA==?=\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nzpHOoA==\r\n",
 		"Content-Type: text/plain\r\n\r\nok\r\n-----Original Message-----\r\nFrom: a\r\nSent: b\r\nTo: c\r\n\r\n-- \r\nsig\r\nSent from my iPhone\r\n",
 		"Auto-Submitted: auto-replied\r\nContent-Type: multipart/report; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--",
+		"X-SES-Spam-Verdict: GRAY\r\nAuthentication-Results: amazonses.com; spf=pass (a; \\) b) x=\"y;z\"; dkim/1=none; dmarc=fail\r\nFrom: \"A, B\" <a@x.example>\r\nSubject: =?utf-8?q?AW:_R=C3=A9ponse_automatique_:?=\r\n\r\nok\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -37,6 +38,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Text is not UTF-8: %q", r.Text)
 		}
 		_, _, _ = a.Match(r)
+		if reason, bad := r.Untrusted(); bad == (reason == "") {
+			t.Fatalf("Untrusted() = %q, %v", reason, bad)
+		}
+		if r.Automatic == (r.AutomaticReason == "") {
+			t.Fatalf("Automatic = %v, AutomaticReason = %q", r.Automatic, r.AutomaticReason)
+		}
+		if r.From.Address != "" && !SameAddress(r.From.Address, r.From.String()) {
+			t.Fatalf("From %q is not the same address as its display form %q", r.From.Address, r.From.String())
+		}
 		_, _ = Score(r.Text, domain.SurveyNPS)
 	})
 }

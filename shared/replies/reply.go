@@ -2,7 +2,11 @@
 // follow-up: it routes them to their incident and step through a signed
 // plus address (Addresses), keeps only what the customer wrote — not the
 // history their mail client quoted nor their signature (Parse) — and
-// recognises a reply that is only a rating (Score).
+// recognises a reply that is only a rating (Score). It also says what
+// must stop a reply from counting as the customer's words: mail no
+// person wrote (Reply.Automatic), a sender who is not the customer
+// (Reply.From, SameAddress) and the receiving service's judgement of the
+// message (Reply.Verdict, Reply.Untrusted).
 //
 // Everything here is pure: no I/O, no logging. A Reply holds email
 // addresses and message text, so callers must keep it out of logs.
@@ -38,9 +42,14 @@ var (
 
 // Reply is one email a customer sent back.
 type Reply struct {
-	// From is the sender as the message claims it; zero if absent or
-	// unparseable. It is not authenticated here: the signed reply
-	// address is what ties the reply to an incident.
+	// From is the author: the one mailbox of the From field, as written
+	// (compare it with SameAddress, not ==). Sender and Reply-To never
+	// replace it. It is the zero Address if From is absent, unparseable,
+	// repeated or lists several mailboxes. The reply address ties a reply
+	// to an incident, but anyone who has seen it can write to it: only
+	// when From is the customer's address (SameAddress) and the message
+	// is not Untrusted (DMARC vouches for From on AWS) are these the
+	// customer's words.
 	From netmail.Address
 	// Recipients are the candidates for our reply address, in the order
 	// Addresses.Match tries them: the delivery headers (Delivered-To,
@@ -68,9 +77,18 @@ type Reply struct {
 	// from its script and common words, else from the quote markers.
 	Lang string
 	// Automatic is set for mail no person wrote: out-of-office and other
-	// auto-replies, delivery reports, bulk and list mail (RFC 3834). It
+	// auto-replies, delivery reports, bulk and list mail (RFC 3834), by
+	// their headers, their sender or their subject (see automatic). It
 	// must never be taken as the customer's answer or rating.
 	Automatic bool
+	// AutomaticReason says which sign made the message Automatic, e.g.
+	// "Auto-Submitted: auto-replied", "Return-Path: <>", "List-Id
+	// (mailing list)" or `subject: de "abwesenheitsnotiz"`; "" when it is
+	// not. It holds no address or free text from the message: safe to log.
+	AutomaticReason string
+	// Verdict is what SES concluded about the message when it received
+	// it (DMARC, SPF, DKIM, spam, virus); see Verdict and Untrusted.
+	Verdict Verdict
 	// Truncated is set when Text or Full was cut to its limit.
 	Truncated bool
 }
@@ -113,11 +131,11 @@ func Parse(raw []byte) (*Reply, error) {
 		References: strings.Fields(env.GetHeader("References")),
 		HTML:       env.HTML,
 		Raw:        raw,
-		Automatic:  automatic(env),
+		From:       sender(env),
+		Verdict:    verdict(env),
 	}
-	if from, err := env.AddressList("From"); err == nil && len(from) > 0 && from[0] != nil {
-		r.From = *from[0]
-	}
+	r.AutomaticReason = automatic(env, r.From.Address)
+	r.Automatic = r.AutomaticReason != ""
 	if d, err := env.Date(); err == nil {
 		r.Date = d
 	}
@@ -178,26 +196,6 @@ func recipients(env *enmime.Envelope) []string {
 		}
 	}
 	return out
-}
-
-// automatic reports mail that no person wrote, by the headers RFC 3834
-// and the common autoresponders set, and by delivery reports' media type.
-func automatic(env *enmime.Envelope) bool {
-	if v := strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))); v != "" && v != "no" {
-		return true
-	}
-	if env.GetHeader("X-Autoreply") != "" || env.GetHeader("X-Autorespond") != "" ||
-		env.GetHeader("X-Auto-Reply") != "" {
-		return true
-	}
-	switch strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))) {
-	case "auto_reply", "bulk", "junk", "list":
-		return true
-	}
-	if env.Root != nil && env.Root.ContentType == "multipart/report" {
-		return true
-	}
-	return false
 }
 
 // trimLines drops trailing spaces from each line: rendered HTML leaves

@@ -49,6 +49,7 @@ type fixture struct {
 	step      string
 	matchErr  error
 	automatic bool
+	untrusted bool // Untrusted() reports it bad
 	survey    domain.SurveyKind
 	score     int // expected Score(Text, survey); 0 = does not score
 }
@@ -138,6 +139,46 @@ var fixtures = []fixture{
 		text:      "I am out of the office until 30 November with no access to email.",
 		lang:      "en", incident: "inc_7kjk3vbz3q24u7k5", step: "nps-1", automatic: true,
 	},
+	{
+		// A valid reply address, the customer's From, and SES's verdict
+		// that the From domain did not authenticate it.
+		file: "ses_dmarc_fail_en.eml", from: "john.smith@example.com", subject: "Re: How was your Sunset sailing?",
+		text: "1", incident: "inc_eqyhacdiutslyyq6", step: "thanks-1", untrusted: true,
+		survey: domain.SurveyCSAT, score: 1,
+	},
+	{
+		// Authenticated, but not the customer: From stays Mallory whatever
+		// Sender and Reply-To say; the caller compares it with SameAddress.
+		file: "ses_other_sender_en.eml", from: "mallory@evil.example", subject: "Re: How was your Sunset sailing?",
+		text: "The tour was a scam, everyone should ask for a refund.", lang: "en",
+		incident: "inc_eqyhacdiutslyyq6", step: "thanks-1",
+	},
+	{
+		file: "dsn_en.eml", from: "MAILER-DAEMON@mx.example.com", subject: "Undelivered Mail Returned to Sender",
+		text: "This is the mail system at host mx.example.com.\n\n" +
+			"I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.",
+		lang: "en", incident: "inc_eqyhacdiutslyyq6", step: "thanks-1", automatic: true,
+	},
+	{
+		// Only the subject tells: no auto-reply header at all.
+		file: "oof_de.eml", from: "jonas.weber@example.de", subject: "Abwesenheitsnotiz: How was your Sunset sailing?",
+		inReplyTo: "<thanks-1.inc_eqyhacdiutslyyq6@seabreeze.example>",
+		text:      "Ich bin bis zum 30. November nicht im Büro und habe keinen Zugriff auf meine E-Mails.",
+		incident:  "inc_eqyhacdiutslyyq6", step: "thanks-1", automatic: true,
+	},
+	{
+		file: "oof_el.eml", from: "maria.p@example.gr", subject: "ΑΠ: ΑΥΤΟΜΑΤΗ ΑΠΑΝΤΗΣΗ: Σας ευχαριστούμε, Μαρία! Πώς σας φάνηκε;",
+		inReplyTo: "<thanks-1.inc_24kyiouxjvjha23j@seabreeze.example>",
+		text:      "Θα λείπω από το γραφείο μέχρι τις 30 Νοεμβρίου.",
+		lang:      "el", incident: "inc_24kyiouxjvjha23j", step: "thanks-1", automatic: true,
+	},
+	{
+		// A rating that came through a mailing list: it scores, but it is
+		// list mail, not the customer writing to us.
+		file: "list_en.eml", from: "sam@example.org", subject: "[family-trips] Re: Was the bag delivered?",
+		text: "5", incident: "inc_7hyeordb6tmxco4d", step: "csat-1", automatic: true,
+		survey: domain.SurveyCSAT, score: 5,
+	},
 }
 
 func TestParseFixtures(t *testing.T) {
@@ -165,7 +206,10 @@ func TestParseFixtures(t *testing.T) {
 				t.Errorf("Lang = %q, want %q", r.Lang, f.lang)
 			}
 			if r.Automatic != f.automatic {
-				t.Errorf("Automatic = %v, want %v", r.Automatic, f.automatic)
+				t.Errorf("Automatic = %v (%q), want %v", r.Automatic, r.AutomaticReason, f.automatic)
+			}
+			if reason, bad := r.Untrusted(); bad != f.untrusted {
+				t.Errorf("Untrusted() = %q, %v; want %v", reason, bad, f.untrusted)
 			}
 			if r.Date.IsZero() || r.MessageID == "" {
 				t.Errorf("Date = %v, MessageID = %q: want both", r.Date, r.MessageID)

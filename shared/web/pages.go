@@ -39,6 +39,15 @@ const (
 // and a few reasons fit with room to spare.
 const maxForm = 64 << 10
 
+// Bounds on the reason codes a form passes on. The page offers a handful,
+// and a policy's codes are 1–20 of a-z and _ (the app keeps only those);
+// a post with thousands of distinct codes, which maxForm alone allows, is
+// not from the page, and must not cost a quadratic de-duplication.
+const (
+	maxFormReasons = 32
+	maxReasonLen   = 64
+)
+
 // pages renders the customer-facing pages, branded and localised.
 // html/template escapes everything a customer or sender supplied.
 type pages struct {
@@ -194,7 +203,10 @@ func feedback(f url.Values) app.Feedback {
 	if f.Get(fieldReasonsOffered) != "" || len(f[fieldReasons]) > 0 {
 		fb.Reasons = []string{}
 		for _, code := range f[fieldReasons] {
-			if code = strings.TrimSpace(code); code != "" && !slices.Contains(fb.Reasons, code) {
+			if len(fb.Reasons) == maxFormReasons {
+				break
+			}
+			if code = strings.TrimSpace(code); code != "" && len(code) <= maxReasonLen && !slices.Contains(fb.Reasons, code) {
 				fb.Reasons = append(fb.Reasons, code)
 			}
 		}

@@ -594,8 +594,8 @@ func TestTeamPage(t *testing.T) {
 	}
 	const reply = "Hello,\n<script>alert(\"x\")</script>\n  the second line"
 	if _, err := e.store.Update(context.Background(), e.id, func(cur *domain.Incident) error {
-		cur.RecordReply("thanks-1", reply, "outbox/reply.eml", e.clock.Now())
-		cur.Escalate(domain.Escalation{Cause: domain.CauseReply, Step: "thanks-1", Text: reply}, e.clock.Now())
+		cur.RecordReply("thanks-1", reply, "outbox/reply.eml", "", e.clock.Now())
+		cur.Escalate(domain.Escalation{Cause: domain.CauseReply, Step: "thanks-1", Text: reply}, time.Hour, e.clock.Now())
 		return nil
 	}); err != nil {
 		t.Fatal(err)

@@ -76,6 +76,8 @@ func (rt *runtimeAPI) close() { _ = rt.srv.Close() }
 
 // fakeAWS answers every AWS call a function might make at init, so that work
 // is timed rather than failing or waiting on the network. SSM parameter reads
+// (GetParameters, which Aftercare's functions make, listing the names it does
+// not hold in InvalidParameters as SSM does; GetParameter; GetParametersByPath)
 // and Secrets Manager GetSecretValue are served from a map, because a
 // function that loads its secrets at cold start needs real-looking answers to
 // get as far as asking for an event; any other call gets an empty JSON object

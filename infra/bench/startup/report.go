@@ -178,7 +178,7 @@ func withRatio(s string, v, base float64, ok bool) string {
 var apiVersion = regexp.MustCompile(`_\d{8}$`)
 
 // summarizeCalls turns the recorded operations into a short cell:
-// "AmazonSSM.GetParametersByPath" twice becomes "SSM.GetParametersByPath ×2".
+// "AmazonSSM.GetParameters" twice becomes "SSM.GetParameters ×2".
 func summarizeCalls(calls []string) string {
 	if len(calls) == 0 {
 		return "none"

@@ -27,8 +27,8 @@ func TestMain(m *testing.M) {
 	case "ready":
 		// Make one AWS call at init, as a function loading its secrets does,
 		// then ask for an event and wait to be killed.
-		req, _ := http.NewRequest(http.MethodPost, os.Getenv("AWS_ENDPOINT_URL"), strings.NewReader(`{"Path":"/p"}`))
-		req.Header.Set("X-Amz-Target", "AmazonSSM.GetParametersByPath")
+		req, _ := http.NewRequest(http.MethodPost, os.Getenv("AWS_ENDPOINT_URL"), strings.NewReader(`{"Names":["/p/a"],"WithDecryption":true}`))
+		req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameters")
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 		}
@@ -127,7 +127,7 @@ func TestRun(t *testing.T) {
 	if res[0].Err != nil || len(res[0].Samples) != 3 {
 		t.Errorf("ready: %d samples, err %v; want 3, nil", len(res[0].Samples), res[0].Err)
 	}
-	if want := []string{"AmazonSSM.GetParametersByPath"}; !slices.Equal(res[0].AWSCalls, want) {
+	if want := []string{"AmazonSSM.GetParameters"}; !slices.Equal(res[0].AWSCalls, want) {
 		t.Errorf("ready: AWS calls %v, want %v", res[0].AWSCalls, want)
 	}
 	if !errors.Is(res[1].Err, ErrTimeout) || len(res[1].Samples) != 0 {
@@ -161,7 +161,18 @@ func TestFakeSSM(t *testing.T) {
 		return n
 	}
 
-	_, out := call("AmazonSSM.GetParametersByPath", `{"Path":"/app/prod","WithDecryption":true}`)
+	// The functions' call: the names asked for, those missing listed apart.
+	_, out := call("AmazonSSM.GetParameters", `{"Names":["/app/prod/b","/app/prod/nope","/app/prod/a"],"WithDecryption":true}`)
+	if got, want := names(out["Parameters"]), []string{"/app/prod/b", "/app/prod/a"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("by name: %v, want %v", got, want)
+	}
+	if got := out["InvalidParameters"]; !reflect.DeepEqual(got, []any{"/app/prod/nope"}) {
+		t.Errorf("by name: InvalidParameters %v, want [/app/prod/nope]", got)
+	}
+	if v := out["Parameters"].([]any)[0].(map[string]any); v["Value"] != "2" || v["Type"] != "SecureString" {
+		t.Errorf("by name: %v", v)
+	}
+	_, out = call("AmazonSSM.GetParametersByPath", `{"Path":"/app/prod","WithDecryption":true}`)
 	if got, want := names(out["Parameters"]), []string{"/app/prod/a", "/app/prod/b"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("by path: %v, want %v", got, want)
 	}
@@ -175,7 +186,7 @@ func TestFakeSSM(t *testing.T) {
 	if code, out := call("DynamoDB_20120810.DescribeTable", `{"TableName":"t"}`); code != http.StatusOK || len(out) != 0 {
 		t.Errorf("other call: %d %v, want 200 {}", code, out)
 	}
-	if want := []string{"AmazonSSM.GetParametersByPath", "AmazonSSM.GetParametersByPath", "AmazonSSM.GetParameter", "DynamoDB_20120810.DescribeTable"}; !slices.Equal(f.calls(), want) {
+	if want := []string{"AmazonSSM.GetParameters", "AmazonSSM.GetParametersByPath", "AmazonSSM.GetParametersByPath", "AmazonSSM.GetParameter", "DynamoDB_20120810.DescribeTable"}; !slices.Equal(f.calls(), want) {
 		t.Errorf("calls %v, want %v", f.calls(), want)
 	}
 }
@@ -235,7 +246,7 @@ func TestMarkdown(t *testing.T) {
 			{Name: "hello", ArmSize: 4 << 20, HostSize: 5 << 20, Result: Result{Samples: []time.Duration{ms(2), ms(2)}}},
 			{Name: "ingest", ArmSize: 12 << 20, HostSize: 10 << 20, Result: Result{
 				Samples:  []time.Duration{ms(5), ms(3)},
-				AWSCalls: []string{"AmazonSSM.GetParametersByPath", "AmazonSSM.GetParametersByPath", "DynamoDB_20120810.DescribeTable"},
+				AWSCalls: []string{"AmazonSSM.GetParameters", "AmazonSSM.GetParameters", "DynamoDB_20120810.DescribeTable"},
 			}},
 			{Name: "planner", ArmSize: 1, HostSize: 1, Result: Result{Err: fmt.Errorf("%w (10s); output: stuck", ErrTimeout)}},
 			{Name: "respond", BuildErr: errors.New("undefined: x\nmore")},
@@ -244,7 +255,7 @@ func TestMarkdown(t *testing.T) {
 	md := r.Markdown()
 	for _, want := range []string{
 		"| hello (baseline) | 4.00 MiB (1.00×) | 5.00 MiB (1.00×) | 2.0 ms (1.00×) | 2.0 ms | none |",
-		"| ingest | 12.00 MiB (3.00×) | 10.00 MiB (2.00×) | 4.0 ms (2.00×) | 5.0 ms | SSM.GetParametersByPath ×2, DynamoDB.DescribeTable |",
+		"| ingest | 12.00 MiB (3.00×) | 10.00 MiB (2.00×) | 4.0 ms (2.00×) | 5.0 ms | SSM.GetParameters ×2, DynamoDB.DescribeTable |",
 		"| planner |", "**failed**",
 		"| respond | build failed |",
 		"- **planner**: start-up: did not ask",

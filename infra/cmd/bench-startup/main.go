@@ -57,7 +57,7 @@ var appEnv = []string{
 }
 
 // appParams are what the fake SSM endpoint holds: the secrets the functions
-// load with GetParametersByPath at cold start, so that the round trip and
+// load with GetParameters at cold start, so that the round trip and
 // the checks on them are part of the measured start-up. The webhook secret
 // is the public development one.
 var appParams = map[string]string{

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/mail"
@@ -23,6 +24,13 @@ import (
 // Outbox writes messages into one directory.
 type Outbox struct {
 	dir string
+	// sent maps a message's step and incident (the part of its file name
+	// after the time) to the file written for it, so that sending the same
+	// step again, after a crash between writing it and recording it, finds
+	// the message already there instead of writing a second one. Built
+	// from the directory at New, so it survives restarts.
+	mu   sync.Mutex
+	sent map[string]string
 }
 
 var _ mail.Sender = (*Outbox)(nil)
@@ -36,7 +44,63 @@ func New(dir string) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	return &Outbox{dir: dir}, nil
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	o := &Outbox{dir: dir, sent: map[string]string{}}
+	for _, de := range des {
+		if name := de.Name(); de.Type().IsRegular() && nameRE.MatchString(name) {
+			if k := keyOfName(name); k != "" {
+				o.sent[k] = name
+			}
+		}
+	}
+	return o, nil
+}
+
+// keyOf is what identifies a message across retries: its step and
+// incident tags, as they appear in its file name; "" for an untagged one.
+func keyOf(m mail.Message) string {
+	step, inc := safe(m.Tags["step"]), safe(m.Tags["incident"])
+	if step == "" || inc == "" {
+		return ""
+	}
+	return step + "-" + inc
+}
+
+// keyOfName is keyOf read back from a file name Send wrote.
+func keyOfName(name string) string {
+	k := strings.TrimSuffix(name, ".eml")
+	if len(k) <= len(stampLayout)+1 {
+		return ""
+	}
+	k = k[len(stampLayout)+1:]
+	if k == "message" {
+		return ""
+	}
+	return collisionRE.ReplaceAllString(k, "")
+}
+
+var collisionRE = regexp.MustCompile(`-[0-9]+$`)
+
+// Sent returns the file of a message already written for m's step and
+// incident, if there is one.
+func (o *Outbox) Sent(m mail.Message) (string, bool) {
+	k := keyOf(m)
+	if k == "" {
+		return "", false
+	}
+	o.mu.Lock()
+	name, ok := o.sent[k]
+	o.mu.Unlock()
+	if !ok {
+		return "", false
+	}
+	if _, err := os.Lstat(filepath.Join(o.dir, name)); err != nil {
+		return "", false
+	}
+	return name, true
 }
 
 // stampLayout names files by send time, so that names sort oldest first.
@@ -49,10 +113,15 @@ const maxCollisions = 1000
 // Send writes m as <UTC time>-<step>-<incident>.eml and returns that file
 // name as the message id. The file appears complete or not at all: it is
 // written under a temporary name and then linked into place. A message
-// that cannot be built is a permanent failure; a disk error is not.
+// for a step and incident already in the outbox is not written again: its
+// file's name is returned, as a retry after a crash needs. A message that
+// cannot be built is a permanent failure; a disk error is not.
 func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("outbox: %w", err)
+	}
+	if name, ok := o.Sent(m); ok {
+		return name, nil
 	}
 	if m.Date.IsZero() {
 		m.Date = time.Now()
@@ -69,7 +138,15 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 		return "", err
 	}
 	defer os.Remove(tmp)
-	return o.publish(tmp, baseName(m))
+	name, err := o.publish(tmp, baseName(m))
+	if err == nil {
+		if k := keyOf(m); k != "" {
+			o.mu.Lock()
+			o.sent[k] = name
+			o.mu.Unlock()
+		}
+	}
+	return name, err
 }
 
 func (o *Outbox) writeTemp(raw []byte) (string, error) {

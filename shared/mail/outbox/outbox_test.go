@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	netmail "net/mail"
 	"os"
@@ -128,8 +129,9 @@ func TestZeroDateUsesNow(t *testing.T) {
 	}
 }
 
-// TestSameNameConcurrently sends identical messages at once: each must get
-// its own file, none overwritten.
+// TestSameNameConcurrently sends untagged messages stamped alike at once:
+// each must get its own file, none overwritten. (Tagged ones are one per
+// step; see TestSendIsIdempotentPerStep.)
 func TestSameNameConcurrently(t *testing.T) {
 	o, _ := newOutbox(t)
 	const n = 10
@@ -137,7 +139,9 @@ func TestSameNameConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			id, err := o.Send(context.Background(), message())
+			m := message()
+			m.Tags = nil
+			id, err := o.Send(context.Background(), m)
 			if err != nil {
 				t.Error(err)
 				return
@@ -170,6 +174,7 @@ func TestList(t *testing.T) {
 		m := message()
 		m.Date = sent.Add(time.Duration(i) * time.Minute)
 		m.Subject = "message " + string(rune('A'+i))
+		m.Tags = map[string]string{"incident": "inc_abc", "step": fmt.Sprintf("thanks-%d", i+1)}
 		id, err := o.Send(context.Background(), m)
 		if err != nil {
 			t.Fatal(err)
@@ -269,5 +274,42 @@ func TestNew(t *testing.T) {
 	}
 	if _, err := New(filepath.Join(file, "sub")); err == nil {
 		t.Error("New under a file succeeded")
+	}
+}
+
+// A step sent again after a crash between writing its message and
+// recording the send finds the message already written, in this process or
+// after a restart: one file, the same id.
+func TestSendIsIdempotentPerStep(t *testing.T) {
+	dir := t.TempDir()
+	o, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message()
+	first, err := o.Send(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Date = m.Date.Add(15 * time.Minute) // the retry composes anew
+	again, err := o.Send(context.Background(), m)
+	if err != nil || again != first {
+		t.Fatalf("second send = %q, %v; want %q", again, err, first)
+	}
+	restarted, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := restarted.Send(context.Background(), m); err != nil || id != first {
+		t.Fatalf("send after a restart = %q, %v; want %q", id, err, first)
+	}
+	other := message()
+	other.Tags = map[string]string{"incident": "inc_abc", "step": "thanks-1-r"}
+	if id, err := restarted.Send(context.Background(), other); err != nil || id == first {
+		t.Fatalf("another step = %q, %v", id, err)
+	}
+	des, _ := os.ReadDir(dir)
+	if len(des) != 2 {
+		t.Fatalf("outbox holds %d files, want 2", len(des))
 	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/matcornic/hermes/v2"
@@ -17,6 +18,11 @@ const (
 	CauseReply          = "reply"
 	// CauseNotRecovered: the "did we fix it?" (recovery) answer was still low.
 	CauseNotRecovered = "not_recovered"
+	// Follow-up alerts of an open episode (see domain.Escalate).
+	CauseAnswerUpdated  = "answer_updated"
+	CauseAnswerImproved = "answer_improved"
+	// CauseOtherSender: a message to the reply address not from the customer.
+	CauseOtherSender = "reply_other_sender"
 )
 
 // teamAlert tells the operator's staff that a customer needs a person:
@@ -30,7 +36,7 @@ const (
 func teamAlert(l *i18n.Lang, in Request) content {
 	cause := in.Cause
 	switch cause {
-	case CauseNegativeAnswer, CauseReply, CauseNotRecovered:
+	case CauseNegativeAnswer, CauseReply, CauseNotRecovered, CauseAnswerUpdated, CauseAnswerImproved, CauseOtherSender:
 	default:
 		// A cause this version does not know still raises the alert, in
 		// general words, rather than losing it.
@@ -54,7 +60,7 @@ func teamAlert(l *i18n.Lang, in Request) content {
 	scored := in.Survey != domain.SurveyNone && in.Survey.Check(in.Score) == nil
 	name := strings.ToUpper(string(in.Survey))
 	subject := l.T("team_alert.subject" + suffix)
-	if scored && cause != CauseReply {
+	if scored && cause != CauseReply && cause != CauseOtherSender {
 		subject = l.T("team_alert.subject.score", subject, name, in.Score, hi)
 	}
 	if in.Title != "" {
@@ -75,6 +81,12 @@ func teamAlert(l *i18n.Lang, in Request) content {
 	}
 	row("team_alert.customer", in.CustomerName)
 	row("team_alert.email", in.CustomerEmail)
+	if in.Sender != "" {
+		row("team_alert.sender", l.T("team_alert.sender.value", in.Sender))
+	}
+	if in.Changes > 0 {
+		row("team_alert.changes", strconv.Itoa(in.Changes))
+	}
 	switch in.Kind {
 	case string(domain.KindBooking), string(domain.KindTicket):
 		row("kind."+in.Kind, in.Title)
@@ -97,7 +109,11 @@ func teamAlert(l *i18n.Lang, in Request) content {
 		c.quotes = append(c.quotes, quote{Heading: l.T("team_alert.comment"), Paras: p})
 	}
 	if p := paragraphs(in.ReplyText); len(p) > 0 {
-		c.quotes = append(c.quotes, quote{Heading: l.T("team_alert.reply"), Paras: p})
+		heading := l.T("team_alert.reply")
+		if in.Sender != "" {
+			heading = l.T("team_alert.message")
+		}
+		c.quotes = append(c.quotes, quote{Heading: heading, Paras: p})
 	}
 	if in.TimelineURL != "" {
 		c.button = &button{Text: l.T("team_alert.button"), URL: in.TimelineURL}

@@ -98,9 +98,15 @@ type Request struct {
 	// Provider and Ref identify the booking or ticket in the sender's
 	// system; Status is the incident's status ("completed", "solved", …).
 	Provider, Ref, Status string
-	// Cause says why the team is alerted: "negative_answer", "reply" or
-	// "not_recovered" (the "did we fix it?" answer was still low).
+	// Cause says why the team is alerted: "negative_answer", "reply",
+	// "not_recovered" (the "did we fix it?" answer was still low),
+	// "answer_updated", "answer_improved" or "reply_other_sender".
 	Cause string
+	// Sender is who wrote a message that did not come from the customer
+	// (cause "reply_other_sender"); ReplyText is then their message.
+	Sender string
+	// Changes counts the changes folded into a follow-up alert.
+	Changes int
 	// Kind is "booking" or "ticket", to name the title row.
 	Kind string
 }

@@ -64,7 +64,7 @@ func (p *Provider) Parse(r providers.Request, _ time.Time) ([]domain.Event, erro
 		return nil, hookutil.Invalid("triggerEvent", "is required")
 	case created, rescheduled, cancelled, rejected, noShowUpdated, meetingEnded:
 	default:
-		return nil, fmt.Errorf("%w: Cal.com trigger %q is not one Aftercare acts on", providers.ErrIgnored, trigger)
+		return nil, fmt.Errorf("%w: Cal.com trigger %s is not one Aftercare acts on", providers.ErrIgnored, domain.Quote(trigger))
 	}
 	var b body
 	if err := hookutil.Decode(r.Body, &b); err != nil {

@@ -307,6 +307,7 @@ func firstPerson(ps ...*person) *person {
 func validate(ms []mapping) ([]domain.Event, error) {
 	out := make([]domain.Event, 0, len(ms))
 	for _, m := range ms {
+		m.event = m.event.Clean()
 		if err := hookutil.Validate(m.event, m.names); err != nil {
 			return nil, err
 		}

@@ -58,7 +58,7 @@ func (p *Provider) Parse(r providers.Request, now time.Time) ([]domain.Event, er
 		return nil, hookutil.Invalid("event", "is required")
 	case inviteeCreated, inviteeCanceled, noShowCreated, noShowDeleted:
 	default:
-		return nil, fmt.Errorf("%w: Calendly event %q is not one Aftercare acts on", providers.ErrIgnored, event)
+		return nil, fmt.Errorf("%w: Calendly event %s is not one Aftercare acts on", providers.ErrIgnored, domain.Quote(event))
 	}
 	var d delivery
 	if err := hookutil.Decode(r.Body, &d); err != nil {
@@ -92,7 +92,7 @@ func (p *Provider) verify(header string, body []byte, now time.Time) error {
 	}
 	unix, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || unix < 0 {
-		return fmt.Errorf("%s timestamp %q is not unix seconds", HeaderSignature, ts)
+		return fmt.Errorf("%s timestamp %s is not unix seconds", HeaderSignature, domain.Quote(ts))
 	}
 	// Check the signature before the clock: a forged header must not learn
 	// whether its timestamp would have passed.

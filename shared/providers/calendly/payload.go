@@ -74,6 +74,7 @@ func (d delivery) events(event string) ([]domain.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	e = e.Clean()
 	e.ID = hookutil.EventID("cly", event, e.Ref, d.CreatedAt)
 	var out []domain.Event
 	switch event {

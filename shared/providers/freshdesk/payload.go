@@ -51,7 +51,7 @@ func (b body) event(now time.Time) (domain.Event, error) {
 		{"ticket.id", string(tk.ID)}, {"ticket.status", string(tk.Status)}, {"ticket.requester.email", tk.Requester.Email},
 	} {
 		if strings.Contains(f.value, "{{") {
-			return domain.Event{}, hookutil.Invalid(f.name, fmt.Sprintf("%q is a placeholder Freshdesk did not fill in; send this body from an automation rule", strings.TrimSpace(f.value)))
+			return domain.Event{}, hookutil.Invalid(f.name, domain.Quote(strings.TrimSpace(f.value))+" is a placeholder Freshdesk did not fill in; send this body from an automation rule")
 		}
 	}
 	status := strings.TrimSpace(string(tk.Status))
@@ -60,7 +60,7 @@ func (b body) event(now time.Time) (domain.Event, error) {
 	}
 	typ, ok := mapStatus(status)
 	if !ok {
-		return domain.Event{}, fmt.Errorf("%w: Freshdesk ticket status %q is not one Aftercare maps (open, pending, resolved, closed, waiting on customer, waiting on third party)", providers.ErrIgnored, status)
+		return domain.Event{}, fmt.Errorf("%w: Freshdesk ticket status %s is not one Aftercare maps (open, pending, resolved, closed, waiting on customer, waiting on third party)", providers.ErrIgnored, domain.Quote(status))
 	}
 	ref := strings.TrimSpace(string(tk.ID))
 	at := now.UTC()
@@ -86,7 +86,7 @@ func (b body) event(now time.Time) (domain.Event, error) {
 		},
 		Title: hookutil.Clip(tk.Subject),
 		Agent: hookutil.Clip(tk.Agent.Name),
-	}
+	}.Clean()
 	if err := hookutil.Validate(e, names); err != nil {
 		return domain.Event{}, err
 	}

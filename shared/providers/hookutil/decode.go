@@ -11,10 +11,15 @@ import (
 )
 
 // Decode unmarshals a webhook body into v, which must be a pointer to a
-// struct. Every failure wraps providers.ErrMalformed (400) and says where
-// the mistake is: a syntax error by line and column, a wrong type by the
-// field's path as written in the sender's JSON ("payload.uid must be a JSON
-// string, not number"). Unknown fields are ignored: senders add fields.
+// struct. A failure says where the mistake is: a syntax error by line and
+// column, a wrong type by the field's path as written in the sender's JSON
+// ("payload.uid must be a JSON string, not number"); both wrap
+// providers.ErrMalformed (400). A string that v reads but that is not
+// Unicode text (an invalid UTF-8 byte, or a \uD800-style surrogate escape
+// without its other half), which encoding/json would silently store as
+// U+FFFD, is an invalid field instead: domain.ErrInvalidEvent with a
+// *domain.FieldError naming its path ("payload.attendees[0].name"), also a
+// 400. Unknown fields are ignored, whatever they hold: senders add fields.
 func Decode(body []byte, v any) error {
 	trimmed := bytes.TrimSpace(body)
 	switch {
@@ -28,7 +33,7 @@ func Decode(body []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err == nil:
-		return nil
+		return checkText(body, reflect.TypeOf(v))
 	case errors.As(err, &syntaxErr):
 		line, col := position(body, syntaxErr.Offset)
 		return fmt.Errorf("%w: invalid JSON at line %d, column %d: %v", providers.ErrMalformed, line, col, syntaxErr)

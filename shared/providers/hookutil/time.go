@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aftercare/aftercare/shared/domain"
 )
 
 // timeLayouts are the timestamp shapes the providers send: RFC 3339 with or
@@ -22,7 +24,7 @@ func ParseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 time with a zone, such as 2026-11-20T17:30:00Z", s)
+	return time.Time{}, fmt.Errorf("%s is not an ISO 8601 time with a zone, such as 2026-11-20T17:30:00Z", domain.Quote(s))
 }
 
 // OptionalTime reads a timestamp that may be absent (zero time). A present

@@ -51,13 +51,14 @@ func (p *Provider) Parse(r providers.Request, now time.Time) ([]domain.Event, er
 	case t == "":
 		return nil, invalid("type", "is required")
 	case !t.Known():
-		return nil, fmt.Errorf("%w: event type %q is not one Aftercare acts on", providers.ErrIgnored, t)
+		return nil, fmt.Errorf("%w: event type %s is not one Aftercare acts on", providers.ErrIgnored, domain.Quote(string(t)))
 	}
 	e, err := pl.toEvent(t)
 	if err != nil {
 		return nil, err
 	}
 	e.ID = r.Header.Get(stdwebhooks.HeaderID)
+	e = e.Clean()
 	if err := e.Validate(); err != nil {
 		var fe *domain.FieldError
 		if errors.As(err, &fe) {

@@ -55,7 +55,7 @@ func parseTime(field, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, invalid(field, fmt.Sprintf("%q is not an RFC 3339 time such as 2026-11-20T17:30:00Z", s))
+		return time.Time{}, invalid(field, domain.Quote(s)+" is not an RFC 3339 time such as 2026-11-20T17:30:00Z")
 	}
 	return t.UTC(), nil
 }

@@ -66,7 +66,7 @@ func (b body) fromTrigger() (domain.Event, error) {
 		{"ticket.updated_at", tk.UpdatedAt}, {"ticket.requester.email", tk.Requester.Email},
 	} {
 		if strings.Contains(f.value, "{{") {
-			return domain.Event{}, hookutil.Invalid(f.name, fmt.Sprintf("%q is a placeholder Zendesk did not fill in; send this body from a trigger, where placeholders are rendered", strings.TrimSpace(f.value)))
+			return domain.Event{}, hookutil.Invalid(f.name, domain.Quote(strings.TrimSpace(f.value))+" is a placeholder Zendesk did not fill in; send this body from a trigger, where placeholders are rendered")
 		}
 	}
 	status := strings.TrimSpace(tk.Status)
@@ -75,7 +75,7 @@ func (b body) fromTrigger() (domain.Event, error) {
 	}
 	typ, ok := mapStatus(status, "")
 	if !ok {
-		return domain.Event{}, fmt.Errorf("%w: Zendesk ticket status %q is not one Aftercare maps (new, open, pending, hold, solved, closed, reopened)", providers.ErrIgnored, status)
+		return domain.Event{}, fmt.Errorf("%w: Zendesk ticket status %s is not one Aftercare maps (new, open, pending, hold, solved, closed, reopened)", providers.ErrIgnored, domain.Quote(status))
 	}
 	if strings.TrimSpace(tk.UpdatedAt) == "" {
 		return domain.Event{}, hookutil.Invalid("ticket.updated_at", "is required: it orders the ticket's changes")
@@ -99,7 +99,7 @@ func (b body) fromTrigger() (domain.Event, error) {
 		},
 		Title: hookutil.Clip(tk.Title),
 		Agent: hookutil.Clip(tk.Assignee.Name),
-	}
+	}.Clean()
 	if err := hookutil.Validate(e, names); err != nil {
 		return domain.Event{}, err
 	}
@@ -125,10 +125,10 @@ func (b body) fromEvent() (domain.Event, error) {
 		status, _ = b.Event.Current.(string)
 		previous, _ = b.Event.Previous.(string)
 	default:
-		return domain.Event{}, fmt.Errorf("%w: Zendesk event %q is not one Aftercare acts on", providers.ErrIgnored, typ)
+		return domain.Event{}, fmt.Errorf("%w: Zendesk event %s is not one Aftercare acts on", providers.ErrIgnored, domain.Quote(typ))
 	}
 	if _, ok := mapStatus(status, previous); !ok {
-		return domain.Event{}, fmt.Errorf("%w: Zendesk ticket status %q is not one Aftercare maps", providers.ErrIgnored, status)
+		return domain.Event{}, fmt.Errorf("%w: Zendesk ticket status %s is not one Aftercare maps", providers.ErrIgnored, domain.Quote(status))
 	}
 	return domain.Event{}, hookutil.Invalid("detail.requester_id",
 		"Zendesk event subscriptions carry the requester's id, not an email address, so Aftercare cannot follow this ticket up; "+

@@ -160,3 +160,41 @@ func TestUpdatedKeyOrder(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRecordSend times the one window no adapter can close: between
+// a provider accepting a message and the store recording it (MarkSent), a
+// crash sends the message again when the claim's lease ends (SMTP and SES
+// get the same Message-ID; the outbox dedupes). Locally the window is one
+// bbolt commit with its fsync, on a realistically sized incident.
+func BenchmarkRecordSend(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "incidents.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := b.Context()
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	lease := domain.DefaultClaimLease
+	b.StopTimer()
+	for i := range b.N {
+		id := "inc_" + strings.Repeat("x", 4) + string(rune('a'+i%26)) + time.Duration(i).String()
+		if _, err := s.Update(ctx, id, func(inc *domain.Incident) error {
+			inc.ID, inc.Kind, inc.Status = id, domain.KindBooking, domain.StatusCompleted
+			inc.Customer = domain.Customer{Email: "maria@example.com", Name: "María Pérez", TimeZone: "Europe/Madrid"}
+			for j := range 12 {
+				inc.Record(now, domain.EntryEvent, "", strings.Repeat("booking.completed ", 1+j%3))
+			}
+			return inc.Claim("thanks-1", lease, now)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := s.Update(ctx, id, func(inc *domain.Incident) error {
+			inc.MarkSent("thanks-1", "<thanks-1."+id+"@example.com>", now)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+	}
+}

@@ -68,7 +68,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 			return fmt.Errorf("bolt store: update %q: %w", id, err)
 		}
 		next.Version = loaded.Version + 1
-		buf, err := json.Marshal(next)
+		buf, err := domain.Encode(next)
 		if err != nil {
 			return fmt.Errorf("bolt store: encode incident %q: %w", id, err)
 		}
@@ -140,4 +140,22 @@ func decode(id string, raw []byte, inc *domain.Incident) error {
 		return fmt.Errorf("bolt store: incident %q is corrupt: %w", id, err)
 	}
 	return nil
+}
+
+// StoredSize is how many bytes the incident takes as stored, for the
+// contract suite's size budget and for operators.
+func (s *Store) StoredSize(ctx context.Context, id string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("bolt store: size %q: %w", id, err)
+	}
+	n := 0
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		raw := tx.Bucket(incidentsBucket).Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("bolt store: size %q: %w", id, store.ErrNotFound)
+		}
+		n = len(raw)
+		return nil
+	})
+	return n, err
 }

@@ -26,7 +26,7 @@ func key(id string) map[string]types.AttributeValue {
 
 // encodeItem lays an incident out as the package doc describes.
 func encodeItem(inc domain.Incident, expires time.Time) (map[string]types.AttributeValue, error) {
-	doc, err := json.Marshal(inc)
+	doc, err := domain.Encode(inc)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: encode incident %s: %w", inc.ID, err)
 	}

@@ -233,3 +233,30 @@ func backoff(ctx context.Context, try int) error {
 		return nil
 	}
 }
+
+// StoredSize is the incident's item size as DynamoDB counts it (attribute
+// names plus values), which must stay under its 400 KB item limit.
+func (s *Store) StoredSize(ctx context.Context, id string) (int, error) {
+	item, err := s.getItem(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if item == nil {
+		return 0, fmt.Errorf("dynamo: size %s: %w", id, store.ErrNotFound)
+	}
+	n := 0
+	for name, v := range item {
+		n += len(name)
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			n += len(v.Value)
+		case *types.AttributeValueMemberN:
+			n += len(v.Value)
+		case *types.AttributeValueMemberB:
+			n += len(v.Value)
+		default:
+			n += 8
+		}
+	}
+	return n, nil
+}

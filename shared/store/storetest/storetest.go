@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentUpdates", testConcurrent},
 		{"List", testList},
 		{"ContextCancelled", testContext},
+		{"SizeBounded", testSizeBounded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })

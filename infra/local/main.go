@@ -1,0 +1,39 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+)
+
+// Main runs the local runtime until ctx ends: what `make dev` starts. The
+// command in cmd/aftercare-local only wires it to the process's signals,
+// environment and stderr, so tests can start the very same thing as a
+// child process (the fault-injection suite kills it at crash points).
+func Main(ctx context.Context, getenv func(string) string, stderr io.Writer, log *slog.Logger) error {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	rt, err := Open(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set AFTERCARE_ADDR to use another): %w", cfg.Addr, err)
+	}
+	fmt.Fprintf(stderr, "\nAftercare is running.\n  dev console:  http://%s/\n  data:         %s\n", ln.Addr(), cfg.DataDir)
+	for _, p := range rt.Providers() {
+		fmt.Fprintf(stderr, "  webhook:      POST http://%s/webhooks/%s\n", ln.Addr(), p)
+	}
+	fmt.Fprintf(stderr, "  replies:      POST http://%s/dev/api/inbound (a raw RFC 5322 message)\n", ln.Addr())
+	if cfg.UsingDevSecret {
+		fmt.Fprintf(stderr, "  secret:       %s (dev default; set AFTERCARE_WEBHOOK_SECRET)\n", cfg.WebhookSecrets[0])
+	}
+	fmt.Fprintf(stderr, "  try:          go run ./infra/cmd/post-webhook -now events/bodies/aftercare-booking-completed.json\n\n")
+	return rt.Serve(ctx, ln)
+}
