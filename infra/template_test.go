@@ -3,6 +3,7 @@ package infra_test
 import (
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,8 +24,11 @@ import (
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -822,7 +826,7 @@ func TestTemplateRoutes(t *testing.T) {
 		}
 		h := handlers[r.fn]
 		if h == nil {
-			h = compose(t, fn)
+			h = composeHTTP(t, fn)
 			handlers[r.fn] = h
 		}
 		path := placeholder.ReplaceAllStringFunc(r.path, func(p string) string {
@@ -851,8 +855,33 @@ type nopMailer struct{}
 
 func (nopMailer) Send(context.Context, mail.Message) (string, error) { return "m", nil }
 
-// compose builds f as awswire does on AWS, on embedded adapters.
-func compose(t *testing.T, f awswire.Function) http.Handler {
+// fakeSSM answers GetParameters as Parameter Store does, from params.
+func fakeSSM(t *testing.T, params map[string]string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Names []string }
+		if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameters" || json.NewDecoder(r.Body).Decode(&in) != nil {
+			http.Error(w, `{"__type":"ValidationException","message":"bad request"}`, http.StatusBadRequest)
+			return
+		}
+		out := map[string]any{"Parameters": []any{}, "InvalidParameters": []string{}}
+		for _, n := range in.Names {
+			if v, ok := params[n]; ok {
+				out["Parameters"] = append(out["Parameters"].([]any), map[string]string{"Name": n, "Type": "SecureString", "Value": v})
+			} else {
+				out["InvalidParameters"] = append(out["InvalidParameters"].([]string), n)
+			}
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// compose builds f's HTTP handler as its main does on AWS: settings read
+// by awswire.Load from the environment template.yaml sets and a fake
+// Parameter Store, adapters embedded.
+func composeHTTP(t *testing.T, f awswire.Function) http.Handler {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
@@ -860,19 +889,16 @@ func compose(t *testing.T, f awswire.Function) http.Handler {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	ad := awswire.Adapters{Store: st, Clock: clock.System{}}
-	if f.Scheduler {
-		sc, err := localsched.Open(filepath.Join(dir, "schedules.db"), clock.System{},
-			func(context.Context, schedule.Fire) error { return nil }, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = sc.Close() })
-		ad.Scheduler = sc
+	sc, err := localsched.Open(filepath.Join(dir, "schedules.db"), clock.System{},
+		func(context.Context, schedule.Fire) error { return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if f.Mailer {
-		ad.Mailer = nopMailer{}
-	}
+	t.Cleanup(func() { _ = sc.Close() })
+	ssm := fakeSSM(t, map[string]string{
+		"/aftercare/test/link-secret":    "0123456789abcdef0123456789abcdef",
+		"/aftercare/test/webhook-secret": stdwebhooks.DevSecret,
+	})
 	env := map[string]string{
 		awswire.EnvTable: "t", awswire.EnvSecretsPath: "/aftercare/test", awswire.EnvPublicURL: "https://example.com",
 		awswire.EnvFrom: "care@example.com", awswire.EnvScheduleGroup: "g",
@@ -880,20 +906,30 @@ func compose(t *testing.T, f awswire.Function) http.Handler {
 		awswire.EnvSchedulerRoleARN: "arn:aws:iam::123456789012:role/r",
 		awswire.EnvScheduleDLQARN:   "arn:aws:sqs:eu-west-1:123456789012:q", awswire.EnvSESConfigurationSet: "c",
 		awswire.EnvReplyAddress: "care@reply.example.com", awswire.EnvTeamEmail: "desk@example.com",
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_ENDPOINT_URL": ssm.URL,
 	}
-	cfg, err := awswire.ConfigFromEnv(func(k string) string { return env[k] }, f)
+	e, err := awswire.Load(t.Context(), f, func(k string) string { return env[k] }, ssm.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sec := awswire.Secrets{LinkKeys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}}
-	if f.Webhooks {
-		sec.WebhookSecrets = []string{stdwebhooks.DevSecret}
+	ports := compose.Ports{Store: st, Scheduler: sc}
+	if f.Mailer {
+		ports.Mailer, ports.Renderer = nopMailer{}, render.New(e.Settings.Brand)
 	}
-	c, err := awswire.Assemble(cfg, sec, ad, nil)
+	var h http.Handler
+	switch f.Name {
+	case awswire.Ingest.Name:
+		h, err = lambdah.Ingest(e.Settings, ports, nil)
+	case awswire.Respond.Name:
+		h, err = lambdah.Respond(e.Settings, ports, nil)
+	default:
+		t.Fatalf("%s serves no HTTP", f.Name)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Handler
+	return h
 }
 
 // TestTemplateNoWildcardActions: no IAM statement anywhere in the template
@@ -1410,9 +1446,9 @@ func TestTemplateConditions(t *testing.T) {
 // an output with its URL.
 func TestTemplateWebhookOutputs(t *testing.T) {
 	outputs, _ := get(map[string]any(loadTemplate(t)), "Outputs").(map[string]any)
-	names := []string{"aftercare"}
-	for _, tp := range awswire.ThirdParties {
-		names = append(names, tp.Name)
+	var names []string
+	for _, p := range compose.Providers {
+		names = append(names, p.Name)
 	}
 	for _, name := range names {
 		found := false

@@ -1,18 +1,33 @@
-// Command dispatch is the Lambda function EventBridge Scheduler invokes
-// when a follow-up is due (input: schedule.Fire JSON): it re-checks the
-// step, claims it and sends the email through SES. It only composes; the
-// code is in shared/.
+// Command dispatch is the Lambda function EventBridge Scheduler invokes when
+// a step is due: it re-checks, claims, renders and sends it.
 package main
 
 import (
-	"log/slog"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/ses"
+	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
+	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
 func main() {
-	awswire.Main(awswire.Dispatch, func(c *awswire.Composed, _ *slog.Logger) any {
-		return lambdah.DispatchHandler(c.Service)
+	awswire.Main(awswire.Dispatch, func(e *awswire.Env) (any, error) {
+		sched, err := eventbridge.New(scheduler.NewFromConfig(e.AWS), eventbridge.Config{
+			GroupName: e.ScheduleGroup, TargetArn: e.DispatchARN, RoleArn: e.SchedulerRoleARN, DeadLetterArn: e.ScheduleDLQARN,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return lambdah.Dispatch(e.Settings, compose.Ports{
+			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
+			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
+			Renderer: render.New(e.Settings.Brand),
+		}, e.Log)
 	})
 }

@@ -1,18 +1,30 @@
 // Command planner is the Lambda function on the incidents table's stream:
-// it reconciles the schedules of every incident that changed, so nothing
-// is lost between storing an incident and scheduling it. It only
-// composes; the code is in shared/.
+// it reconciles the schedules of every incident whose plan changed, which
+// finishes the job if a function died between storing and scheduling. It
+// composes DynamoDB and EventBridge Scheduler and nothing else.
 package main
 
 import (
-	"log/slog"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/aftercare/aftercare/shared/awswire"
-	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/compose"
+	"github.com/aftercare/aftercare/shared/lambdah/stream"
+	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
+	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
 func main() {
-	awswire.Main(awswire.Planner, func(c *awswire.Composed, log *slog.Logger) any {
-		return lambdah.StreamHandler(c.Service, log)
+	awswire.Main(awswire.Planner, func(e *awswire.Env) (any, error) {
+		sched, err := eventbridge.New(scheduler.NewFromConfig(e.AWS), eventbridge.Config{
+			GroupName: e.ScheduleGroup, TargetArn: e.DispatchARN, RoleArn: e.SchedulerRoleARN, DeadLetterArn: e.ScheduleDLQARN,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return stream.Planner(e.Settings, compose.Ports{
+			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
+		}, e.Log)
 	})
 }

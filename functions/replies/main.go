@@ -1,19 +1,35 @@
-// Command replies is the Lambda function on the inbound mail bucket: SES
-// stores every email sent to a reply address there, and the bucket's S3
-// notification invokes this function, which reads the message, attaches
-// it to its incident (or records the score it carries) and escalates to
-// the team. It only composes; the code is in shared/.
+// Command replies is the Lambda function behind the SES receipt rule: it
+// reads each reply SES stored in the inbound bucket and files it on its
+// incident. The only function that links the S3 client.
 package main
 
 import (
-	"log/slog"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
-	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/compose"
+	"github.com/aftercare/aftercare/shared/lambdah/inbound"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/ses"
+	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
+	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
 func main() {
-	awswire.Main(awswire.Replies, func(c *awswire.Composed, log *slog.Logger) any {
-		return lambdah.RepliesHandler(c.Objects, c.Service, log)
+	awswire.Main(awswire.Replies, func(e *awswire.Env) (any, error) {
+		sched, err := eventbridge.New(scheduler.NewFromConfig(e.AWS), eventbridge.Config{
+			GroupName: e.ScheduleGroup, TargetArn: e.DispatchARN, RoleArn: e.SchedulerRoleARN, DeadLetterArn: e.ScheduleDLQARN,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return inbound.Replies(e.Settings, compose.Ports{
+			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
+			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
+			Renderer: render.New(e.Settings.Brand),
+		}, s3.NewFromConfig(e.AWS).GetObject, e.Log)
 	})
 }

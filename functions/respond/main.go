@@ -1,18 +1,35 @@
-// Command respond is the Lambda function behind the rating links in emails
-// (GET, HEAD and POST /r/{token}): it records the customer's answer and
-// comment and shows the thank-you page. It only composes; the code is in
-// shared/.
+// Command respond is the Lambda function behind the customer's pages (rating
+// links, rating.js) and the team's timeline link. A negative answer's alert
+// and acknowledgement go out inline, so it composes SES too.
 package main
 
 import (
-	"log/slog"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/ses"
+	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
+	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
 func main() {
-	awswire.Main(awswire.Respond, func(c *awswire.Composed, _ *slog.Logger) any {
-		return lambdah.HTTP(c.Handler)
+	awswire.Main(awswire.Respond, func(e *awswire.Env) (any, error) {
+		sched, err := eventbridge.New(scheduler.NewFromConfig(e.AWS), eventbridge.Config{
+			GroupName: e.ScheduleGroup, TargetArn: e.DispatchARN, RoleArn: e.SchedulerRoleARN, DeadLetterArn: e.ScheduleDLQARN,
+		})
+		if err != nil {
+			return nil, err
+		}
+		h, err := lambdah.Respond(e.Settings, compose.Ports{
+			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
+			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
+			Renderer: render.New(e.Settings.Brand),
+		}, e.Log)
+		return lambdah.HTTP(h), err
 	})
 }

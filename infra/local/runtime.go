@@ -20,22 +20,13 @@ import (
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
-	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/mail/outbox"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/smtp"
-	"github.com/aftercare/aftercare/shared/notify"
-	"github.com/aftercare/aftercare/shared/providers"
-	"github.com/aftercare/aftercare/shared/providers/calcom"
-	"github.com/aftercare/aftercare/shared/providers/calendly"
-	"github.com/aftercare/aftercare/shared/providers/freshdesk"
-	"github.com/aftercare/aftercare/shared/providers/native"
-	"github.com/aftercare/aftercare/shared/providers/zendesk"
-	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
-	"github.com/aftercare/aftercare/shared/stdwebhooks"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/web"
 )
@@ -91,52 +82,44 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if rt.sched, err = localsched.Open(filepath.Join(cfg.DataDir, "schedules.db"), rt.Clock, target, log); err != nil {
 		return nil, err
 	}
-	key, err := linkKey(cfg)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := links.NewSigner(key)
-	if err != nil {
-		return nil, err
-	}
-	verifier, err := stdwebhooks.NewVerifier(cfg.WebhookSecrets...)
-	if err != nil {
-		return nil, fmt.Errorf("AFTERCARE_WEBHOOK_SECRET: %w", err)
-	}
 	var sender mail.Sender = rt.outbox
 	if cfg.SMTPAddr != "" {
 		sender = tee{smtp.New(smtp.Config{Addr: cfg.SMTPAddr, Username: cfg.SMTPUser, Password: cfg.SMTPPass}), rt.outbox, log}
 	}
-	notifier, err := alertWebhook(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	addrs, err := replyAddresses(cfg, key, log)
-	if err != nil {
-		return nil, err
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
 	}
 	if cfg.Team.Address != "" {
 		log.Info("team alerts by email", "locale", cfg.TeamLocale)
 	} else {
 		log.Info("no team email; set "+EnvTeamEmail+" to email alerts to the team", "set", EnvTeamEmail)
 	}
-	policy := cfg.Policy
-	policy.ClaimLease = cfg.ClaimLease
-	rt.svc, err = app.New(app.Config{
-		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand),
-		Links: signer, Clock: rt.Clock, Policy: policy, Log: log, Crashpoint: crashpoint(cfg.CrashAt, log),
-		PublicURL: cfg.PublicURL, From: cfg.From, ReplyTo: cfg.ReplyTo,
-		Team: cfg.Team, TeamLocale: cfg.TeamLocale, Notifier: notifier, ReplyAddresses: addrs,
-	})
+	if cfg.AlertWebhookURL == "" {
+		log.Info("no alert webhook; set "+EnvAlertWebhookURL+" to post alerts", "set", EnvAlertWebhookURL)
+	} else if cfg.AlertWebhookSecret == "" {
+		log.Warn("alert webhook configured without a signature; fine for Slack, but give your own endpoint a secret", "set", EnvAlertWebhookSecret)
+	}
+	if cfg.ReplyAddress != "" {
+		_, domain, _ := strings.Cut(cfg.ReplyAddress, "@")
+		log.Info("reply addresses on", "reply_domain", domain, "inbound", "POST /dev/api/inbound")
+	}
+	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
+		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand), Clock: rt.Clock,
+		Crashpoint: crashpoint(cfg.CrashAt, log),
+	}, log)
 	if err != nil {
 		return nil, err
 	}
-	provs, err := webhookProviders(cfg, verifier, log)
+	provs, unmounted, err := compose.Mounted(cfg.Settings)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range provs {
 		rt.providers = append(rt.providers, p.Name())
+		log.Info("webhook provider mounted", "provider", p.Name(), "route", "/webhooks/"+p.Name())
+	}
+	for _, p := range unmounted {
+		log.Info("webhook provider not mounted", "provider", p.Name, "route", "/webhooks/"+p.Name, "set", p.Setting)
 	}
 	h := web.New(web.Config{
 		Service: rt.svc, Brand: cfg.Brand, Clock: rt.Clock, Log: log,
@@ -191,88 +174,6 @@ func (rt *Runtime) recoverWork(ctx context.Context) error {
 // recoverLimit bounds the start-up reconcile: the most recently changed
 // incidents are the ones a crash can have left half done.
 const recoverLimit = 1000
-
-// alertWebhook builds the outbound alert webhook, if one is configured.
-// The log names its host only: the path of a chat webhook URL is its
-// secret.
-func alertWebhook(cfg Config, log *slog.Logger) (notify.Notifier, error) {
-	if cfg.AlertWebhookURL == "" {
-		log.Info("no alert webhook; set "+EnvAlertWebhookURL+" to post alerts", "set", EnvAlertWebhookURL)
-		return nil, nil
-	}
-	w, err := notify.NewWebhook(cfg.AlertWebhookURL, cfg.AlertWebhookSecret, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s / %s: %w", EnvAlertWebhookURL, EnvAlertWebhookSecret, err)
-	}
-	if w.Signed() {
-		log.Info("alert webhook configured", "webhook", w.String(), "signed", true)
-	} else {
-		log.Warn("alert webhook configured without a signature; fine for Slack, but give your own endpoint a secret",
-			"webhook", w.String(), "signed", false, "set", EnvAlertWebhookSecret)
-	}
-	return w, nil
-}
-
-// replyAddresses builds the signed reply addresses: on the configured
-// mailbox, else on the sender's, signed with the link key (the replies
-// package signs under its own context, so a reply tag can never pass for
-// a rating link or the other way round). The log names the domain only.
-func replyAddresses(cfg Config, key []byte, log *slog.Logger) (*replies.Addresses, error) {
-	base := cfg.ReplyAddress
-	if strings.EqualFold(base, ReplyAddressOff) {
-		log.Info("reply addresses off; replies cannot be matched to incidents", "set", EnvReplyAddress)
-		return nil, nil
-	}
-	derived := base == ""
-	if derived {
-		base = cfg.From.Address
-	}
-	a, err := replies.NewAddresses(base, key)
-	if err != nil && derived {
-		// Only a setting the operator made may stop the start; a sender
-		// whose mailbox cannot carry the tag just means no reply routing.
-		log.Warn("reply addresses off: the sender's mailbox cannot carry them; set "+EnvReplyAddress+" to a short mailbox",
-			"reason", err.Error())
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", EnvReplyAddress, err)
-	}
-	_, domain, _ := strings.Cut(a.Base(), "@")
-	log.Info("reply addresses on", "reply_domain", domain, "inbound", "POST /dev/api/inbound")
-	return a, nil
-}
-
-// webhookProviders builds the native provider and every third-party one
-// that has a secret. The log says which are mounted and, for the others,
-// which variable would mount them: an unmounted provider's route answers
-// 404 "unknown provider", and the operator should not have to guess why.
-// A secret that is set but unusable stops the start, naming the variable.
-func webhookProviders(cfg Config, verifier *stdwebhooks.Verifier, log *slog.Logger) ([]providers.Provider, error) {
-	provs := []providers.Provider{native.New(verifier)}
-	for _, tp := range []struct {
-		name, env string
-		secrets   []string
-		build     func(...string) (providers.Provider, error)
-	}{
-		{calcom.Name, EnvCalcomSecret, cfg.CalcomSecrets, func(s ...string) (providers.Provider, error) { return calcom.New(s...) }},
-		{calendly.Name, EnvCalendlySecret, cfg.CalendlySecrets, func(s ...string) (providers.Provider, error) { return calendly.New(s...) }},
-		{zendesk.Name, EnvZendeskSecret, cfg.ZendeskSecrets, func(s ...string) (providers.Provider, error) { return zendesk.New(s...) }},
-		{freshdesk.Name, EnvFreshdeskToken, cfg.FreshdeskTokens, func(s ...string) (providers.Provider, error) { return freshdesk.New(s...) }},
-	} {
-		if len(tp.secrets) == 0 {
-			log.Info("webhook provider not mounted", "provider", tp.name, "route", "/webhooks/"+tp.name, "set", tp.env)
-			continue
-		}
-		p, err := tp.build(tp.secrets...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", tp.env, err)
-		}
-		log.Info("webhook provider mounted", "provider", tp.name, "route", "/webhooks/"+tp.name, "secrets", len(tp.secrets))
-		provs = append(provs, p)
-	}
-	return provs, nil
-}
 
 // Providers names the mounted webhook providers, native first, for the
 // start-up banner.

@@ -17,7 +17,7 @@ import (
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
-	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/notify/webhook"
 	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -56,7 +56,7 @@ func newLoop(t *testing.T) *loop {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(srv.Close)
-	hook, err := notify.NewWebhook(srv.URL, stdwebhooks.DevSecret, srv.Client())
+	hook, err := webhook.New(srv.URL, stdwebhooks.DevSecret, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,12 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,28 +115,51 @@ const DefaultAnswerWindow = 14 * 24 * time.Hour
 
 // New checks the configuration once at start, so that a policy naming a
 // template that does not exist fails the deploy, not the first follow-up.
+//
+// Store and Clock are always required, and so is a Scheduler: every use
+// case reconciles. Mailer, Renderer and Links go together: a composition
+// that sends mail (dispatch, and the functions that dispatch urgent
+// alerts inline) needs all three; one that does not (ingest, the planner)
+// may leave all three out and then links neither the renderer nor its
+// templates. Links alone suffice to verify rating links.
 func New(cfg Config) (*Service, error) {
 	var missing []string
 	for name, ok := range map[string]bool{
-		"Store": cfg.Store != nil, "Scheduler": cfg.Scheduler != nil, "Mailer": cfg.Mailer != nil,
-		"Renderer": cfg.Renderer != nil, "Links": cfg.Links != nil, "Clock": cfg.Clock != nil,
+		"Store": cfg.Store != nil, "Scheduler": cfg.Scheduler != nil, "Clock": cfg.Clock != nil,
+		"Renderer (with a Mailer)": cfg.Mailer == nil || cfg.Renderer != nil,
+		"Links (with a Mailer)":    cfg.Mailer == nil || cfg.Links != nil,
 	} {
 		if !ok {
 			missing = append(missing, name)
 		}
 	}
 	if len(missing) > 0 {
+		slices.Sort(missing)
 		return nil, fmt.Errorf("app: missing %s", strings.Join(missing, ", "))
 	}
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	for _, r := range cfg.Policy.Rules {
-		for _, s := range r.Steps {
-			if !cfg.Renderer.Has(s.Template) {
-				return nil, fmt.Errorf("app: policy step %q names template %q, which does not exist", s.ID, s.Template)
+	if cfg.Renderer != nil {
+		for _, r := range cfg.Policy.Rules {
+			for _, s := range r.Steps {
+				if !cfg.Renderer.Has(s.Template) {
+					return nil, fmt.Errorf("app: policy step %q names template %q, which does not exist", s.ID, s.Template)
+				}
 			}
 		}
+		for _, t := range builtinTemplates {
+			if !cfg.Renderer.Has(t) {
+				return nil, fmt.Errorf("app: the renderer lacks the built-in template %q", t)
+			}
+		}
+	}
+	if cfg.Mailer == nil {
+		cfg.Mailer = unavailable{"mailer"}
+		cfg.Renderer = unavailable{"renderer"}
+	}
+	if cfg.Links == nil {
+		cfg.Links = unavailable{"link signer"}
 	}
 	if cfg.From.Address == "" {
 		return nil, errors.New("app: a sender address (From) is required")
@@ -151,13 +176,31 @@ func New(cfg Config) (*Service, error) {
 	}
 	// Plan only alerts somebody can receive.
 	cfg.Policy.Alerts = domain.Alerts{Email: cfg.Team.Address != "", Webhook: cfg.Notifier != nil}
-	for _, t := range builtinTemplates {
-		if !cfg.Renderer.Has(t) {
-			return nil, fmt.Errorf("app: the renderer lacks the built-in template %q", t)
-		}
-	}
 	return &Service{cfg: cfg, log: cfg.Log}, nil
 }
+
+// unavailable stands in for a port a composition left out: every call
+// fails, naming it, so a use case run where it cannot be (a send from
+// ingest) says so instead of crashing.
+type unavailable struct{ port string }
+
+func (u unavailable) err() error { return fmt.Errorf("app: this composition has no %s", u.port) }
+
+func (u unavailable) Send(context.Context, mail.Message) (string, error) { return "", u.err() }
+func (u unavailable) Has(string) bool                                    { return false }
+func (u unavailable) Render(render.Request) (render.Rendered, error) {
+	return render.Rendered{}, u.err()
+}
+func (u unavailable) Sign(links.Claims) string { return "unavailable" }
+func (u unavailable) Verify(string, time.Time) (links.Claims, error) {
+	return links.Claims{}, u.err()
+}
+
+var (
+	_ mail.Sender = unavailable{}
+	_ Renderer    = unavailable{}
+	_ LinkSigner  = unavailable{}
+)
 
 // Policy returns the policy in force, for the dev console and reports.
 func (s *Service) Policy() domain.Policy { return s.cfg.Policy }

@@ -68,7 +68,7 @@ func (c Customer) Location() *time.Location {
 	if c.TimeZone == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(c.TimeZone)
+	loc, err := LoadZone(c.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
@@ -168,20 +168,20 @@ func (e Event) Validate() error {
 	case len(e.Customer.Email) > maxEmailLen:
 		return invalid("customer.email", "is longer than 254 characters")
 	}
-	if a, err := mail.ParseAddress(e.Customer.Email); err != nil || a.Address != e.Customer.Email {
+	if !plainAddress(e.Customer.Email) {
 		return invalid("customer.email", "is not a plain email address")
 	}
 	if e.Customer.TimeZone != "" {
-		if _, err := time.LoadLocation(e.Customer.TimeZone); err != nil {
+		if _, err := LoadZone(e.Customer.TimeZone); err != nil {
 			return invalid("customer.time_zone", "unknown IANA time zone "+Quote(e.Customer.TimeZone))
 		}
 	}
-	for field, v := range map[string]string{
-		"customer.name": e.Customer.Name, "customer.locale": e.Customer.Locale,
-		"title": e.Title, "location": e.Location, "agent": e.Agent,
+	for _, f := range [...]struct{ field, v string }{
+		{"customer.name", e.Customer.Name}, {"customer.locale", e.Customer.Locale},
+		{"title", e.Title}, {"location", e.Location}, {"agent", e.Agent},
 	} {
-		if len(v) > maxTextLen {
-			return invalid(field, "is too long")
+		if len(f.v) > maxTextLen {
+			return invalid(f.field, "is too long")
 		}
 	}
 	if !e.StartsAt.IsZero() && !e.EndsAt.IsZero() && e.EndsAt.Before(e.StartsAt) {
@@ -189,3 +189,47 @@ func (e Event) Validate() error {
 	}
 	return nil
 }
+
+// plainAddress reports whether s is an email address alone, as
+// net/mail.ParseAddress reads it: no display name, comment or spaces.
+func plainAddress(s string) bool {
+	if simpleAddress(s) {
+		return true
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
+}
+
+// simpleAddress is plainAddress's allocation-free fast path for the usual
+// address: ASCII dot-atoms on either side of one "@". Every string it
+// accepts, mail.ParseAddress parses to itself (an addr-spec whose
+// local part is not quoted and whose domain is no literal); everything
+// else (quoted local parts, domain literals, non-ASCII, malformed input)
+// is left to mail.ParseAddress.
+func simpleAddress(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && dotAtom(local) && dotAtom(domain)
+}
+
+// dotAtom reports whether s is an RFC 5322 dot-atom of ASCII atext: one
+// or more atoms of atext joined by single full stops.
+func dotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '.' && !atext[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// atext marks RFC 5322's atext among ASCII bytes: the visible characters
+// other than the specials (and so other than "@", quotes and brackets).
+var atext = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`()<>[]:;@\,."`, c)
+	}
+	return t
+}()

@@ -1,8 +1,8 @@
 package domain
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -92,25 +92,27 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 
 	status, cycle, resolvedAt := effectiveResolution(inc)
 	if status.resolved() && cycle > 0 {
-		kind, steps := KindSurvey, []Step(nil)
-		// The recovery survey replaces the usual steps in the cycle after
-		// attention was raised, and stays their replacement in a cycle
-		// where it was sent.
-		_, recovering := inc.Steps[fmt.Sprintf("%s-%d", p.RecoveryStep().ID, cycle)]
-		if a := inc.Attention; a != nil && cycle > a.Cycle || recovering {
-			kind, steps = KindRecovery, []Step{p.RecoveryStep()}
-		} else {
-			for _, r := range p.Rules {
-				if r.Kind == inc.Kind && slices.Contains(r.Status, status) {
-					steps = append(steps, r.Steps...)
-				}
-			}
-		}
-		for _, s := range steps {
-			key := fmt.Sprintf("%s-%d", s.ID, cycle)
+		cycleSuffix := "-" + strconv.Itoa(cycle)
+		planStep := func(kind StepKind, s Step) {
+			key := s.ID + cycleSuffix
 			add(PlannedStep{Key: key, Kind: kind, Step: s, Due: s.dueAfter(resolvedAt, loc), Answers: key}, true)
 			if r, ok := reminder(inc, p, s, key); ok {
 				add(r, true)
+			}
+		}
+		// The recovery survey replaces the usual steps in the cycle after
+		// attention was raised, and stays their replacement in a cycle
+		// where it was sent.
+		_, recovering := inc.Steps[p.RecoveryStep().ID+cycleSuffix]
+		if a := inc.Attention; a != nil && cycle > a.Cycle || recovering {
+			planStep(KindRecovery, p.RecoveryStep())
+		} else {
+			for _, r := range p.Rules {
+				if r.Kind == inc.Kind && slices.Contains(r.Status, status) {
+					for _, s := range r.Steps {
+						planStep(KindSurvey, s)
+					}
+				}
 			}
 		}
 	}
@@ -118,18 +120,18 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 	// some team channel was alerted.
 	if a := inc.Attention; a != nil && (p.Alerts.Email || p.Alerts.Webhook) {
 		add(PlannedStep{
-			Key: fmt.Sprintf("ack-%d", a.Episode), Kind: KindAck,
+			Key: "ack-" + strconv.Itoa(a.Episode), Kind: KindAck,
 			Step: Step{ID: "ack", Template: "acknowledgement"}, Due: a.Since,
 		}, false)
 	}
 	for i := range inc.Escalations {
 		e := inc.Escalations[i]
 		if p.Alerts.Email {
-			add(PlannedStep{Key: fmt.Sprintf("alert-%d", e.N), Kind: KindAlert,
+			add(PlannedStep{Key: "alert-" + strconv.Itoa(e.N), Kind: KindAlert,
 				Step: Step{ID: "alert", Template: "team_alert"}, Due: e.At, Escalation: &e}, false)
 		}
 		if p.Alerts.Webhook {
-			add(PlannedStep{Key: fmt.Sprintf("hook-%d", e.N), Kind: KindHook,
+			add(PlannedStep{Key: "hook-" + strconv.Itoa(e.N), Kind: KindHook,
 				Step: Step{ID: "hook"}, Due: e.At, Escalation: &e}, false)
 		}
 	}

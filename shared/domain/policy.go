@@ -50,7 +50,8 @@ type Policy struct {
 	Alerts Alerts `json:"-"`
 }
 
-// Negative holds the thresholds of a negative answer per survey kind.
+// Negative holds the thresholds of a negative answer per survey kind
+// (which side is negative, and the defaults: surveySpecs).
 type Negative struct {
 	CSATAtMost int `json:"csat_at_most"`
 	NPSAtMost  int `json:"nps_at_most"`
@@ -65,10 +66,6 @@ type Alerts struct {
 
 // DefaultReasons are the reason codes offered after a low score.
 var DefaultReasons = []string{"waiting", "staff", "quality", "price", "communication", "other"}
-
-// defaultNegative matches common practice: CSAT 1–2 are the unhappy
-// answers, NPS 0–6 are detractors, CES 5–7 mean the customer struggled.
-var defaultNegative = Negative{CSATAtMost: 2, NPSAtMost: 6, CESAtLeast: 5}
 
 var defaultRecovery = Step{ID: "recovery", Template: "recovery", Survey: SurveyCSAT, Delay: Duration(24 * time.Hour)}
 
@@ -108,19 +105,15 @@ func (p Policy) ReminderDelay() time.Duration {
 
 // IsNegative reports whether a score needs the team's attention.
 func (p Policy) IsNegative(k SurveyKind, score int) bool {
-	n := defaultNegative
+	s, ok := k.Spec()
+	if !ok {
+		return false
+	}
+	threshold := s.Negative
 	if p.Negative != nil {
-		n = *p.Negative
+		threshold = *s.threshold(p.Negative)
 	}
-	switch k {
-	case SurveyCSAT:
-		return score <= n.CSATAtMost
-	case SurveyNPS:
-		return score <= n.NPSAtMost
-	case SurveyCES:
-		return score >= n.CESAtLeast
-	}
-	return false
+	return s.Direction.Holds(score, threshold)
 }
 
 // RecoveryStep is the step sent when an incident that needed attention is
@@ -265,8 +258,8 @@ func (p Policy) Validate() error {
 		}
 	}
 	if n := p.Negative; n != nil {
-		if n.CSATAtMost < 0 || n.CSATAtMost > 5 || n.NPSAtMost < 0 || n.NPSAtMost > 10 || n.CESAtLeast < 1 || n.CESAtLeast > 8 {
-			return bad("negative: thresholds out of range (csat 0–5, nps 0–10, ces 1–8)")
+		if err := n.validate(); err != nil {
+			return bad("%v", err)
 		}
 	}
 	if p.AlertEvery != nil && (*p.AlertEvery < Duration(time.Minute) || *p.AlertEvery > Duration(7*24*time.Hour)) {
@@ -300,6 +293,35 @@ func (p Policy) Validate() error {
 	}
 	return nil
 }
+
+// validate checks every threshold against its survey's ThresholdRange.
+func (n *Negative) validate() error {
+	bad := false
+	for i := range surveySpecs {
+		lo, hi := surveySpecs[i].ThresholdRange()
+		if t := *surveySpecs[i].threshold(n); t < lo || t > hi {
+			bad = true
+		}
+	}
+	if bad {
+		return errors.New("negative: thresholds out of range (" + thresholdRanges + ")")
+	}
+	return nil
+}
+
+// thresholdRanges lists the thresholds a policy may set, as the error
+// says them: "csat 0–5, nps 0–10, ces 1–8".
+var thresholdRanges = func() string {
+	var b strings.Builder
+	for i, s := range surveySpecs {
+		lo, hi := s.ThresholdRange()
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d–%d", s.Kind, lo, hi)
+	}
+	return b.String()
+}()
 
 // validate checks one step's fields; where names it in errors.
 func (s Step) validate(where string) error {

@@ -3,10 +3,11 @@
 // already on the incident's timeline; an alert exists so that somebody looks
 // at it while it still matters, which is what "closing the loop" means.
 //
-// A Notifier delivers an Alert. Webhook is one implementation (a signed JSON
-// POST, which a Slack incoming webhook accepts as it is); the team email is
-// another; Multi fans an alert out to several. The wire format is documented
-// on Webhook.
+// This package is the port: the Alert and the Notifier that delivers it.
+// Adapters live in sub-packages, like the store's, the scheduler's and the
+// mailer's: webhook posts a signed JSON body that a Slack incoming webhook
+// accepts as it is (its wire format is documented there). The team email
+// is not a Notifier: it is a step that dispatch renders and mails.
 package notify
 
 import (
@@ -15,7 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -33,47 +33,6 @@ type Notifier interface {
 // an invalid alert, an endpoint that refuses it (4xx other than 408/429), a
 // redirect, an untrusted certificate. Anything else may be retried later.
 var ErrPermanent = errors.New("permanent alert failure")
-
-// Func adapts a function to Notifier, for tests and for small one-off
-// channels (a log line in the local runtime).
-type Func func(ctx context.Context, a Alert) error
-
-// Notify calls f.
-func (f Func) Notify(ctx context.Context, a Alert) error { return f(ctx, a) }
-
-// Multi fans an alert out to several notifiers at once and joins their
-// errors. They run concurrently because each may spend seconds retrying, and
-// a slow webhook must not delay the team's email. Nil entries are skipped, so
-// an optional channel can be left out by leaving it nil.
-//
-// Multi does not retry: repeating the whole fan-out would repeat the alert
-// on every channel that already delivered it. errors.Is(err, ErrPermanent)
-// on its error reports whether any channel failed permanently.
-type Multi []Notifier
-
-var (
-	_ Notifier = Multi(nil)
-	_ Notifier = Func(nil)
-)
-
-// Notify delivers a to every notifier and returns their errors joined, each
-// prefixed with its position and type so the log says which channel failed.
-func (m Multi) Notify(ctx context.Context, a Alert) error {
-	errs := make([]error, len(m))
-	var wg sync.WaitGroup
-	for i, n := range m {
-		if n == nil {
-			continue
-		}
-		wg.Go(func() {
-			if err := n.Notify(ctx, a); err != nil {
-				errs[i] = fmt.Errorf("notifier %d (%T): %w", i+1, n, err)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
 
 // Kind says why the team is alerted. It becomes the suffix of the payload
 // type ("aftercare.alert." + kind), so it must stay lowercase ASCII letters,
@@ -205,7 +164,7 @@ func (a Alert) Validate() error {
 		return fail("a comment needs the survey answer it belongs to")
 	}
 	if a.TimelineURL != "" {
-		if _, err := httpURL(a.TimelineURL); err != nil {
+		if _, err := HTTPURL(a.TimelineURL); err != nil {
 			return fail("timeline url: %v", err)
 		}
 	}
@@ -241,10 +200,10 @@ func validKind(k Kind) bool {
 	return true
 }
 
-// httpURL parses an absolute http or https URL with a host. Other schemes
+// HTTPURL parses an absolute http or https URL with a host. Other schemes
 // are refused: the webhook must not be pointed at file:// or a Unix socket,
 // and a timeline link must open in a browser.
-func httpURL(raw string) (*url.URL, error) {
+func HTTPURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL, which for a webhook is a

@@ -2,86 +2,16 @@ package notify_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/notify/notifytest"
 )
-
-func TestMulti(t *testing.T) {
-	var calls atomic.Int32
-	okN := notify.Func(func(context.Context, notify.Alert) error { calls.Add(1); return nil })
-	passing := notify.Func(func(context.Context, notify.Alert) error { calls.Add(1); return errors.New("smtp busy") })
-	refused := notify.Func(func(context.Context, notify.Alert) error {
-		calls.Add(1)
-		return fmt.Errorf("410 gone: %w", notify.ErrPermanent)
-	})
-
-	tests := []struct {
-		name      string
-		m         notify.Multi
-		wantCalls int32
-		errHas    []string
-		permanent bool
-	}{
-		{"empty", nil, 0, nil, false},
-		{"all deliver, nil skipped", notify.Multi{okN, nil, okN}, 2, nil, false},
-		{"one fails, the others still run", notify.Multi{passing, okN}, 2, []string{"notifier 1", "smtp busy"}, false},
-		{"errors joined", notify.Multi{passing, okN, refused}, 3, []string{"notifier 1", "smtp busy", "notifier 3", "410 gone"}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			calls.Store(0)
-			err := tt.m.Notify(context.Background(), sample())
-			if got := calls.Load(); got != tt.wantCalls {
-				t.Errorf("%d notifiers called, want %d", got, tt.wantCalls)
-			}
-			if (err != nil) != (len(tt.errHas) > 0) {
-				t.Fatalf("err = %v", err)
-			}
-			for _, s := range tt.errHas {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("err %q lacks %q", err, s)
-				}
-			}
-			if got := errors.Is(err, notify.ErrPermanent); got != tt.permanent {
-				t.Errorf("permanent = %v, want %v", got, tt.permanent)
-			}
-		})
-	}
-}
-
-// A slow channel must not hold back the others: they run at once.
-func TestMultiRunsConcurrently(t *testing.T) {
-	release := make(chan struct{})
-	var reached atomic.Int32
-	wait := notify.Func(func(ctx context.Context, _ notify.Alert) error {
-		reached.Add(1)
-		select {
-		case <-release:
-			return nil
-		case <-time.After(2 * time.Second):
-			return errors.New("the other notifier never started")
-		}
-	})
-	open := notify.Func(func(context.Context, notify.Alert) error {
-		for reached.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		close(release)
-		return nil
-	})
-	if err := (notify.Multi{wait, open}).Notify(context.Background(), sample()); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestAlertValidate(t *testing.T) {
 	tests := []struct {
@@ -168,3 +98,5 @@ func TestNewAlert(t *testing.T) {
 		t.Errorf("an unanswered step carried an answer: %+v", a)
 	}
 }
+
+func sample() notify.Alert { return notifytest.Alert() }

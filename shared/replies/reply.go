@@ -19,6 +19,7 @@ import (
 	"io"
 	netmail "net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -100,7 +101,9 @@ type Reply struct {
 // confident guess override the declaration, which every client we care
 // about writes correctly, and which a guess on a few lines of Greek or
 // Spanish can get wrong. Parts without a charset are still detected.
-var parser = enmime.NewParser(enmime.DisableTextConversion(true), enmime.DisableCharacterDetection(true))
+var parser = sync.OnceValue(func() *enmime.Parser {
+	return enmime.NewParser(enmime.DisableTextConversion(true), enmime.DisableCharacterDetection(true))
+})
 
 // Read reads a message of at most MaxMessage bytes from r and parses it.
 func Read(r io.Reader) (*Reply, error) {
@@ -120,7 +123,7 @@ func Parse(raw []byte) (*Reply, error) {
 	if len(raw) > MaxMessage {
 		return nil, fmt.Errorf("replies: %w: over %d bytes", ErrTooLarge, MaxMessage)
 	}
-	env, err := parser.ReadEnvelope(bytes.NewReader(raw))
+	env, err := parser().ReadEnvelope(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
 	}

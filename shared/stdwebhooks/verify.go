@@ -2,12 +2,15 @@ package stdwebhooks
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -16,6 +19,17 @@ import (
 // the new key until every sender has switched.
 type Verifier struct {
 	keys [][]byte
+	// macs holds, per key, HMAC states to reuse: setting one up costs
+	// five allocations, more than the rest of a verification.
+	macs []*sync.Pool
+}
+
+// macState is a reusable HMAC-SHA256 of one key and a buffer for the
+// "id.timestamp." prefix of the signed content.
+type macState struct {
+	h      hash.Hash
+	prefix []byte
+	sum    [sha256.Size]byte
 }
 
 // NewVerifier parses the given "whsec_" secrets. It fails on none, or on any
@@ -33,9 +47,51 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 			return nil, fmt.Errorf("stdwebhooks: secret %d of %d: %w", i+1, len(secrets), err)
 		}
 		v.keys = append(v.keys, key)
+		v.macs = append(v.macs, &sync.Pool{New: func() any {
+			return &macState{h: hmac.New(sha256.New, key)}
+		}})
 	}
 	return v, nil
 }
+
+// sum is mac(v.keys[i], id, timestamp, body), computed on a pooled state.
+func (v *Verifier) sum(i int, id, timestamp string, body []byte) [sha256.Size]byte {
+	st := v.macs[i].Get().(*macState)
+	st.h.Reset()
+	st.prefix = append(append(append(append(st.prefix[:0], id...), '.'), timestamp...), '.')
+	st.h.Write(st.prefix)
+	st.h.Write(body)
+	st.h.Sum(st.sum[:0])
+	sum := st.sum
+	if cap(st.prefix) <= maxPooledPrefix {
+		v.macs[i].Put(st)
+	}
+	return sum
+}
+
+// maxPooledPrefix keeps a delivery with an absurdly long id or timestamp
+// from pinning its buffer in the pool.
+const maxPooledPrefix = 1 << 10
+
+// Canonical forms of the header names, to index an http.Header without
+// canonicalising the name on every request as Header.Get does.
+var (
+	canonicalID        = http.CanonicalHeaderKey(HeaderID)
+	canonicalTimestamp = http.CanonicalHeaderKey(HeaderTimestamp)
+	canonicalSignature = http.CanonicalHeaderKey(HeaderSignature)
+)
+
+// header is h.Get(key) for a key already in canonical form.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// DeliveryID is the delivery's webhook-id header, h.Get(HeaderID) without
+// its allocation.
+func DeliveryID(h http.Header) string { return header(h, canonicalID) }
 
 // Verify authenticates a delivery received at time now. It returns nil if
 // the timestamp is within Tolerance of now and any v1 signature in the
@@ -44,7 +100,7 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // ErrNoMatchingSignature, with detail for the sender. body must be the raw
 // bytes as received: re-encoded JSON will not match.
 func (v *Verifier) Verify(h http.Header, body []byte, now time.Time) error {
-	id, tsText, sigs := h.Get(HeaderID), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	id, tsText, sigs := header(h, canonicalID), header(h, canonicalTimestamp), header(h, canonicalSignature)
 	for _, f := range []struct{ name, value string }{
 		{HeaderID, id}, {HeaderTimestamp, tsText}, {HeaderSignature, sigs},
 	} {
@@ -58,24 +114,42 @@ func (v *Verifier) Verify(h http.Header, body []byte, now time.Time) error {
 
 	// One MAC per secret, however many signatures the header lists, so a
 	// long header cannot multiply the hashing work over a large body.
-	want := make([][]byte, len(v.keys))
-	for i, key := range v.keys {
-		want[i] = mac(key, id, tsText, body)
+	var wantArr [2][sha256.Size]byte // room for a rotation without allocating
+	want := wantArr[:0]
+	if len(v.keys) > len(wantArr) {
+		want = make([][sha256.Size]byte, 0, len(v.keys))
+	}
+	for i := range v.keys {
+		want = append(want, v.sum(i, id, tsText, body))
 	}
 	var v1, malformed int
-	for _, entry := range strings.Fields(sigs) {
+	// Entries up to 64 bytes (a SHA-256 MAC takes 44) decode on the
+	// stack; longer ones, which cannot match, as before, to be counted as
+	// malformed or not.
+	var srcBuf [64]byte
+	var gotBuf [48]byte
+	for entry := range strings.FieldsSeq(sigs) {
 		version, encoded, ok := strings.Cut(entry, ",")
 		if !ok || version != signatureVersion {
 			continue
 		}
 		v1++
-		got, err := base64.StdEncoding.DecodeString(encoded)
+		var got []byte
+		var err error
+		if len(encoded) <= len(srcBuf) {
+			n := copy(srcBuf[:], encoded)
+			var k int
+			k, err = base64.StdEncoding.Decode(gotBuf[:], srcBuf[:n])
+			got = gotBuf[:k]
+		} else {
+			got, err = base64.StdEncoding.DecodeString(encoded)
+		}
 		if err != nil {
 			malformed++
 			continue
 		}
-		for _, w := range want {
-			if hmac.Equal(got, w) {
+		for i := range want {
+			if hmac.Equal(got, want[i][:]) {
 				return nil
 			}
 		}

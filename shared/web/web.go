@@ -25,18 +25,15 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
-	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/providers"
+	"github.com/aftercare/aftercare/shared/web/hooks"
 )
 
 // Config wires the handler.
@@ -50,13 +47,12 @@ type Config struct {
 
 // Handler serves the public routes.
 type Handler struct {
-	svc       *app.Service
-	providers map[string]providers.Provider
-	pages     *pages
-	clock     clock.Clock
-	log       *slog.Logger
-	mux       *http.ServeMux
-	routes    []string
+	svc    *app.Service
+	pages  *pages
+	clock  clock.Clock
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []string
 }
 
 // New builds the handler and its routes:
@@ -71,20 +67,16 @@ type Handler struct {
 //	GET  /healthz               liveness
 func New(cfg Config) *Handler {
 	h := &Handler{
-		svc: cfg.Service, providers: map[string]providers.Provider{},
-		pages: newPages(cfg.Brand), clock: cfg.Clock, log: cfg.Log, mux: http.NewServeMux(),
+		svc: cfg.Service, pages: newPages(cfg.Brand), clock: cfg.Clock, log: cfg.Log, mux: http.NewServeMux(),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	for _, p := range cfg.Providers {
-		h.providers[p.Name()] = p
 	}
 	public := func(pattern string, f http.HandlerFunc) {
 		h.mux.HandleFunc(pattern, f)
 		h.routes = append(h.routes, pattern)
 	}
-	public("POST /webhooks/{provider}", h.webhook)
+	public("POST /webhooks/{provider}", hooks.New(hooks.Config{Service: cfg.Service, Providers: cfg.Providers, Clock: cfg.Clock, Log: h.log}).ServeHTTP)
 	public("GET /r/{token}", h.rate)
 	public("HEAD /r/{token}", h.peek)
 	public("POST /r/{token}", h.answer)
@@ -111,82 +103,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // its dev console).
 func (h *Handler) Handle(pattern string, handler http.Handler) { h.mux.Handle(pattern, handler) }
 
-// webhookReply is the JSON answer to a webhook.
-type webhookReply struct {
-	Status  string             `json:"status"`
-	Reason  string             `json:"reason,omitempty"`
-	Results []app.IngestResult `json:"results,omitempty"`
-}
-
-type errorReply struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
-
-func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("provider")
-	p, ok := h.providers[name]
-	if !ok {
-		WriteJSON(w, http.StatusNotFound, errorReply{Error: "unknown provider " + name})
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, providers.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			WriteJSON(w, http.StatusRequestEntityTooLarge, errorReply{Error: "body larger than 256 KiB"})
-			return
-		}
-		WriteJSON(w, http.StatusBadRequest, errorReply{Error: "cannot read body"})
-		return
-	}
-	events, err := p.Parse(providers.Request{Header: r.Header, Query: r.URL.Query(), Body: body}, h.clock.Now())
-	if errors.Is(err, providers.ErrIgnored) {
-		h.log.InfoContext(r.Context(), "webhook ignored", "provider", name, "reason", err.Error())
-		WriteJSON(w, http.StatusAccepted, webhookReply{Status: "ignored", Reason: err.Error()})
-		return
-	}
-	if err != nil {
-		h.fail(w, r, name, err)
-		return
-	}
-	reply := webhookReply{Status: "accepted"}
-	for _, e := range events {
-		res, err := h.svc.Ingest(r.Context(), e)
-		if err != nil {
-			h.fail(w, r, name, err)
-			return
-		}
-		reply.Results = append(reply.Results, res)
-	}
-	WriteJSON(w, http.StatusAccepted, reply)
-}
-
-// fail maps use-case and provider errors to status codes, in one place.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, provider string, err error) {
-	var fe *domain.FieldError
-	switch {
-	case errors.Is(err, providers.ErrUnauthorized):
-		h.log.WarnContext(r.Context(), "webhook rejected", "provider", provider, "reason", err.Error())
-		WriteJSON(w, http.StatusUnauthorized, errorReply{Error: err.Error()})
-	case errors.As(err, &fe):
-		WriteJSON(w, http.StatusBadRequest, errorReply{Error: err.Error(), Field: fe.Field})
-	case errors.Is(err, providers.ErrMalformed), errors.Is(err, domain.ErrInvalidEvent):
-		WriteJSON(w, http.StatusBadRequest, errorReply{Error: err.Error()})
-	case errors.Is(err, domain.ErrKindMismatch):
-		WriteJSON(w, http.StatusConflict, errorReply{Error: err.Error()})
-	default:
-		h.log.ErrorContext(r.Context(), "webhook failed", "provider", provider, "error", err)
-		WriteJSON(w, http.StatusInternalServerError, errorReply{Error: "internal error; retry later"})
-	}
-}
-
 // WriteJSON writes v as indented JSON with the status code; every JSON
 // answer goes through it so they all look alike.
-func WriteJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
+func WriteJSON(w http.ResponseWriter, code int, v any) { hooks.WriteJSON(w, code, v) }
+
+type errorReply = hooks.ErrorReply

@@ -61,8 +61,8 @@ var appEnv = []string{
 // the checks on them are part of the measured start-up. The webhook secret
 // is the public development one.
 var appParams = map[string]string{
-	secretsPath + "/" + awswire.ParamWebhookSecret: stdwebhooks.DevSecret,
-	secretsPath + "/" + awswire.ParamLinkSecret:    "bench-link-signing-key-not-a-secret-0123456789",
+	secretsPath + "/webhook-secret": stdwebhooks.DevSecret,
+	secretsPath + "/link-secret":    "bench-link-signing-key-not-a-secret-0123456789",
 }
 
 func main() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,9 +28,13 @@ import (
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/lambdah/inbound"
+	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
@@ -162,7 +167,13 @@ type world struct {
 	sched  *localsched.Scheduler
 	mailer *keepMailer
 	s3     *fakeS3
-	fns    map[string]*awswire.Composed
+	// The five functions' handlers, each composed by the builder its
+	// main uses, and a service to look at what respond would show.
+	ingest, respond http.Handler
+	planner         any
+	dispatch        any
+	replies         any
+	svc             *app.Service
 }
 
 // fakeS3 serves objects by "bucket/key" as S3's REST protocol does with
@@ -210,7 +221,7 @@ func (m *keepMailer) Send(_ context.Context, msg mail.Message) (string, error) {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	dir := t.TempDir()
-	w := &world{clock: clock.NewFrozen(t0), mailer: &keepMailer{}, fns: map[string]*awswire.Composed{},
+	w := &world{clock: clock.NewFrozen(t0), mailer: &keepMailer{},
 		s3: &fakeS3{objects: map[string][]byte{}}}
 	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
 	if err != nil {
@@ -247,28 +258,27 @@ func newWorld(t *testing.T) *world {
 		awswire.EnvTeamEmail:           teamAddress,
 		awswire.EnvReplyAddress:        SampleReplyAddress,
 	}
-	for _, f := range awswire.Functions {
-		cfg, err := awswire.ConfigFromEnv(func(k string) string { return env[k] }, f)
+	// The secrets Parameter Store would hold.
+	env[compose.LinkSecret], env[compose.WebhookSecret] = SampleLinkKey, stdwebhooks.DevSecret
+	settings := func(f awswire.Function) compose.Settings {
+		s, err := compose.Parse(func(k string) string { return env[k] }, f.Needs())
 		if err != nil {
 			t.Fatal(err)
 		}
-		ad := awswire.Adapters{Store: st, Clock: w.clock}
-		if f.Scheduler {
-			ad.Scheduler = w.sched
-		}
-		if f.Mailer {
-			ad.Mailer = w.mailer
-		}
-		if f.Inbound {
-			ad.Objects = objects
-		}
-		sec := awswire.Secrets{LinkKeys: [][]byte{[]byte(SampleLinkKey)}}
-		if f.Webhooks {
-			sec.WebhookSecrets = []string{stdwebhooks.DevSecret}
-		}
-		if w.fns[f.Name], err = awswire.Assemble(cfg, sec, ad, nil); err != nil {
-			t.Fatal(err)
-		}
+		return s
+	}
+	ports := compose.Ports{Store: st, Scheduler: w.sched, Clock: w.clock}
+	mailing := ports
+	mailing.Mailer, mailing.Renderer = w.mailer, render.New(settings(awswire.Dispatch).Brand)
+	var err1, err2, err3, err4, err5, err6 error
+	w.ingest, err1 = lambdah.Ingest(settings(awswire.Ingest), ports, nil)
+	w.respond, err2 = lambdah.Respond(settings(awswire.Respond), mailing, nil)
+	w.planner, err3 = stream.Planner(settings(awswire.Planner), ports, nil)
+	w.dispatch, err4 = lambdah.Dispatch(settings(awswire.Dispatch), mailing, nil)
+	w.replies, err5 = inbound.Replies(settings(awswire.Replies), mailing, objects.GetObject, nil)
+	w.svc, err6 = compose.Service(settings(awswire.Respond), mailing, nil)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+		t.Fatal(err)
 	}
 	return w
 }
@@ -329,11 +339,11 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 	// Each handler runs as lambda.Start would run it: the payload bytes go
 	// through aws-lambda-go's own decoding and the answer through its
 	// encoding.
-	ingest := lambda.NewHandler(lambdah.HTTP(w.fns["ingest"].Handler))
-	respond := lambda.NewHandler(lambdah.HTTP(w.fns["respond"].Handler))
-	planner := lambda.NewHandler(lambdah.StreamHandler(w.fns["planner"].Service, nil))
-	dispatch := lambda.NewHandler(lambdah.DispatchHandler(w.fns["dispatch"].Service))
-	repliesFn := lambda.NewHandler(lambdah.RepliesHandler(w.fns["replies"].Objects, w.fns["replies"].Service, nil))
+	ingest := lambda.NewHandler(lambdah.HTTP(w.ingest))
+	respond := lambda.NewHandler(lambdah.HTTP(w.respond))
+	planner := lambda.NewHandler(w.planner)
+	dispatch := lambda.NewHandler(w.dispatch)
+	repliesFn := lambda.NewHandler(w.replies)
 
 	// The thank-you carries the signed reply address the sample reply is
 	// sent to: the one the generator signs with the sample key.
@@ -428,7 +438,7 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			delete(get.Headers, "content-length")
 			getPayload, _ := json.Marshal(get)
 			checkHTML(t, name+" (GET)", apiResponse(name, invoke(respond, name, getPayload)), http.StatusOK)
-			if v, err := w.fns["respond"].Service.Peek(ctx, get.PathParameters["token"]); err != nil || v.Answer.Score != 0 {
+			if v, err := w.svc.Peek(ctx, get.PathParameters["token"]); err != nil || v.Answer.Score != 0 {
 				t.Errorf("%s: opening the link recorded %+v (%v)", name, v.Answer, err)
 			}
 
@@ -447,7 +457,7 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			}
 			var e events.APIGatewayV2HTTPRequest
 			strictDecode(t, name, fresh[name], &e)
-			v, err := w.fns["respond"].Service.Peek(ctx, e.PathParameters["token"])
+			v, err := w.svc.Peek(ctx, e.PathParameters["token"])
 			if err != nil || v.Answer.Score != 5 {
 				t.Errorf("%s: answer not recorded: %+v, %v", name, v.Answer, err)
 			}
@@ -467,10 +477,10 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			w.s3.objects[obj.Bucket.Name+"/"+key] = samples[ReplyFile]
 			sentBefore := len(w.mailer.sent)
 
-			var resp lambdah.RepliesResponse
+			var resp inbound.RepliesResponse
 			strictDecode(t, name+" (response)", invoke(repliesFn, name, disk), &resp)
 			ref := "s3://" + obj.Bucket.Name + "/" + key
-			want := lambdah.RecordResult{Ref: ref, ReplyResult: app.ReplyResult{Outcome: app.ReplyRecorded, IncidentID: fire.IncidentID, Step: fire.Step}}
+			want := inbound.RecordResult{Ref: ref, ReplyResult: app.ReplyResult{Outcome: app.ReplyRecorded, IncidentID: fire.IncidentID, Step: fire.Step}}
 			if len(resp.Results) != 1 || resp.Results[0] != want {
 				t.Errorf("%s: results %+v, want %+v", name, resp.Results, want)
 			}

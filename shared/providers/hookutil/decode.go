@@ -29,11 +29,19 @@ func Decode(body []byte, v any) error {
 		return fmt.Errorf("%w: body must be a JSON object", providers.ErrMalformed)
 	}
 	err := json.Unmarshal(body, v)
+	if err == nil {
+		return checkText(body, reflect.TypeOf(v))
+	}
+	return decodeError(body, err)
+}
+
+// decodeError explains a json.Unmarshal error. It is a function of its own
+// so that the targets of errors.As, which escape, cost nothing when the
+// body decodes.
+func decodeError(body []byte, err error) error {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
-	case err == nil:
-		return checkText(body, reflect.TypeOf(v))
 	case errors.As(err, &syntaxErr):
 		line, col := position(body, syntaxErr.Offset)
 		return fmt.Errorf("%w: invalid JSON at line %d, column %d: %v", providers.ErrMalformed, line, col, syntaxErr)

@@ -57,7 +57,7 @@ func (p *Provider) Parse(r providers.Request, now time.Time) ([]domain.Event, er
 	if err != nil {
 		return nil, err
 	}
-	e.ID = r.Header.Get(stdwebhooks.HeaderID)
+	e.ID = stdwebhooks.DeliveryID(r.Header)
 	e = e.Clean()
 	if err := e.Validate(); err != nil {
 		var fe *domain.FieldError

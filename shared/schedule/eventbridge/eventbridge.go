@@ -159,7 +159,11 @@ type Config struct {
 // Scheduler creates and deletes one-time EventBridge Scheduler schedules.
 // It is safe for concurrent use.
 type Scheduler struct {
-	client  *scheduler.Client
+	// create and delete are the client's methods, held as method values
+	// for the reason ses.Sender gives: the client itself would make the
+	// linker keep all of its operations.
+	create  func(context.Context, *scheduler.CreateScheduleInput, ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error)
+	delete  func(context.Context, *scheduler.DeleteScheduleInput, ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error)
 	cfg     Config
 	retryer aws.Retryer
 }
@@ -218,7 +222,7 @@ func New(client *scheduler.Client, cfg Config) (*Scheduler, error) {
 		o.MaxAttempts = cfg.MaxAttempts
 		o.MaxBackoff = cfg.MaxBackoff
 	})
-	return &Scheduler{client: client, cfg: cfg, retryer: r}, nil
+	return &Scheduler{create: client.CreateSchedule, delete: client.DeleteSchedule, cfg: cfg, retryer: r}, nil
 }
 
 // Create schedules a one-time wake-up call. Creating a name that already
@@ -276,7 +280,7 @@ func (s *Scheduler) Create(ctx context.Context, sc schedule.Schedule) error {
 	}
 	in.ClientToken = aws.String(clientToken(s.cfg.GroupName, sc.Name, expr, zone, s.cfg.TargetArn, string(input)))
 
-	_, err = s.client.CreateSchedule(ctx, in, s.operation)
+	_, err = s.create(ctx, in, s.operation)
 	var conflict *types.ConflictException
 	if err == nil || errors.As(err, &conflict) {
 		return nil
@@ -295,7 +299,7 @@ func (s *Scheduler) Delete(ctx context.Context, name string) error {
 	if err := validName(name); err != nil {
 		return fmt.Errorf("eventbridge: delete schedule: %w", err)
 	}
-	_, err := s.client.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{
+	_, err := s.delete(ctx, &scheduler.DeleteScheduleInput{
 		Name:      aws.String(name),
 		GroupName: aws.String(s.cfg.GroupName),
 	}, s.operation)

@@ -43,7 +43,7 @@ func TestConflict(t *testing.T) {
 	other := dynamo.New(c, table)
 
 	t.Run("retried", func(t *testing.T) {
-		s := dynamo.NewWithConfig(c, dynamo.Config{Table: table, MaxTries: 3})
+		s := dynamo.NewWithConfig(dynamo.ClientAPI(c), dynamo.Config{Table: table, MaxTries: 3})
 		put(t, s, "inc_retried", "created")
 		calls := 0
 		got, err := s.Update(t.Context(), "inc_retried", func(inc *domain.Incident) error {
@@ -65,7 +65,7 @@ func TestConflict(t *testing.T) {
 	})
 
 	t.Run("exhausted", func(t *testing.T) {
-		s := dynamo.NewWithConfig(c, dynamo.Config{Table: table, MaxTries: 3})
+		s := dynamo.NewWithConfig(dynamo.ClientAPI(c), dynamo.Config{Table: table, MaxTries: 3})
 		put(t, s, "inc_exhausted", "created")
 		calls := 0
 		_, err := s.Update(t.Context(), "inc_exhausted", func(inc *domain.Incident) error {
@@ -90,7 +90,7 @@ func TestConflict(t *testing.T) {
 	})
 
 	t.Run("create race", func(t *testing.T) {
-		s := dynamo.NewWithConfig(c, dynamo.Config{Table: table, MaxTries: 2})
+		s := dynamo.NewWithConfig(dynamo.ClientAPI(c), dynamo.Config{Table: table, MaxTries: 2})
 		calls := 0
 		got, err := s.Update(t.Context(), "inc_race", func(inc *domain.Incident) error {
 			if calls++; calls == 1 {
@@ -123,7 +123,7 @@ func TestItemLayout(t *testing.T) {
 	c := client(t)
 	table := newTable(t, c)
 	now := time.Date(2029, 12, 31, 0, 0, 0, 0, time.UTC)
-	s := dynamo.NewWithConfig(c, dynamo.Config{Table: table, Retention: 24 * time.Hour, Now: func() time.Time { return now }})
+	s := dynamo.NewWithConfig(dynamo.ClientAPI(c), dynamo.Config{Table: table, Retention: 24 * time.Hour, Now: func() time.Time { return now }})
 
 	write := func(id string, updated time.Time) (domain.Incident, map[string]types.AttributeValue) {
 		inc, err := s.Update(t.Context(), id, func(inc *domain.Incident) error {
@@ -151,12 +151,14 @@ func TestItemLayout(t *testing.T) {
 	want := map[string]string{
 		dynamo.VersionAttribute:   "1",
 		dynamo.UpdatedAtAttribute: "2030-01-02T03:04:05.000000007Z",
-		dynamo.GSI1PartitionKey:   "INCIDENTS",
-		dynamo.GSI1SortKey:        "2030-01-02T03:04:05.000000007Z#inc_layout",
-		dynamo.TTLAttribute:       fmt.Sprint(t0.Add(24 * time.Hour).Unix()),
-		"provider":                "calcom",
-		"kind":                    "booking",
-		"status":                  "booked",
+		// The listing is sharded by the month of the write and a hash of
+		// the id, sorted to the hour (see table.go).
+		dynamo.GSI1PartitionKey: "L#" + time.Now().UTC().Format("2006-01") + "#6",
+		dynamo.GSI1SortKey:      "2030-01-02T03#inc_layout",
+		dynamo.TTLAttribute:     fmt.Sprint(t0.Add(24 * time.Hour).Unix()),
+		"provider":              "calcom",
+		"kind":                  "booking",
+		"status":                "booked",
 	}
 	for name, v := range want {
 		if got := scalar(item[name]); got != v {
@@ -263,7 +265,9 @@ func TestListBatches(t *testing.T) {
 	c := client(t)
 	table := newTable(t, c)
 	tc := &throttled{Client: c}
-	s := dynamo.New(tc, table)
+	api := dynamo.ClientAPI(c)
+	api.BatchGetItem = tc.BatchGetItem
+	s := dynamo.NewWithConfig(api, dynamo.Config{Table: table})
 	const n = 130
 	for i := range n {
 		id := fmt.Sprintf("inc_%03d", i)

@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -38,8 +40,9 @@ func encodeItem(inc domain.Incident, expires time.Time) (map[string]types.Attrib
 	item[VersionAttribute] = number(inc.Version)
 	item[UpdatedAtAttribute] = str(updated)
 	item[TTLAttribute] = number(expires.Unix())
-	item[GSI1PartitionKey] = str(ListBucket)
-	item[GSI1SortKey] = str(updated + "#" + inc.ID)
+	pk, sk := listKeys(inc.ID, inc.UpdatedAt, time.Now())
+	item[GSI1PartitionKey] = str(pk)
+	item[GSI1SortKey] = str(sk)
 	item[DocAttribute] = str(string(doc))
 	// Copies for the console; empty strings are not worth an attribute.
 	for name, v := range map[string]string{"provider": inc.Provider, "kind": string(inc.Kind), "status": string(inc.Status)} {
@@ -48,6 +51,39 @@ func encodeItem(inc domain.Incident, expires time.Time) (map[string]types.Attrib
 		}
 	}
 	return item, nil
+}
+
+// listKeys returns the listing index keys (GSI1PartitionKey, GSI1SortKey)
+// of incident id, last updated at updated and written at written:
+//
+//	gsi1pk  "L#<month of written, yyyy-mm>#<listShard(id)>"
+//	gsi1sk  "<hour of updated, yyyy-mm-ddThh>#<id>"
+//
+// Both UTC. The partition is the month of the write, not of UpdatedAt: a
+// re-import or a replay may carry any UpdatedAt, but List walks back from
+// the present over the retention period, and every live item was written
+// within it. Within a partition incidents sort by UpdatedAt to the hour, so
+// a write that leaves the month and UpdatedAt's hour as they were leaves
+// the index key alone, and DynamoDB then writes nothing to a KEYS_ONLY
+// index; a write that moves either costs two index writes (delete, put),
+// both in the incident's shard.
+//
+// written is the machine clock (time.Now), not Config.Now: the encoder is
+// not handed the store's clock, and List reads the same machine clock.
+func listKeys(id string, updated, written time.Time) (pk, sk string) {
+	return listPartition(written, listShard(id)), updated.UTC().Format(listHourFormat) + "#" + id
+}
+
+// listPartition is the GSI1PartitionKey of a shard in the month of t.
+func listPartition(t time.Time, shard int) string {
+	return ListKeyPrefix + t.UTC().Format(listMonthFormat) + "#" + strconv.Itoa(shard)
+}
+
+// listShard spreads incident ids evenly over ListShards by SHA-256, which
+// is stable across releases and well mixed whatever the ids look like.
+func listShard(id string) int {
+	sum := sha256.Sum256([]byte(id))
+	return int(binary.BigEndian.Uint64(sum[:8]) % ListShards)
 }
 
 // decodeItem reads an incident back. The version attribute, which the

@@ -2,9 +2,12 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,9 +20,18 @@ import (
 const batchGetMax = 100
 
 // List returns up to limit incidents, most recently updated first. It
-// queries the listing index for keys and fetches the items in batches; it
-// serves the dev console and reports, never a request path. A limit of zero
-// or less returns none.
+// queries the listing index for keys (see newestIDs) and fetches the items
+// in batches; it serves the dev console and reports, never a request path.
+// A limit of zero or less returns none.
+//
+// What it guarantees: the incidents chosen are the newest by the month of
+// their last write, then by UpdatedAt to the hour (within an hour, by id,
+// descending); those chosen come back ordered by their exact UpdatedAt. As
+// the domain stamps UpdatedAt when it writes, that is most recently
+// updated first, to the hour; an incident re-imported with an old
+// UpdatedAt ranks among the month it was written in. Incidents last
+// written before the month that Config.Retention ago falls in are not
+// listed, even if TTL has not deleted them yet.
 func (s *Store) List(ctx context.Context, limit int) ([]domain.Incident, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("dynamo: list: %w", err)
@@ -49,37 +61,108 @@ func (s *Store) List(ctx context.Context, limit int) ([]domain.Incident, error) 
 	return out, nil
 }
 
+// listClockSkew is how far ahead of this machine's clock another writer's
+// may be: List starts at the month of now plus this, so that near the turn
+// of a month it does not miss what a slightly fast clock filed under the
+// next one.
+const listClockSkew = time.Minute
+
 // newestIDs reads up to limit incident ids from the listing index, newest
-// first.
+// first: month partitions from the current one back to the first that an
+// unexpired incident can be in (Config.Retention ago), all ListShards of a
+// month queried at once and merged by sort key. Within a month the order
+// is by UpdatedAt to the hour, then by id, descending.
 func (s *Store) newestIDs(ctx context.Context, limit int) ([]string, error) {
+	now := time.Now().UTC()
+	first := monthOf(now.Add(listClockSkew))
+	last := monthOf(now.Add(-s.cfg.Retention))
+	var ids []string
+	seen := map[string]bool{} // the index is eventually consistent: an incident being moved may show twice
+	for m := first; !m.Before(last) && len(ids) < limit; m = m.AddDate(0, -1, 0) {
+		entries, err := s.newestInMonth(ctx, m, limit-len(ids))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !seen[e.id] && len(ids) < limit {
+				seen[e.id] = true
+				ids = append(ids, e.id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// monthOf is the first instant of t's UTC month.
+func monthOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// listEntry is one key read from the listing index.
+type listEntry struct{ sk, id string }
+
+// newestInMonth reads the newest up to limit entries of each shard of
+// month m in parallel and returns the newest limit of them all, by sort
+// key, newest first.
+func (s *Store) newestInMonth(ctx context.Context, m time.Time, limit int) ([]listEntry, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	shards := make([][]listEntry, ListShards)
+	errs := make([]error, ListShards)
+	var wg sync.WaitGroup
+	for n := range ListShards {
+		wg.Go(func() {
+			shards[n], errs[n] = s.newestInShard(ctx, listPartition(m, n), limit)
+			if errs[n] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	// Report the failure rather than the cancellations it caused.
+	if i := slices.IndexFunc(errs, func(err error) bool { return err != nil && !errors.Is(err, context.Canceled) }); i >= 0 {
+		return nil, errs[i]
+	}
+	if i := slices.IndexFunc(errs, func(err error) bool { return err != nil }); i >= 0 {
+		return nil, errs[i]
+	}
+	all := slices.Concat(shards...)
+	slices.SortFunc(all, func(a, b listEntry) int { return strings.Compare(b.sk, a.sk) })
+	return all[:min(limit, len(all))], nil
+}
+
+// newestInShard queries one listing partition, newest first, for up to
+// limit incident entries.
+func (s *Store) newestInShard(ctx context.Context, partition string, limit int) ([]listEntry, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.cfg.Table),
 		IndexName:                 aws.String(GSI1),
 		KeyConditionExpression:    aws.String("#b = :b"),
 		ExpressionAttributeNames:  map[string]string{"#b": GSI1PartitionKey},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":b": str(ListBucket)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": str(partition)},
 		ScanIndexForward:          aws.Bool(false),
 	}
-	var ids []string
-	for len(ids) < limit {
-		in.Limit = aws.Int32(int32(min(limit-len(ids), 1000)))
-		out, err := s.client.Query(ctx, in)
+	var out []listEntry
+	for len(out) < limit {
+		in.Limit = aws.Int32(int32(min(limit-len(out), 1000)))
+		page, err := s.client.Query(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("dynamo: list: query %s: %w", GSI1, err)
+			return nil, fmt.Errorf("dynamo: list: query %s %s: %w", GSI1, partition, err)
 		}
-		for _, item := range out.Items {
+		for _, item := range page.Items {
 			pk, ok := item[PartitionKey].(*types.AttributeValueMemberS)
-			if !ok || !strings.HasPrefix(pk.Value, IncidentKeyPrefix) {
-				continue // another record type sharing the bucket
+			sk, _ := item[GSI1SortKey].(*types.AttributeValueMemberS)
+			if !ok || sk == nil || !strings.HasPrefix(pk.Value, IncidentKeyPrefix) {
+				continue // another record type sharing the partition
 			}
-			ids = append(ids, strings.TrimPrefix(pk.Value, IncidentKeyPrefix))
+			out = append(out, listEntry{sk: sk.Value, id: strings.TrimPrefix(pk.Value, IncidentKeyPrefix)})
 		}
-		if len(out.LastEvaluatedKey) == 0 {
+		if len(page.LastEvaluatedKey) == 0 {
 			break
 		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
-	return ids, nil
+	return out, nil
 }
 
 // batchGet loads the incidents ids into byID, retrying the keys DynamoDB

@@ -15,13 +15,21 @@ import (
 	"github.com/aftercare/aftercare/shared/store"
 )
 
-// API is the part of the DynamoDB client the store uses; *dynamodb.Client
-// satisfies it, and a test may wrap one to inject failures.
-type API interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+// API is the part of the DynamoDB client the store uses, as functions:
+// ClientAPI takes them from a *dynamodb.Client, and a test may wrap them to
+// inject failures. Functions rather than an interface: a client held in an
+// interface (or a struct field) makes the linker keep all of its
+// operations in a binary that also renders templates, megabytes a function.
+type API struct {
+	GetItem      func(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem      func(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Query        func(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem func(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
+// ClientAPI is the API of a DynamoDB client.
+func ClientAPI(c *dynamodb.Client) API {
+	return API{GetItem: c.GetItem, PutItem: c.PutItem, Query: c.Query, BatchGetItem: c.BatchGetItem}
 }
 
 // Defaults for Config's zero fields.
@@ -63,8 +71,8 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // New returns a store on table with the default retention and retries.
-func New(client API, table string) *Store {
-	return NewWithConfig(client, Config{Table: table})
+func New(client *dynamodb.Client, table string) *Store {
+	return NewWithConfig(ClientAPI(client), Config{Table: table})
 }
 
 // NewWithConfig returns a store configured by cfg.

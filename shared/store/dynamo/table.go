@@ -18,7 +18,8 @@ const (
 	PartitionKey = "pk"
 	SortKey      = "sk"
 	// GSI1 is the listing index: GSI1PartitionKey (S) hash,
-	// GSI1SortKey (S) range, projection KEYS_ONLY.
+	// GSI1SortKey (S) range, projection KEYS_ONLY. Its partition keys are
+	// sharded by month and incident (see ListShards); none is constant.
 	GSI1             = "gsi1"
 	GSI1PartitionKey = "gsi1pk"
 	GSI1SortKey      = "gsi1sk"
@@ -39,11 +40,31 @@ const (
 	IncidentKeyPrefix = "INC#"
 	// IncidentSortKey is the SortKey of an incident's item.
 	IncidentSortKey = "INCIDENT"
-	// ListBucket is the GSI1PartitionKey shared by all incidents.
-	ListBucket = "INCIDENTS"
+	// ListKeyPrefix starts an incident's GSI1PartitionKey,
+	// "L#<yyyy-mm>#<shard>": the UTC month of the item's last write and
+	// the incident's shard, 0 to ListShards-1 (see listKeys in item.go).
+	ListKeyPrefix = "L#"
 )
 
-// TimeFormat is how UpdatedAtAttribute and GSI1SortKey spell a time: UTC,
+// ListShards is how many GSI1 partitions each month's incidents are spread
+// over, by a hash of the incident id. Every write lands in the current
+// month, so the index takes about ListShards × 1,000 writes per second
+// (DynamoDB's per-partition ceiling) before it throttles; List pays
+// ListShards small queries per month it walks. It may be raised (List
+// queries shards 0..ListShards-1, a superset of the old ones, and an
+// incident moves to its new shard on its next write); lowering it hides
+// the incidents in the dropped shards until they are written again.
+const ListShards = 16
+
+// Formats of the listing index's keys: the month of GSI1PartitionKey and
+// the hour of UpdatedAt that leads GSI1SortKey, both UTC and fixed width
+// so that string order is time order.
+const (
+	listMonthFormat = "2006-01"
+	listHourFormat  = "2006-01-02T15"
+)
+
+// TimeFormat is how UpdatedAtAttribute spells a time: UTC,
 // fixed width, nanoseconds always present, so that string order is time
 // order (time.RFC3339Nano drops trailing zeros and would not sort).
 const TimeFormat = "2006-01-02T15:04:05.000000000Z"
@@ -56,7 +77,8 @@ type TableAPI interface {
 }
 
 // CreateTableInput describes the incidents table as template.yaml declares
-// it: on-demand billing, string keys, the KEYS_ONLY listing index.
+// it: on-demand billing, string keys, the KEYS_ONLY listing index (whose
+// sharded key values live in the items, not in the schema).
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
 	s := types.ScalarAttributeTypeS
 	return &dynamodb.CreateTableInput{

@@ -1,4 +1,4 @@
-package notify_test
+package webhook_test
 
 import (
 	"bytes"
@@ -19,31 +19,15 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/notify/notifytest"
+	"github.com/aftercare/aftercare/shared/notify/webhook"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
 const testSecret = "whsec_dGVzdC1zZWNyZXQtZm9yLW5vdGlmeS13ZWJob29rcyE="
 
 // sample is a negative CSAT answer with everything filled in.
-func sample() notify.Alert {
-	return notify.Alert{
-		Kind:          notify.KindNegativeAnswer,
-		IncidentID:    "inc_abc123",
-		Provider:      "aftercare",
-		Ref:           "BK-1042",
-		IncidentKind:  domain.KindBooking,
-		Title:         "Sunset sailing",
-		Status:        domain.StatusCompleted,
-		Step:          "thanks",
-		CustomerName:  "María Pérez",
-		CustomerEmail: "maria@example.com",
-		Survey:        domain.SurveyCSAT,
-		Score:         2,
-		Comment:       "The boat was late.",
-		TimelineURL:   "https://aftercare.example.com/incidents/inc_abc123",
-		At:            time.Date(2026, 11, 21, 9, 14, 3, 0, time.UTC),
-	}
-}
+func sample() notify.Alert { return notifytest.Alert() }
 
 // delivery is one request the receiver saw.
 type delivery struct {
@@ -107,10 +91,10 @@ func stall(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func newWebhook(t *testing.T, url, secret string, opts ...notify.Option) *notify.Webhook {
+func newWebhook(t *testing.T, url, secret string, opts ...webhook.Option) *webhook.Webhook {
 	t.Helper()
-	opts = append([]notify.Option{notify.WithRetry(3, time.Millisecond)}, opts...)
-	w, err := notify.NewWebhook(url, secret, nil, opts...)
+	opts = append([]webhook.Option{webhook.WithRetry(3, time.Millisecond)}, opts...)
+	w, err := webhook.New(url, secret, nil, opts...)
 	if err != nil {
 		t.Fatalf("NewWebhook: %v", err)
 	}
@@ -229,7 +213,7 @@ func TestWebhookBodyVariants(t *testing.T) {
 
 func TestWebhookCustomerEmailOptIn(t *testing.T) {
 	recv := newReceiver(t, ok)
-	if err := newWebhook(t, recv.URL, "", notify.WithCustomerEmail()).Notify(context.Background(), sample()); err != nil {
+	if err := newWebhook(t, recv.URL, "", webhook.WithCustomerEmail()).Notify(context.Background(), sample()); err != nil {
 		t.Fatal(err)
 	}
 	m := decode(t, recv.deliveries()[0].body)
@@ -466,7 +450,7 @@ func TestWebhookStatusError(t *testing.T) {
 		_, _ = io.WriteString(w, "invalid_payload\nfor maria@example.com")
 	})
 	err := newWebhook(t, recv.URL, "").Notify(context.Background(), sample())
-	var se *notify.StatusError
+	var se *webhook.StatusError
 	if !errors.As(err, &se) || se.StatusCode != 422 {
 		t.Fatalf("err = %v, want a StatusError 422", err)
 	}
@@ -520,7 +504,7 @@ func TestWebhookRetryAfter(t *testing.T) {
 
 func TestWebhookTimeoutHonoured(t *testing.T) {
 	recv := newReceiver(t, stall)
-	w := newWebhook(t, recv.URL, "", notify.WithRetry(2, time.Millisecond), notify.WithTimeout(100*time.Millisecond))
+	w := newWebhook(t, recv.URL, "", webhook.WithRetry(2, time.Millisecond), webhook.WithTimeout(100*time.Millisecond))
 	start := time.Now()
 	err := w.Notify(context.Background(), sample())
 	elapsed := time.Since(start)
@@ -557,7 +541,7 @@ func TestWebhookContextCancel(t *testing.T) {
 	})
 	t.Run("during backoff", func(t *testing.T) {
 		recv := newReceiver(t, status(503), ok)
-		w := newWebhook(t, recv.URL, "", notify.WithRetry(3, 10*time.Second))
+		w := newWebhook(t, recv.URL, "", webhook.WithRetry(3, 10*time.Second))
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(50*time.Millisecond, cancel)
 		start := time.Now()
@@ -571,7 +555,7 @@ func TestWebhookContextCancel(t *testing.T) {
 	})
 	t.Run("deadline before the next attempt", func(t *testing.T) {
 		recv := newReceiver(t, status(503), ok)
-		w := newWebhook(t, recv.URL, "", notify.WithRetry(3, 10*time.Second))
+		w := newWebhook(t, recv.URL, "", webhook.WithRetry(3, 10*time.Second))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
@@ -609,7 +593,7 @@ func TestWebhookRefusesInvalidAlert(t *testing.T) {
 func TestNewWebhook(t *testing.T) {
 	tests := []struct {
 		name, url, secret string
-		opts              []notify.Option
+		opts              []webhook.Option
 		errHas            string // "" = valid
 	}{
 		{"https with secret", "https://hooks.example.com/aftercare", testSecret, nil, ""},
@@ -623,12 +607,12 @@ func TestNewWebhook(t *testing.T) {
 		{"unparsable keeps path out", "https://h.example/secret-token%zz", "", nil, "not a URL"},
 		{"secret without prefix", "https://h.example/", "c2VjcmV0", nil, "whsec_"},
 		{"secret too short", "https://h.example/", "whsec_c2hvcnQ=", nil, "bytes"},
-		{"zero attempts", "https://h.example/", "", []notify.Option{notify.WithRetry(0, time.Second)}, "attempts"},
-		{"zero timeout", "https://h.example/", "", []notify.Option{notify.WithTimeout(0)}, "timeout"},
+		{"zero attempts", "https://h.example/", "", []webhook.Option{webhook.WithRetry(0, time.Second)}, "attempts"},
+		{"zero timeout", "https://h.example/", "", []webhook.Option{webhook.WithTimeout(0)}, "timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := notify.NewWebhook(tt.url, tt.secret, nil, tt.opts...)
+			w, err := webhook.New(tt.url, tt.secret, nil, tt.opts...)
 			if tt.errHas == "" {
 				if err != nil || w == nil {
 					t.Fatalf("NewWebhook = %v", err)
@@ -652,7 +636,7 @@ func TestWebhookUsesGivenClient(t *testing.T) {
 		used = true
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	w, err := notify.NewWebhook(recv.URL, "", client)
+	w, err := webhook.New(recv.URL, "", client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -677,7 +661,7 @@ func TestWebhookUntrustedCertificateIsPermanent(t *testing.T) {
 		t.Fatalf("err = %v, want permanent on the first attempt", err)
 	}
 	// With the test server's own client (which trusts it), it is delivered.
-	w, err := notify.NewWebhook(srv.URL, "", srv.Client())
+	w, err := webhook.New(srv.URL, "", srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package lambdah
+package stream
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
-// Reconciler is the use case the planner runs.
-type Reconciler interface {
-	ReconcileID(ctx context.Context, id string) error
-}
+// Reconciler is the use case the planner runs (Service.ReconcileID), a
+// function for the reason lambdah.Dispatcher gives.
+type Reconciler func(ctx context.Context, id string) error
 
 // streamParallelism bounds how many incidents of one batch reconcile at
 // once. Each takes a read and a few Scheduler calls; a handful in flight
@@ -69,7 +69,7 @@ func StreamHandler(r Reconciler, log *slog.Logger) func(ctx context.Context, e e
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				if err := r.ReconcileID(ctx, j.id); err != nil {
+				if err := r(ctx, j.id); err != nil {
 					log.ErrorContext(ctx, "reconcile failed; the stream will retry", "incident", j.id, "error", err)
 					failed[i] = true
 				}
@@ -102,4 +102,13 @@ func incidentID(keys map[string]events.DynamoDBAttributeValue) (string, bool) {
 	}
 	id, ok := strings.CutPrefix(pk.String(), dynamo.IncidentKeyPrefix)
 	return id, ok && id != ""
+}
+
+// Planner builds the planner function's handler on the given adapters.
+func Planner(s compose.Settings, p compose.Ports, log *slog.Logger) (func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
+	svc, err := compose.Service(s, p, log)
+	if err != nil {
+		return nil, err
+	}
+	return StreamHandler(svc.ReconcileID, log), nil
 }

@@ -1,4 +1,4 @@
-package lambdah
+package inbound
 
 import (
 	"bytes"
@@ -144,7 +144,7 @@ const replyMessage = "From: maria@example.com\r\nTo: care+thanks-1-x@reply.examp
 func TestRepliesHandlerReadsTheObject(t *testing.T) {
 	s3f := &fakeS3{t: t, objects: map[string][]byte{"inbound-bucket/inbound/msg 1": []byte(replyMessage)}}
 	r := &fakeReplier{res: app.ReplyResult{Outcome: app.ReplyRecorded, IncidentID: "inc_a", Step: "thanks-1"}}
-	h := RepliesHandler(s3f.client(t), r, nil)
+	h := RepliesHandler(s3f.client(t).GetObject, r.Reply, nil)
 	resp, err := h(context.Background(), events.S3Event{Records: []events.S3EventRecord{
 		s3Record("ObjectCreated:Put", "inbound-bucket", "inbound/msg+1", int64(len(replyMessage))),
 	}})
@@ -207,7 +207,7 @@ func TestRepliesHandlerDropsAndSkips(t *testing.T) {
 				s3f.objects["b/"+tc.rec.S3.Object.URLDecodedKey] = tc.object
 			}
 			r := &fakeReplier{res: app.ReplyResult{Outcome: app.ReplyAnswered}}
-			resp, err := RepliesHandler(s3f.client(t), r, nil)(context.Background(), events.S3Event{Records: []events.S3EventRecord{tc.rec}})
+			resp, err := RepliesHandler(s3f.client(t).GetObject, r.Reply, nil)(context.Background(), events.S3Event{Records: []events.S3EventRecord{tc.rec}})
 			if err != nil {
 				t.Fatalf("a dropped or skipped message is not an error (a retry would not change it): %v", err)
 			}
@@ -234,7 +234,7 @@ func TestRepliesHandlerRetryableErrors(t *testing.T) {
 	}
 	storeDown := errors.New("dynamodb: throttled")
 	r := &fakeReplier{res: app.ReplyResult{Outcome: app.ReplyRecorded}, err: map[string]error{"s3://b/inbound/store": storeDown}}
-	h := lambda.NewHandler(RepliesHandler(s3f.client(t), r, nil))
+	h := lambda.NewHandler(RepliesHandler(s3f.client(t).GetObject, r.Reply, nil))
 	payload, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{
 		s3Record("ObjectCreated:Put", "b", "inbound/s3down", 10),
 		s3Record("ObjectCreated:Put", "b", "inbound/store", 10),
@@ -260,14 +260,14 @@ func TestRepliesHandlerResponseJSON(t *testing.T) {
 	s3f := &fakeS3{t: t, objects: map[string][]byte{"b/inbound/m": []byte(replyMessage)}}
 	r := &fakeReplier{res: app.ReplyResult{Outcome: app.ReplyDropped, Reason: "forged reply address"}}
 	payload, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{s3Record("ObjectCreated:Put", "b", "inbound/m", 10)}})
-	out, err := lambda.NewHandler(RepliesHandler(s3f.client(t), r, nil)).Invoke(context.Background(), payload)
+	out, err := lambda.NewHandler(RepliesHandler(s3f.client(t).GetObject, r.Reply, nil)).Invoke(context.Background(), payload)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := `{"results":[{"ref":"s3://b/inbound/m","outcome":"dropped","reason":"forged reply address"}]}`; string(out) != want {
 		t.Errorf("response %s, want %s", out, want)
 	}
-	if empty, _ := RepliesHandler(s3f.client(t), r, nil)(context.Background(), events.S3Event{}); empty.Results == nil {
+	if empty, _ := RepliesHandler(s3f.client(t).GetObject, r.Reply, nil)(context.Background(), events.S3Event{}); empty.Results == nil {
 		t.Error("an event without records answers an empty list, not null")
 	}
 }

@@ -1,4 +1,4 @@
-package notify_test
+package webhook_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/notify/webhook"
 )
 
 // spoof holds every character domain.CleanText removes.
@@ -30,7 +31,7 @@ func TestBidiControlsReachNeitherTextNorData(t *testing.T) {
 			a.Reply = "thanks\u202E\r\nbye" + spoof
 		}
 		recv := newReceiver(t, ok)
-		if err := newWebhook(t, recv.URL, "", notify.WithCustomerEmail()).Notify(context.Background(), a); err != nil {
+		if err := newWebhook(t, recv.URL, "", webhook.WithCustomerEmail()).Notify(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
 		body := recv.deliveries()[0].body

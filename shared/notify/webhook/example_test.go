@@ -1,4 +1,4 @@
-package notify_test
+package webhook_test
 
 import (
 	"bytes"
@@ -12,12 +12,13 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/notify"
+	"github.com/aftercare/aftercare/shared/notify/webhook"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
 // The body a receiver gets for a negative answer, and how it verifies the
 // signature with any Standard Webhooks library (here ours).
-func ExampleWebhook() {
+func ExampleNew() {
 	const secret = "whsec_dGVzdC1zZWNyZXQtZm9yLW5vdGlmeS13ZWJob29rcyE="
 	verifier, _ := stdwebhooks.NewVerifier(secret)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +33,7 @@ func ExampleWebhook() {
 	}))
 	defer srv.Close()
 
-	hook, err := notify.NewWebhook(srv.URL, secret, nil)
+	hook, err := webhook.New(srv.URL, secret, nil)
 	if err != nil {
 		panic(err)
 	}

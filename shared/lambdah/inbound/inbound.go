@@ -1,4 +1,4 @@
-package lambdah
+package inbound
 
 import (
 	"bytes"
@@ -18,20 +18,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/replies"
 )
 
-// ObjectGetter is the part of the S3 client the replies handler uses.
-type ObjectGetter interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-}
+// ObjectGetter reads a stored message: (*s3.Client).GetObject. Functions
+// rather than interfaces keep the linker from retaining every method of
+// the S3 client and of the service (see lambdah.Dispatcher).
+type ObjectGetter func(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 
-var _ ObjectGetter = (*s3.Client)(nil)
-
-// Replier is the use case the replies function runs.
-type Replier interface {
-	Reply(ctx context.Context, raw []byte, ref string, envelope ...string) (app.ReplyResult, error)
-}
+// Replier is the use case the replies function runs (Service.Reply).
+type Replier func(ctx context.Context, raw []byte, ref string, envelope ...string) (app.ReplyResult, error)
 
 // MaxInbound is the largest stored email the replies function reads:
 // replies.MaxMessage, which no customer's typed answer comes near (SES
@@ -136,7 +133,7 @@ func reply(ctx context.Context, objects ObjectGetter, r Replier, rec events.S3Ev
 		return dropped(ctx, log, res, DropTooLarge, "size", rec.S3.Object.Size), nil
 	}
 
-	out, err := objects.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	out, err := objects(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		var gone *types.NoSuchKey
 		if errors.As(err, &gone) {
@@ -158,7 +155,7 @@ func reply(ctx context.Context, objects ObjectGetter, r Replier, rec events.S3Ev
 	if virus(raw) {
 		return dropped(ctx, log, res, DropVirus), nil
 	}
-	rr, err := r.Reply(ctx, raw, res.Ref)
+	rr, err := r(ctx, raw, res.Ref)
 	if err != nil {
 		return res, fmt.Errorf("reply %s: %w", res.Ref, err)
 	}
@@ -184,4 +181,14 @@ func virus(raw []byte) bool {
 		return false // the use case drops what it cannot read
 	}
 	return strings.EqualFold(strings.TrimSpace(m.Header.Get("X-SES-Virus-Verdict")), "FAIL")
+}
+
+// Replies builds the replies function's handler on the given adapters and
+// the S3 client that reads the stored messages.
+func Replies(s compose.Settings, p compose.Ports, objects ObjectGetter, log *slog.Logger) (func(ctx context.Context, e events.S3Event) (RepliesResponse, error), error) {
+	svc, err := compose.Service(s, p, log)
+	if err != nil {
+		return nil, err
+	}
+	return RepliesHandler(objects, svc.Reply, log), nil
 }

@@ -1,4 +1,8 @@
-package notify
+// Package webhook is the notify port's outbound-webhook adapter: every
+// alert is POSTed as JSON, signed with Standard Webhooks when a secret is
+// set, with a Slack-compatible "text" field, so a Slack incoming-webhook
+// URL works as it is and any other endpoint can verify the signature.
+package webhook
 
 import (
 	"bytes"
@@ -6,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/notify"
 	"io"
 	"net/http"
 	"net/url"
@@ -89,7 +94,7 @@ const userAgent = "Aftercare-Alert/1 (+https://www.standardwebhooks.com)"
 // 408, 429 and 5xx are retried up to DefaultAttempts in all, waiting
 // DefaultBackoff and doubling, or the receiver's Retry-After up to
 // MaxRetryAfter. Any other status outside 2xx, redirects included, is an
-// error wrapping ErrPermanent: the receiver refused this alert and will
+// error wrapping notify.ErrPermanent: the receiver refused this alert and will
 // refuse it again. Errors name the URL's scheme and host only, because the
 // path of a chat webhook URL is its secret token.
 type Webhook struct {
@@ -103,7 +108,7 @@ type Webhook struct {
 	withEmail bool
 }
 
-var _ Notifier = (*Webhook)(nil)
+var _ notify.Notifier = (*Webhook)(nil)
 
 // Option adjusts a Webhook at construction.
 type Option func(*Webhook) error
@@ -143,15 +148,15 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// NewWebhook returns a webhook notifier posting to rawURL, which must be an
+// New returns a webhook notifier posting to rawURL, which must be an
 // absolute http or https URL. secret is a Standard Webhooks "whsec_" secret,
 // or empty to send unsigned (see Webhook for when that is acceptable); a
 // malformed secret is an error now rather than a receiver rejecting every
 // alert later. client may be nil: the default client does not follow
 // redirects, because following a 301/302 turns the POST into a GET that
 // silently drops the alert — a moved endpoint should be reconfigured.
-func NewWebhook(rawURL, secret string, client *http.Client, opts ...Option) (*Webhook, error) {
-	u, err := httpURL(rawURL)
+func New(rawURL, secret string, client *http.Client, opts ...Option) (*Webhook, error) {
+	u, err := notify.HTTPURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("notify: webhook url: %w", err)
 	}
@@ -191,16 +196,16 @@ func (w *Webhook) String() string { return "webhook " + w.display }
 func (w *Webhook) Signed() bool { return w.secret != "" }
 
 // Notify posts the alert, retrying passing failures (see Webhook). It
-// returns nil once the receiver answered 2xx; an error wrapping ErrPermanent
+// returns nil once the receiver answered 2xx; an error wrapping notify.ErrPermanent
 // if the alert is invalid or refused; the context's error, wrapped, if ctx
 // ends first; otherwise the last attempt's error.
-func (w *Webhook) Notify(ctx context.Context, a Alert) error {
+func (w *Webhook) Notify(ctx context.Context, a notify.Alert) error {
 	if err := a.Validate(); err != nil {
 		return fmt.Errorf("notify: %s: %w", w, err)
 	}
 	body, err := encode(a, w.withEmail)
 	if err != nil {
-		return fmt.Errorf("notify: %s: %w: %w", w, err, ErrPermanent)
+		return fmt.Errorf("notify: %s: %w: %w", w, err, notify.ErrPermanent)
 	}
 	id := deliveryID(a)
 	fail := func(attempt int, err error) error {
@@ -212,7 +217,7 @@ func (w *Webhook) Notify(ctx context.Context, a Alert) error {
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, ErrPermanent):
+		case errors.Is(err, notify.ErrPermanent):
 			return fail(attempt, err)
 		case ctx.Err() != nil:
 			if !errors.Is(err, ctx.Err()) {
@@ -248,7 +253,7 @@ func (w *Webhook) post(ctx context.Context, id string, body []byte) (time.Durati
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("build request: %w: %w", stripURL(err), ErrPermanent)
+		return 0, fmt.Errorf("build request: %w: %w", stripURL(err), notify.ErrPermanent)
 	}
 	now := time.Now()
 	req.Header.Set("Content-Type", "application/json")
@@ -258,7 +263,7 @@ func (w *Webhook) post(ctx context.Context, id string, body []byte) (time.Durati
 	if w.secret != "" {
 		sig, err := stdwebhooks.Sign(w.secret, id, now, body)
 		if err != nil {
-			return 0, fmt.Errorf("%w: %w", err, ErrPermanent)
+			return 0, fmt.Errorf("%w: %w", err, notify.ErrPermanent)
 		}
 		req.Header.Set(stdwebhooks.HeaderSignature, sig)
 	}
@@ -273,7 +278,7 @@ func (w *Webhook) post(ctx context.Context, id string, body []byte) (time.Durati
 		// by the next attempt.
 		var cert *tls.CertificateVerificationError
 		if errors.As(err, &cert) {
-			return 0, fmt.Errorf("%w: %w", err, ErrPermanent)
+			return 0, fmt.Errorf("%w: %w", err, notify.ErrPermanent)
 		}
 		return 0, err
 	}
@@ -296,7 +301,7 @@ func (w *Webhook) post(ctx context.Context, id string, body []byte) (time.Durati
 	if code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 && code < 600 {
 		return retryAfter(resp.Header.Get("Retry-After"), now), serr
 	}
-	return 0, fmt.Errorf("%w: %w", serr, ErrPermanent)
+	return 0, fmt.Errorf("%w: %w", serr, notify.ErrPermanent)
 }
 
 // StatusError is a receiver's answer outside 2xx. Body is the start of what

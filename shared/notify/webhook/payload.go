@@ -1,4 +1,4 @@
-package notify
+package webhook
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/notify"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ type payload struct {
 }
 
 type data struct {
-	Kind     Kind         `json:"kind"`
+	Kind     notify.Kind  `json:"kind"`
 	Incident incidentData `json:"incident"`
 	Step     string       `json:"step,omitempty"`
 	Customer customerData `json:"customer"`
@@ -72,8 +73,8 @@ const maxQuote = 280
 
 // encode builds the JSON body for a validated alert. withEmail is the
 // channel's opt-in for the customer's address.
-func encode(a Alert, withEmail bool) ([]byte, error) {
-	a = a.cleaned()
+func encode(a notify.Alert, withEmail bool) ([]byte, error) {
+	a = cleaned(a)
 	p := payload{
 		Type:      TypePrefix + string(a.Kind),
 		Timestamp: a.At.UTC().Format(time.RFC3339Nano),
@@ -113,7 +114,7 @@ func encode(a Alert, withEmail bool) ([]byte, error) {
 // with a right-to-left override would otherwise show in the team's channel
 // as somebody else's, and control characters would reach whatever reads
 // the JSON. Line breaks and tabs stay.
-func (a Alert) cleaned() Alert {
+func cleaned(a notify.Alert) notify.Alert {
 	for _, s := range []*string{&a.CustomerName, &a.CustomerEmail, &a.Title, &a.Ref, &a.Comment, &a.Reply} {
 		*s = domain.CleanText(*s)
 	}
@@ -128,7 +129,7 @@ func (a Alert) cleaned() Alert {
 // may fill differently without being a different alert. A customer who goes
 // back to a score already alerted about therefore raises no second alert at
 // a deduplicating receiver, which is the intent: nothing new happened.
-func deliveryID(a Alert) string {
+func deliveryID(a notify.Alert) string {
 	h := sha256.New()
 	for _, part := range []string{
 		"aftercare-alert-v1", string(a.Kind), a.IncidentID, a.Step,
@@ -149,30 +150,30 @@ var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 // string that a customer or a booking system wrote is escaped, so that a
 // comment cannot ping the channel ("<!channel>"), fake a link or break the
 // formatting; the customer's email address is never included.
-func slackText(a Alert) string {
+func slackText(a notify.Alert) string {
 	var b strings.Builder
 	icon, headline := ":bell:", "Alert: "+string(a.Kind)
 	switch a.Kind {
-	case KindNegativeAnswer:
+	case notify.KindNegativeAnswer:
 		icon, headline = ":warning:", "Negative answer"
-	case KindReply:
+	case notify.KindReply:
 		icon, headline = ":speech_balloon:", "Customer replied"
-	case KindRecovered:
+	case notify.KindRecovered:
 		icon, headline = ":white_check_mark:", "Recovered"
-	case KindNotRecovered:
+	case notify.KindNotRecovered:
 		icon, headline = ":warning:", "Still not resolved"
-	case KindUpdated:
+	case notify.KindUpdated:
 		icon, headline = ":pencil2:", "Answer changed"
-	case KindImproved:
+	case notify.KindImproved:
 		icon, headline = ":arrow_up:", "Score raised"
-	case KindOtherSender:
+	case notify.KindOtherSender:
 		icon, headline = ":grey_question:", "Message from someone other than the customer"
 	}
 	who := "a customer"
 	if a.CustomerName != "" {
 		who = slackEscape(oneLine(a.CustomerName, 100))
 	}
-	if a.Kind == KindOtherSender {
+	if a.Kind == notify.KindOtherSender {
 		// Their words are not the customer's: never put the customer's
 		// name on them.
 		fmt.Fprintf(&b, "%s *%s* about %s's", icon, headline, who)
@@ -202,7 +203,7 @@ func slackText(a Alert) string {
 		fmt.Fprintf(&b, " · <%s|Open timeline>", slackLinkURL(a.TimelineURL))
 	}
 	quote := a.Comment
-	if a.Kind == KindReply || a.Kind == KindOtherSender || quote == "" {
+	if a.Kind == notify.KindReply || a.Kind == notify.KindOtherSender || quote == "" {
 		quote = a.Reply
 	}
 	if q := oneLine(quote, maxQuote); q != "" {
