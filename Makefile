@@ -7,10 +7,18 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: dev test vet emulators browser build bench fuzz clean
+.PHONY: dev test vet emulators browser build bench fuzz clean load
 
 dev: ## run everything locally on embedded adapters
 	$(GO) run ./infra/local/cmd/aftercare-local
+
+# A bounded load test over loopback (infra/cmd/load): the local runtime in
+# process on a data directory on disk, LOAD_N signed webhooks from LOAD_C
+# connections, then run-due; prints rates, latency, load average, targets.
+LOAD_N ?= 3000
+LOAD_C ?= 16
+load: ## webhooks/s, p99 and emails/s of the local runtime, on disk
+	$(GO) run ./infra/cmd/load -n $(LOAD_N) -c $(LOAD_C) -timeout 50s
 
 test: emulators browser vet ## every test, with the race detector
 	$(GO) test -race -count=1 -timeout 20m ./...

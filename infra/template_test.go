@@ -1036,8 +1036,8 @@ func TestTemplateTable(t *testing.T) {
 	if get(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
 		t.Error("point-in-time recovery is off")
 	}
-	if v := str(get(p, "StreamSpecification", "StreamViewType")); v != "KEYS_ONLY" {
-		t.Errorf("StreamViewType %q, want KEYS_ONLY (the planner reloads by id)", v)
+	if v := str(get(p, "StreamSpecification", "StreamViewType")); v != "NEW_AND_OLD_IMAGES" {
+		t.Errorf("StreamViewType %q, want NEW_AND_OLD_IMAGES (the planner reconciles from both images)", v)
 	}
 }
 
@@ -1076,6 +1076,14 @@ func TestTemplateStream(t *testing.T) {
 		}
 		if !slices.Contains(list(get(p, "FunctionResponseTypes")), any("ReportBatchItemFailures")) {
 			t.Errorf("%s: FunctionResponseTypes lacks ReportBatchItemFailures", id)
+		}
+		filters := list(get(p, "FilterCriteria", "Filters"))
+		want := `{"dynamodb": {"NewImage": {"` + dynamo.ReplanAttribute + `": {"BOOL": [true]}}}}`
+		if len(filters) != 1 || str(get(filters[0], "Pattern")) != want {
+			t.Errorf("%s: FilterCriteria %v, want the one pattern %s (the planner runs only for writes that add a wake-up call)", id, get(p, "FilterCriteria"), want)
+		}
+		if n, ok := get(p, "BatchSize").(int); !ok || n*2*domain.MaxEncodedSize > 6<<20 {
+			t.Errorf("%s: BatchSize %v: two images of up to %d bytes each must fit Lambda's 6 MB payload", id, get(p, "BatchSize"), domain.MaxEncodedSize)
 		}
 		if get(p, "BisectBatchOnFunctionError") != true {
 			t.Errorf("%s: BisectBatchOnFunctionError is not true", id)

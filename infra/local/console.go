@@ -23,6 +23,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/replies"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
+	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/web"
 )
 
@@ -95,31 +96,107 @@ type firedJSON struct {
 	Error string `json:"error,omitempty"`
 }
 
-const consoleLimit = 100
+// Pages: the console and the dev API show at most a page of incidents,
+// schedules and emails, ordered by time, with a cursor to the next page,
+// so that they cost the same whether the store holds a thousand items or
+// a million. ?limit= chooses the size, up to maxPage.
+const (
+	defaultPage = 50
+	maxPage     = 500
+)
 
-func (rt *Runtime) apiIncidents(w http.ResponseWriter, r *http.Request) {
-	incs, err := rt.store.List(r.Context(), consoleLimit)
+// errBadPage is a 400: a limit or cursor the API cannot read.
+var errBadPage = errors.New("bad page")
+
+// pageLimit reads ?limit=, defaultPage when absent.
+func pageLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return defaultPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, fmt.Errorf("%w: limit must be 1 to %d", errBadPage, maxPage)
+	}
+	return n, nil
+}
+
+// nextURL is the request's URL with param set to cursor: the next page.
+func nextURL(r *http.Request, param, cursor string) string {
+	q := r.URL.Query()
+	q.Set(param, cursor)
+	q.Del("flash")
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// setNext announces the next page of a JSON list: its URL in a Link
+// header (rel="next", RFC 8288) and the bare cursor in X-Next-Cursor. The
+// body stays a plain JSON array; no header means this is the last page.
+func setNext(w http.ResponseWriter, r *http.Request, param, cursor string) {
+	if cursor == "" {
+		return
+	}
+	w.Header().Set("Link", "<"+nextURL(r, param, cursor)+`>; rel="next"`)
+	w.Header().Set("X-Next-Cursor", cursor)
+}
+
+// incidentPage is a page of incidents, most recently updated first,
+// after the cursor ?before= (an opaque cursor or an RFC 3339 time).
+func (rt *Runtime) incidentPage(r *http.Request, limit int) ([]domain.Incident, string, error) {
+	before, err := bolt.ParseCursor(r.URL.Query().Get("before"))
 	if err != nil {
-		apiError(w, http.StatusInternalServerError, err)
+		return nil, "", fmt.Errorf("%w: before: %w", errBadPage, err)
+	}
+	incs, next, err := rt.store.ListBefore(r.Context(), before, limit)
+	return incs, next.String(), err
+}
+
+// schedulePage is a page of pending schedules in the order they fire,
+// after the cursor ?after= (an opaque cursor or an RFC 3339 time).
+func (rt *Runtime) schedulePage(r *http.Request, limit int) ([]scheduleJSON, string, error) {
+	after, err := localsched.ParseCursor(r.URL.Query().Get("after"))
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: after: %w", errBadPage, err)
+	}
+	entries, next, err := rt.sched.ListAfter(after, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]scheduleJSON, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, toScheduleJSON(e))
+	}
+	return out, next.String(), nil
+}
+
+// pageError answers a failed page: 400 for the request's fault.
+func pageError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errBadPage) {
+		apiError(w, http.StatusBadRequest, err)
+		return
+	}
+	apiError(w, http.StatusInternalServerError, err)
+}
+
+// apiIncidents is GET /dev/api/incidents[?limit=][&before=]: a page of
+// incidents, most recently updated first.
+func (rt *Runtime) apiIncidents(w http.ResponseWriter, r *http.Request) {
+	limit, err := pageLimit(r)
+	if err != nil {
+		pageError(w, err)
+		return
+	}
+	incs, next, err := rt.incidentPage(r, limit)
+	if err != nil {
+		pageError(w, err)
 		return
 	}
 	out := make([]incidentJSON, 0, len(incs))
 	for _, inc := range incs {
 		out = append(out, incidentJSON{Incident: inc, CustomerEmail: inc.Customer.Email})
 	}
+	setNext(w, r, "before", next)
 	web.WriteJSON(w, http.StatusOK, out)
-}
-
-func (rt *Runtime) schedules() ([]scheduleJSON, error) {
-	entries, err := rt.sched.List()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]scheduleJSON, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, toScheduleJSON(e))
-	}
-	return out, nil
 }
 
 func toScheduleJSON(e localsched.Entry) scheduleJSON {
@@ -129,12 +206,22 @@ func toScheduleJSON(e localsched.Entry) scheduleJSON {
 	}
 }
 
-func (rt *Runtime) apiSchedules(w http.ResponseWriter, _ *http.Request) {
-	out, err := rt.schedules()
+// apiSchedules is GET /dev/api/schedules[?limit=][&after=]: a page of
+// pending schedules, the soonest to fire first; X-Total-Count says how
+// many are pending in all.
+func (rt *Runtime) apiSchedules(w http.ResponseWriter, r *http.Request) {
+	limit, err := pageLimit(r)
 	if err != nil {
-		apiError(w, http.StatusInternalServerError, err)
+		pageError(w, err)
 		return
 	}
+	out, next, err := rt.schedulePage(r, limit)
+	if err != nil {
+		pageError(w, err)
+		return
+	}
+	setNext(w, r, "after", next)
+	w.Header().Set("X-Total-Count", strconv.Itoa(rt.sched.Count()))
 	web.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -195,7 +282,7 @@ func (rt *Runtime) apiRunOne(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *Runtime) apiOutbox(w http.ResponseWriter, _ *http.Request) {
-	entries, err := rt.outbox.List(consoleLimit)
+	entries, err := rt.outbox.List(defaultPage)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err)
 		return
@@ -215,33 +302,60 @@ func (rt *Runtime) apiOutbox(w http.ResponseWriter, _ *http.Request) {
 	web.WriteJSON(w, http.StatusOK, out)
 }
 
-// consoleData feeds the console page.
+// consoleData feeds the console page: a page of each list, with links to
+// the next pages.
 type consoleData struct {
 	Now       time.Time
 	Incidents []domain.Incident
-	// Attention are the incidents that need the team, oldest first.
-	Attention []domain.Incident
-	Schedules []scheduleJSON
-	Outbox    any
-	Flash     string
-	Secret    bool
+	// OlderIncidents links to the next page of incidents; Paged says this
+	// is not the first page of incidents or of schedules.
+	OlderIncidents string
+	// Attention are the incidents on this page that need the team, oldest
+	// first.
+	Attention      []domain.Incident
+	Schedules      []scheduleJSON
+	SchedulesTotal int
+	LaterSchedules string
+	Paged          bool
+	Outbox         any
+	Flash          string
+	Secret         bool
 	// Replies says whether reply addresses are on, so a pasted reply can
 	// find its incident.
 	Replies bool
 }
 
 func (rt *Runtime) console(w http.ResponseWriter, r *http.Request) {
-	incs, err := rt.store.List(r.Context(), consoleLimit)
+	limit, err := pageLimit(r)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	scheds, err := rt.schedules()
+	incs, olderIncs, err := rt.incidentPage(r, limit)
+	if err == nil && olderIncs != "" {
+		olderIncs = nextURL(r, "before", olderIncs) + "#incidents"
+	}
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		code := http.StatusInternalServerError
+		if errors.Is(err, errBadPage) {
+			code = http.StatusBadRequest
+		}
+		http.Error(w, err.Error(), code)
 		return
 	}
-	box, err := rt.outbox.List(consoleLimit)
+	scheds, laterScheds, err := rt.schedulePage(r, limit)
+	if err != nil {
+		code := http.StatusInternalServerError
+		if errors.Is(err, errBadPage) {
+			code = http.StatusBadRequest
+		}
+		http.Error(w, err.Error(), code)
+		return
+	}
+	if laterScheds != "" {
+		laterScheds = nextURL(r, "after", laterScheds) + "#schedules"
+	}
+	box, err := rt.outbox.List(limit)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -253,9 +367,12 @@ func (rt *Runtime) console(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.SliceStable(attention, func(i, j int) bool { return attention[i].Attention.Since.Before(attention[j].Attention.Since) })
+	q := r.URL.Query()
 	rt.page(w, "console.html", consoleData{
-		Now: rt.Clock.Now(), Incidents: incs, Attention: attention, Schedules: scheds, Outbox: box,
-		Flash: r.URL.Query().Get("flash"), Secret: rt.cfg.UsingDevSecret, Replies: !strings.EqualFold(rt.cfg.ReplyAddress, ReplyAddressOff),
+		Now: rt.Clock.Now(), Incidents: incs, OlderIncidents: olderIncs, Attention: attention,
+		Schedules: scheds, SchedulesTotal: rt.sched.Count(), LaterSchedules: laterScheds,
+		Paged: q.Get("before") != "" || q.Get("after") != "", Outbox: box,
+		Flash: q.Get("flash"), Secret: rt.cfg.UsingDevSecret, Replies: !strings.EqualFold(rt.cfg.ReplyAddress, ReplyAddressOff),
 	})
 }
 

@@ -54,7 +54,7 @@ type Feedback struct {
 // survey closes the attention episode or reopens the question.
 func (s *Service) Answer(ctx context.Context, token string, fb Feedback) (AnswerView, error) {
 	escalated := false
-	c, inc, err := s.answerTo(ctx, token, func(cur *domain.Incident, c links.Claims) error {
+	c, ch, err := s.answerTo(ctx, token, func(cur *domain.Incident, c links.Claims) error {
 		now := s.cfg.Clock.Now()
 		prev, answered := cur.Answers[c.Step]
 		if err := cur.RecordAnswer(c.Step, c.Survey, c.Score, now); err != nil {
@@ -81,17 +81,18 @@ func (s *Service) Answer(ctx context.Context, token string, fb Feedback) (Answer
 	if err != nil {
 		return AnswerView{}, err
 	}
-	s.log.InfoContext(ctx, "answer recorded", "incident", inc.ID, "step", c.Step, "survey", c.Survey, "score", c.Score, "escalated", escalated)
-	s.afterChange(ctx, inc, escalated)
-	return s.view(inc, c), nil
+	s.log.InfoContext(ctx, "answer recorded", "incident", ch.inc.ID, "step", c.Step, "survey", c.Survey, "score", c.Score, "escalated", escalated)
+	s.afterChange(ctx, ch, escalated)
+	return s.view(ch.inc, c), nil
 }
 
 // afterChange reconciles an incident after an answer or a reply (a
 // reminder may no longer be wanted, alerts may be) and, after an
 // escalation, dispatches what is due now so the team hears at once; a
 // folded follow-up alert is due later and waits for its schedule.
-func (s *Service) afterChange(ctx context.Context, inc domain.Incident, urgent bool) {
-	if err := s.Reconcile(ctx, inc); err != nil {
+func (s *Service) afterChange(ctx context.Context, c change, urgent bool) {
+	inc := c.inc
+	if err := s.settle(ctx, c); err != nil {
 		s.log.ErrorContext(ctx, "reconcile after an answer failed; the next change retries it", "incident", inc.ID, "error", err)
 	}
 	if !urgent {
@@ -156,12 +157,12 @@ func (s *Service) verify(token string) (links.Claims, error) {
 	return c, nil
 }
 
-func (s *Service) answerTo(ctx context.Context, token string, fn func(*domain.Incident, links.Claims) error) (links.Claims, domain.Incident, error) {
+func (s *Service) answerTo(ctx context.Context, token string, fn func(*domain.Incident, links.Claims) error) (links.Claims, change, error) {
 	c, err := s.verify(token)
 	if err != nil {
-		return c, domain.Incident{}, err
+		return c, change{}, err
 	}
-	inc, err := s.cfg.Store.Update(ctx, c.Incident, func(cur *domain.Incident) error {
+	ch, err := s.update(ctx, c.Incident, func(cur *domain.Incident) error {
 		if cur.ID == "" {
 			return store.ErrNotFound
 		}
@@ -169,11 +170,11 @@ func (s *Service) answerTo(ctx context.Context, token string, fn func(*domain.In
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, domain.ErrNotAnswerable), errors.Is(err, domain.ErrBadScore):
-		return c, inc, fmt.Errorf("%w: %w", ErrBadLink, err)
+		return c, ch, fmt.Errorf("%w: %w", ErrBadLink, err)
 	case err != nil:
-		return c, inc, fmt.Errorf("answer %s: %w", c.Incident, err)
+		return c, ch, fmt.Errorf("answer %s: %w", c.Incident, err)
 	}
-	return c, inc, nil
+	return c, ch, nil
 }
 
 func (s *Service) view(inc domain.Incident, c links.Claims) AnswerView {

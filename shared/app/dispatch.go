@@ -74,12 +74,14 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		return DispatchResult{}, fmt.Errorf("dispatch %s: schedule the claim's lease for %s: %w", f.IncidentID, step.Key, err)
 	}
 	givenUp := false
-	inc, err = s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
+	// The guard the claim adds to the plan is made already; the call that
+	// fired is deleted (a no-op when the scheduler already did; not when
+	// this is an urgent step dispatched inline).
+	c, err := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
 		givenUp = false
 		err := cur.Claim(step.Key, lease, now)
 		if errors.Is(err, domain.ErrGivenUp) {
 			givenUp = true
-			cur.ForgetSchedule(f.Schedule)
 			return nil
 		}
 		if err != nil {
@@ -88,16 +90,16 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		st := cur.Steps[step.Key]
 		st.Survey = step.Step.Survey
 		cur.Steps[step.Key] = st
-		cur.ForgetSchedule(f.Schedule)
-		cur.RememberSchedule(guard.Name, step.Key, guard.Due)
 		return nil
-	})
+	}, guard.Name)
+	inc = c.inc
 	if errors.Is(err, domain.ErrStepTaken) {
 		return s.skip(ctx, f, SkipTaken), nil
 	}
 	if err != nil {
 		return DispatchResult{}, fmt.Errorf("dispatch %s: claim %s: %w", f.IncidentID, step.Key, err)
 	}
+	s.prune(ctx, c)
 	if givenUp {
 		s.log.ErrorContext(ctx, "step given up: its sends kept being interrupted", "incident", inc.ID, "step", step.Key)
 		s.forgetGuard(ctx, inc.ID, guard.Name)
@@ -108,22 +110,23 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	id, err := s.deliver(ctx, inc, step, now)
 	if err == nil {
 		s.crash(CrashAfterSend)
-		return s.markSent(ctx, inc.ID, step.Key, id, guard.Name)
+		return s.markSent(ctx, inc, step.Key, id)
 	}
 	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose) || errors.Is(err, notify.ErrPermanent)
 	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", mail.Redact(err.Error()))
-	inc, uerr := s.cfg.Store.Update(ctx, inc.ID, func(cur *domain.Incident) error {
+	c, uerr := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
 		cur.MarkFailed(step.Key, err, permanent, s.cfg.Clock.Now())
 		return nil
 	})
 	if uerr != nil {
 		return DispatchResult{}, errors.Join(fmt.Errorf("dispatch %s: send %s: %w", f.IncidentID, step.Key, err), uerr)
 	}
+	inc = c.inc
 	// The retry is a new schedule, planned for later under a new name, and
 	// the guard is no longer wanted. The failure is stored, so if
-	// scheduling fails here the guard or the next reconcile (the stream
-	// planner on AWS) creates it.
-	if rerr := s.Reconcile(ctx, inc); rerr != nil {
+	// scheduling fails here the stream planner (AWS) or the guard, firing
+	// and finding nothing to do but mend, creates it.
+	if rerr := s.settle(ctx, c); rerr != nil {
 		s.log.ErrorContext(ctx, "scheduling the retry failed; the next reconcile retries it", "incident", inc.ID, "step", step.Key, "error", rerr)
 	}
 	if inc.Steps[step.Key].Status == domain.StepRejected {
@@ -145,10 +148,10 @@ func (s *Service) scheduleFor(inc domain.Incident, key string, due, now time.Tim
 }
 
 // markSent records a delivered step and drops its lease's wake-up call.
-func (s *Service) markSent(ctx context.Context, id, key, messageID, guard string) (DispatchResult, error) {
-	inc, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
+func (s *Service) markSent(ctx context.Context, claimed domain.Incident, key, messageID string) (DispatchResult, error) {
+	id := claimed.ID
+	c, err := s.updateFrom(ctx, claimed, func(cur *domain.Incident) error {
 		cur.MarkSent(key, messageID, s.cfg.Clock.Now())
-		cur.ForgetSchedule(guard)
 		return nil
 	})
 	if err != nil {
@@ -161,10 +164,10 @@ func (s *Service) markSent(ctx context.Context, id, key, messageID, guard string
 	}
 	s.log.InfoContext(ctx, "step sent", "incident", id, "step", key)
 	s.crash(CrashAfterRecord)
-	s.forgetGuard(ctx, id, guard)
-	// A sent survey may now want its reminder.
-	if err := s.Reconcile(ctx, inc); err != nil {
-		s.log.ErrorContext(ctx, "reconcile after send failed; the next change retries it", "incident", id, "error", err)
+	// The guard goes; a sent survey may now want its reminder. If this
+	// process dies first, the guard fires and mends (skipAndMend).
+	if err := s.settle(ctx, c); err != nil {
+		s.log.ErrorContext(ctx, "scheduling after the send failed; the guard's fire mends it", "incident", id, "error", err)
 	}
 	return DispatchResult{Sent: true, MessageID: messageID}, nil
 }
@@ -298,7 +301,12 @@ func (s *Service) alert(inc domain.Incident, step domain.PlannedStep, now time.T
 		e = *step.Escalation
 	}
 	a := notify.NewAlert(notify.Kind(e.Cause), &inc, e.Step, e.At)
-	a.Survey, a.Score, a.TimelineURL, a.Changes = e.Kind, e.Score, s.TeamURL(inc.ID, now), e.Folded
+	a.TimelineURL, a.Changes = s.TeamURL(inc.ID, now), e.Folded
+	if e.Kind != domain.SurveyNone {
+		// The score the escalation reports; a reply keeps the answer (and
+		// comment) NewAlert found on its step, so they stay together.
+		a.Survey, a.Score = e.Kind, e.Score
+	}
 	switch e.Cause {
 	case domain.CauseReply, domain.CauseForeignReply:
 		a.Reply = e.Text

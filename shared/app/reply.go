@@ -71,7 +71,7 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 		return s.drop(ctx, ref, "untrusted message: "+reason), nil
 	}
 	outcome, escalated := ReplyRecorded, false
-	inc, err := s.cfg.Store.Update(ctx, id, func(cur *domain.Incident) error {
+	c, err := s.update(ctx, id, func(cur *domain.Incident) error {
 		if cur.ID == "" {
 			return store.ErrNotFound
 		}
@@ -122,7 +122,7 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 		return ReplyResult{}, fmt.Errorf("reply to %s: %w", id, err)
 	}
 	s.log.InfoContext(ctx, "reply received", "incident", id, "step", step, "outcome", outcome, "chars", len(r.Text))
-	s.afterChange(ctx, inc, escalated)
+	s.afterChange(ctx, c, escalated)
 	return ReplyResult{Outcome: outcome, IncidentID: id, Step: step}, nil
 }
 

@@ -70,6 +70,12 @@ type Config struct {
 	// Reply-To, so that replies find their incident.
 	ReplyAddresses *replies.Addresses
 
+	// StreamPlanner says a planner on the table's stream creates the
+	// wake-up calls a write adds (AWS; Incident.Replan flags those
+	// writes), so the use cases only delete what a write made obsolete.
+	// Without it (the local runtime) they create them inline too.
+	StreamPlanner bool
+
 	// Crashpoint, when set, is called at each named point between two
 	// writes (the Crash… constants). The fault-injection tests kill the
 	// process there to prove nothing is lost or doubled; production leaves

@@ -33,6 +33,9 @@ type Ports struct {
 	Notifier notify.Notifier
 	// Crashpoint is the fault-injection hook (app.Config.Crashpoint).
 	Crashpoint func(point string)
+	// StreamPlanner: a planner on the table's stream creates the wake-up
+	// calls writes add (AWS); see app.Config.StreamPlanner.
+	StreamPlanner bool
 }
 
 // Service builds the use cases from settings and ports. A composition
@@ -48,7 +51,7 @@ func Service(s Settings, p Ports, log *slog.Logger) (*app.Service, error) {
 	}
 	cfg := app.Config{
 		Store: p.Store, Scheduler: p.Scheduler, Mailer: p.Mailer, Renderer: p.Renderer, Clock: p.Clock,
-		Policy: s.Policy, Log: log, Crashpoint: p.Crashpoint,
+		Policy: s.Policy, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
 		PublicURL: s.PublicURL, From: s.From, ReplyTo: s.ReplyTo, Team: s.Team, TeamLocale: s.TeamLocale,
 		Notifier: p.Notifier,
 	}

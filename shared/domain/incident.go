@@ -60,9 +60,8 @@ type Incident struct {
 	// relative to it.
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 
-	Steps     map[string]StepState `json:"steps,omitempty"`
-	Scheduled map[string]Scheduled `json:"scheduled,omitempty"`
-	Answers   map[string]Answer    `json:"answers,omitempty"`
+	Steps   map[string]StepState `json:"steps,omitempty"`
+	Answers map[string]Answer    `json:"answers,omitempty"`
 	// Attention is set while the incident needs the team: a negative answer
 	// or a reply raised it, and a good recovery answer clears it.
 	Attention *Attention `json:"attention,omitempty"`
@@ -83,6 +82,11 @@ type Incident struct {
 	// TimelineDropped counts the oldest timeline entries let go to keep
 	// the incident within its size budget (see Budget).
 	TimelineDropped int `json:"timeline_dropped,omitempty"`
+
+	// Replan marks a write that adds a wake-up call to the plan, for the
+	// stream planner (the store writes it beside the document; it is not
+	// part of it). The use cases set it on every write.
+	Replan bool `json:"-"`
 
 	// Version is maintained by the store for optimistic concurrency.
 	Version int64 `json:"version"`

@@ -116,27 +116,3 @@ func (inc *Incident) MarkFailed(key string, cause error, permanent bool, now tim
 	inc.UpdatedAt = now
 	inc.record(Entry{At: now, Kind: EntrySendFailed, Step: key, Detail: st.Error})
 }
-
-// ForgetSchedule drops a wake-up call from the incident's record of what
-// is scheduled, reporting whether it was there.
-func (inc *Incident) ForgetSchedule(name string) bool {
-	if _, ok := inc.Scheduled[name]; !ok {
-		return false
-	}
-	delete(inc.Scheduled, name)
-	return true
-}
-
-// RememberSchedule records a wake-up call created for a step.
-func (inc *Incident) RememberSchedule(name, key string, due time.Time) {
-	if inc.Scheduled == nil {
-		inc.Scheduled = map[string]Scheduled{}
-	}
-	inc.Scheduled[name] = Scheduled{Key: key, Due: due}
-}
-
-// Scheduled is a wake-up call that reconciliation created for a step.
-type Scheduled struct {
-	Key string    `json:"key"`
-	Due time.Time `json:"due"`
-}

@@ -13,6 +13,7 @@ import (
 // tests, which so run the very composition the function runs).
 // Wrap it with HTTP for Lambda.
 func Ingest(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handler, error) {
+	p.StreamPlanner = true // on AWS the stream planner creates wake-up calls
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err
@@ -24,6 +25,7 @@ func Ingest(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handler
 // team's timeline and rating.js (web.New, with no webhook provider).
 // Wrap it with HTTP for Lambda.
 func Respond(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handler, error) {
+	p.StreamPlanner = true // on AWS the stream planner creates wake-up calls
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err
@@ -33,6 +35,7 @@ func Respond(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handle
 
 // Dispatch builds the dispatch function's handler.
 func Dispatch(s compose.Settings, p compose.Ports, log *slog.Logger) (DispatchFunc, error) {
+	p.StreamPlanner = true // on AWS the stream planner creates wake-up calls
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,11 @@ type Store interface {
 	// incident, fn sets its ID to id. An error from fn is returned unchanged
 	// (except ErrUnchanged, which skips the write).
 	Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error)
+	// UpdateFrom is Update starting from an incident the caller has just
+	// read (Get or a previous Update): when nobody wrote since, it costs
+	// the write alone, no read; otherwise it reads and retries as Update.
+	// fn must not keep a reference to from's maps or slices.
+	UpdateFrom(ctx context.Context, from domain.Incident, fn func(*domain.Incident) error) (domain.Incident, error)
 	// List returns up to limit incidents, most recently updated first. It
 	// serves the dev console and operators' reports, not request paths.
 	List(ctx context.Context, limit int) ([]domain.Incident, error)

@@ -109,14 +109,15 @@ func Generate(bodies map[string][]byte, o Options) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("body %s: %w", name, err)
 		}
-		stream.Records = append(stream.Records, streamRecord(inc.ID, "INSERT", ev.OccurredAt, i))
+		rec, err := streamRecord(inc, "INSERT", ev.OccurredAt, i)
+		if err != nil {
+			return nil, err
+		}
+		stream.Records = append(stream.Records, rec)
 		if name == FlowBody {
 			flow = inc
 		}
 	}
-	// A second write of the flow incident in the same batch: the planner
-	// reconciles it once.
-	stream.Records = append(stream.Records, streamRecord(flow.ID, "MODIFY", flow.LastEventAt.Add(time.Second), len(names)))
 
 	plan := domain.Plan(flow, domain.DefaultPolicy(), flow.ResolvedAt)
 	if len(plan) == 0 {
@@ -363,11 +364,30 @@ func incidentOf(e events.APIGatewayV2HTTPRequest, o Options) (domain.Incident, d
 	return inc, evs[0], nil
 }
 
-// streamRecord is one KEYS_ONLY stream record of an incident item, keyed
-// as shared/store/dynamo writes it.
-func streamRecord(id, name string, at time.Time, n int) events.DynamoDBEventRecord {
+// streamRecord is the NEW_AND_OLD_IMAGES stream record of an incident's
+// first write (an INSERT: no old image), keyed and laid out as
+// shared/store/dynamo writes it, with the "replan" flag the planner's event
+// filter passes.
+func streamRecord(inc domain.Incident, name string, at time.Time, n int) (events.DynamoDBEventRecord, error) {
 	// Stream sequence numbers are decimal strings of up to 40 digits.
 	seq := fmt.Sprintf("1000000000000000000%04d", n)
+	id := inc.ID
+	inc.Version = 1
+	doc, err := domain.Encode(inc)
+	if err != nil {
+		return events.DynamoDBEventRecord{}, err
+	}
+	keys := map[string]events.DynamoDBAttributeValue{
+		dynamo.PartitionKey: events.NewStringAttribute(dynamo.IncidentKeyPrefix + id),
+		dynamo.SortKey:      events.NewStringAttribute(dynamo.IncidentSortKey),
+	}
+	image := map[string]events.DynamoDBAttributeValue{
+		dynamo.PartitionKey:     keys[dynamo.PartitionKey],
+		dynamo.SortKey:          keys[dynamo.SortKey],
+		dynamo.VersionAttribute: events.NewNumberAttribute("1"),
+		dynamo.DocAttribute:     events.NewStringAttribute(string(doc)),
+		dynamo.ReplanAttribute:  events.NewBooleanAttribute(true),
+	}
 	return events.DynamoDBEventRecord{
 		AWSRegion:    sampleRegion,
 		EventID:      fmt.Sprintf("sample-%d", n),
@@ -378,15 +398,13 @@ func streamRecord(id, name string, at time.Time, n int) events.DynamoDBEventReco
 			sampleRegion, sampleAccount, sampleTable),
 		Change: events.DynamoDBStreamRecord{
 			ApproximateCreationDateTime: events.SecondsEpochTime{Time: at.Truncate(time.Second)},
-			Keys: map[string]events.DynamoDBAttributeValue{
-				dynamo.PartitionKey: events.NewStringAttribute(dynamo.IncidentKeyPrefix + id),
-				dynamo.SortKey:      events.NewStringAttribute(dynamo.IncidentSortKey),
-			},
-			SequenceNumber: seq,
-			SizeBytes:      int64(len(dynamo.IncidentKeyPrefix+id) + len(dynamo.IncidentSortKey) + 4),
-			StreamViewType: "KEYS_ONLY",
+			Keys:                        keys,
+			NewImage:                    image,
+			SequenceNumber:              seq,
+			SizeBytes:                   int64(len(dynamo.IncidentKeyPrefix+id) + len(dynamo.IncidentSortKey) + len(doc) + 32),
+			StreamViewType:              "NEW_AND_OLD_IMAGES",
 		},
-	}
+	}, nil
 }
 
 // encode writes indented JSON without HTML escaping, so bodies and tokens

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/mail"
@@ -31,6 +32,9 @@ type Outbox struct {
 	// from the directory at New, so it survives restarts.
 	mu   sync.Mutex
 	sent map[string]string
+	// named is set once writing without a name (O_TMPFILE) turned out
+	// not to work here, so messages go through temporary names.
+	named atomic.Bool
 }
 
 var _ mail.Sender = (*Outbox)(nil)
@@ -133,12 +137,7 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 		}
 		return "", fmt.Errorf("outbox: %w", err)
 	}
-	tmp, err := o.writeTemp(raw)
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp)
-	name, err := o.publish(tmp, baseName(m))
+	name, err := o.write(raw, baseName(m))
 	if err == nil {
 		if k := keyOf(m); k != "" {
 			o.mu.Lock()
@@ -147,6 +146,36 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 		}
 	}
 	return name, err
+}
+
+// write stores raw, synced, under the first free name for base. Where the
+// system allows, the file is written without a name (O_TMPFILE) and linked
+// into place once synced: one directory change instead of three (create a
+// temporary name, link, unlink), and nothing left behind by a crash.
+// Elsewhere it is written under a temporary name and linked from there.
+func (o *Outbox) write(raw []byte, base string) (string, error) {
+	if !o.named.Load() {
+		name, ok, err := writeUnnamed(o.dir, raw, base)
+		if ok {
+			return name, err
+		}
+		o.named.Store(true) // not supported here; never try again
+	}
+	tmp, err := o.writeTemp(raw)
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp)
+	return o.publish(tmp, base)
+}
+
+// fileName is the i-th name tried for base (from 1): base.eml, then
+// base-2.eml, base-3.eml…
+func fileName(base string, i int) string {
+	if i > 1 {
+		return base + "-" + strconv.Itoa(i) + ".eml"
+	}
+	return base + ".eml"
 }
 
 func (o *Outbox) writeTemp(raw []byte) (string, error) {
@@ -170,10 +199,7 @@ func (o *Outbox) writeTemp(raw []byte) (string, error) {
 // rename after checking the name is free.
 func (o *Outbox) publish(tmp, base string) (string, error) {
 	for i := 1; i <= maxCollisions; i++ {
-		name := base + ".eml"
-		if i > 1 {
-			name = base + "-" + strconv.Itoa(i) + ".eml"
-		}
+		name := fileName(base, i)
 		final := filepath.Join(o.dir, name)
 		err := os.Link(tmp, final)
 		switch {

@@ -132,8 +132,9 @@ type Rendered struct {
 // a policy naming it is misconfigured, so retrying cannot help.
 var ErrUnknownTemplate = errors.New("unknown email template")
 
-// Renderer renders emails for one brand. It holds no hermes state, so one
-// Renderer may serve any number of goroutines.
+// Renderer renders emails for one brand. It holds no per-message state,
+// and the theme's templates, parsed once per process, are only executed,
+// so one Renderer may serve any number of goroutines.
 type Renderer struct {
 	brand Brand
 	now   func() time.Time // for the default copyright year
@@ -180,9 +181,36 @@ func (r *Renderer) Has(template string) bool {
 // Render writes the email a request describes. It fails only on requests
 // that no retry would fix: an unknown template or a malformed rating link.
 func (r *Renderer) Render(req Request) (Rendered, error) {
+	m, err := r.compose(req)
+	if err != nil {
+		return Rendered{}, err
+	}
+	html, text, err := generate(m.hermes, m.email)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render %q: %w", req.Template, err)
+	}
+	return Rendered{
+		Subject: m.subject,
+		HTML:    html,
+		Text:    tidyText(text),
+		Lang:    m.lang,
+	}, nil
+}
+
+// message is an email before layout: what hermes' templates are given,
+// plus the subject and language.
+type message struct {
+	hermes  hermes.Hermes
+	email   hermes.Email
+	subject string
+	lang    string
+}
+
+// compose translates and checks a request into a message.
+func (r *Renderer) compose(req Request) (message, error) {
 	tpl, ok := templates[req.Template]
 	if !ok {
-		return Rendered{}, fmt.Errorf("render %q: %w", req.Template, ErrUnknownTemplate)
+		return message{}, fmt.Errorf("render %q: %w", req.Template, ErrUnknownTemplate)
 	}
 	if req.Survey == domain.SurveyNone {
 		req.Survey = tpl.survey
@@ -193,7 +221,7 @@ func (r *Renderer) Render(req Request) (Rendered, error) {
 	if tpl.ratings {
 		var err error
 		if choices, err = r.choices(l, req); err != nil {
-			return Rendered{}, fmt.Errorf("render %q: %w", req.Template, err)
+			return message{}, fmt.Errorf("render %q: %w", req.Template, err)
 		}
 	}
 	c := tpl.build(l, in)
@@ -221,8 +249,9 @@ func (r *Renderer) Render(req Request) (Rendered, error) {
 		v.Footer = l.T("team_alert.footer", r.brand.Name)
 	}
 	copyright := r.brand.CopyrightLine(r.now())
-	// A fresh Hermes per call: GenerateHTML writes defaults into its
-	// receiver, so a shared one would race.
+	// A Hermes per message: its theme carries this message's view. It is
+	// passed by value and only read (generate), so nothing is shared
+	// between calls.
 	h := hermes.Hermes{
 		Theme:         &theme{view: v},
 		TextDirection: hermes.TDLeftToRight,
@@ -239,20 +268,7 @@ func (r *Renderer) Render(req Request) (Rendered, error) {
 		Outros:     c.outros,
 		Signature:  l.T("email.signoff"),
 	}}
-	html, err := h.GenerateHTML(email)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("render %q html: %w", req.Template, err)
-	}
-	text, err := h.GeneratePlainText(email)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("render %q text: %w", req.Template, err)
-	}
-	return Rendered{
-		Subject: oneLine(c.subject),
-		HTML:    html,
-		Text:    tidyText(text),
-		Lang:    l.Code(),
-	}, nil
+	return message{hermes: h, email: email, subject: oneLine(c.subject), lang: l.Code()}, nil
 }
 
 // question is what the rating row asks, and a hint for scales whose

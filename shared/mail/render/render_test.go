@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -376,45 +375,6 @@ func TestHas(t *testing.T) {
 	} {
 		if got := r.Has(name); got != want {
 			t.Errorf("Has(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
-
-// TestParallel renders from many goroutines through one Renderer; run with
-// -race, it proves no hermes state is shared between calls.
-func TestParallel(t *testing.T) {
-	r := testRenderer(testBrand)
-	want := map[string]Rendered{}
-	for _, loc := range []string{"en", "el", "es"} {
-		out, err := r.Render(goldenRequest("thank_you", loc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[loc] = out
-	}
-	var wg sync.WaitGroup
-	for i := range 12 {
-		wg.Go(func() {
-			loc := []string{"en", "el", "es"}[i%3]
-			out, err := r.Render(goldenRequest("thank_you", loc))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if out != want[loc] {
-				t.Errorf("parallel render %d (%s) differs from the sequential one", i, loc)
-			}
-		})
-	}
-	wg.Wait()
-}
-
-func BenchmarkRender(b *testing.B) {
-	r := New(testBrand)
-	req := goldenRequest("thank_you", "el")
-	for b.Loop() {
-		if _, err := r.Render(req); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -87,6 +88,7 @@ func (e Entry) FiresAt() time.Time {
 // fire at a time.
 type Scheduler struct {
 	db     *bbolt.DB
+	group  *group
 	path   string
 	clk    clock.Clock
 	target schedule.Target
@@ -94,6 +96,11 @@ type Scheduler struct {
 	// wake nudges the loop when Create adds a schedule that may be due
 	// sooner than the loop's next poll.
 	wake chan struct{}
+	// pending counts the pending schedules, for Count: counted once at
+	// Open, then kept by every committed write.
+	pending atomic.Int64
+	// workers is how many schedules RunDue fires at once.
+	workers atomic.Int32
 
 	mu       sync.Mutex
 	inFlight map[string]bool
@@ -117,30 +124,35 @@ func Open(path string, clk clock.Clock, target schedule.Target, log *slog.Logger
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("local scheduler: create directory for %s: %w", path, err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	db, err := bbolt.Open(path, 0o600, boltOptions())
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("local scheduler: open %s: database is locked by another process: %w", path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("local scheduler: open %s: %w", path, err)
 	}
+	pending := 0
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range [][]byte{schedulesBucket, dueBucket, deadBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
+		pending = tx.Bucket(dueBucket).Stats().KeyN
 		return nil
 	})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("local scheduler: initialise %s: %w", path, err)
 	}
-	return &Scheduler{
-		db: db, path: path, clk: clk, target: target, log: log,
+	s := &Scheduler{
+		db: db, group: &group{db: db}, path: path, clk: clk, target: target, log: log,
 		wake:     make(chan struct{}, 1),
 		inFlight: map[string]bool{},
-	}, nil
+	}
+	s.pending.Store(int64(pending))
+	s.workers.Store(FireWorkers)
+	return s, nil
 }
 
 // Close stops the loop started by Start, waits for it (and the fire it may
@@ -177,7 +189,8 @@ func (s *Scheduler) Create(ctx context.Context, sc schedule.Schedule) error {
 		return fmt.Errorf("local scheduler: create %q: no time to fire at", sc.Name)
 	}
 	created := false
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.group.update(func(tx *bbolt.Tx) error {
+		created = false
 		if tx.Bucket(schedulesBucket).Get([]byte(sc.Name)) != nil {
 			return nil
 		}
@@ -188,6 +201,7 @@ func (s *Scheduler) Create(ctx context.Context, sc schedule.Schedule) error {
 		return fmt.Errorf("local scheduler: create %q: %w", sc.Name, err)
 	}
 	if created {
+		s.pending.Add(1)
 		s.log.Debug("schedule created", "schedule", sc.Name, "at", sc.At)
 		select {
 		case s.wake <- struct{}{}:
@@ -203,21 +217,28 @@ func (s *Scheduler) Delete(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("local scheduler: delete %q: %w", name, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	deleted := false
+	err := s.group.update(func(tx *bbolt.Tx) error {
+		deleted = false
 		e, ok, err := getEntry(tx, name)
 		if err != nil || !ok {
 			return err
 		}
+		deleted = true
 		return deleteEntry(tx, e)
 	})
 	if err != nil {
 		return fmt.Errorf("local scheduler: delete %q: %w", name, err)
 	}
+	if deleted {
+		s.pending.Add(-1)
+	}
 	return nil
 }
 
-// List returns the pending schedules sorted by At, then Name, with their
-// delivery state: the dev console's view of what will happen.
+// List returns all pending schedules sorted by At, then Name, with their
+// delivery state. It reads every schedule: the dev console pages through
+// them with ListAfter instead.
 func (s *Scheduler) List() ([]Entry, error) {
 	out, err := s.all(schedulesBucket)
 	if err != nil {
@@ -261,4 +282,16 @@ func (s *Scheduler) all(bucket []byte) ([]Entry, error) {
 		})
 	})
 	return out, err
+}
+
+// boltOptions keep every commit durable (two fdatasyncs: pages, then the
+// meta page) while making it cheaper: the freelist is not written on each
+// commit but rebuilt from the pages at open (what etcd does), and kept as
+// a map, which allocates in constant time however fragmented the file.
+func boltOptions() *bbolt.Options {
+	return &bbolt.Options{
+		Timeout:        lockTimeout,
+		NoFreelistSync: true,
+		FreelistType:   bbolt.FreelistMapType,
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -41,12 +43,29 @@ type Result struct {
 	DeadLettered bool `json:"dead_lettered,omitempty"`
 }
 
-// RunDue fires, oldest first, every schedule due by until (At, or NextTry
-// after a failure) and returns what happened. A schedule another caller is
-// firing is skipped, as is one that was fired or deleted meanwhile. Each
-// schedule fires at most once per call, so a failure waits for its backoff
-// even if until is later. The error is for the scheduler itself (ctx, the
-// file); a target's failure is in its Result.
+// FireWorkers is how many schedules RunDue fires at once by default (see
+// SetFireWorkers). Their writes then share commits, and fsyncs, in the
+// store and here: each fire waits on a chain of about seven commits, so
+// the more fires overlap, the more writes each commit carries and the less
+// CPU and disk each email costs (on two cores and ext4: about 300 emails/s
+// with 8, 450 with 32).
+const FireWorkers = 32
+
+// SetFireWorkers changes how many schedules RunDue fires at once, for a
+// target that must not be called too often in parallel (an SMTP server
+// that limits connections, say); n < 1 means 1.
+func (s *Scheduler) SetFireWorkers(n int) {
+	s.workers.Store(int32(max(n, 1)))
+}
+
+// RunDue fires every schedule due by until (At, or NextTry after a failure)
+// and returns what happened, oldest first. Up to FireWorkers schedules (see
+// SetFireWorkers) fire at once, taken oldest first; a schedule still never
+// fires twice at once. A schedule another caller is firing is skipped, as
+// is one that was fired or deleted meanwhile. Each schedule fires at most
+// once per call, so a failure waits for its backoff even if until is
+// later. The error is for the scheduler itself (ctx, the file); a target's
+// failure is in its Result.
 func (s *Scheduler) RunDue(ctx context.Context, until time.Time) ([]Result, error) {
 	var names []string
 	err := s.db.View(func(tx *bbolt.Tx) error {
@@ -56,26 +75,51 @@ func (s *Scheduler) RunDue(ctx context.Context, until time.Time) ([]Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("local scheduler: find due schedules: %w", err)
 	}
+	type outcome struct {
+		r     Result
+		err   error
+		fired bool
+	}
+	outcomes := make([]outcome, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(int(s.workers.Load()), len(names)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) || ctx.Err() != nil {
+					return
+				}
+				r, err := s.fire(ctx, names[i], &until)
+				outcomes[i] = outcome{r: r, err: err, fired: true}
+			}
+		})
+	}
+	wg.Wait()
 	var (
 		results []Result
 		errs    []error
+		stopped bool
 	)
-	for _, name := range names {
-		if err := ctx.Err(); err != nil {
-			return results, fmt.Errorf("local scheduler: run due: %w", err)
-		}
-		r, err := s.fire(ctx, name, &until)
-		switch {
-		case errors.Is(err, ErrInFlight), errors.Is(err, ErrNotFound), errors.Is(err, errNotDue):
+	for _, o := range outcomes {
+		if !o.fired {
+			stopped = true // ctx ended first
 			continue
-		case err != nil:
+		}
+		switch {
+		case errors.Is(o.err, ErrInFlight), errors.Is(o.err, ErrNotFound), errors.Is(o.err, errNotDue):
+			continue
+		case o.err != nil:
 			// One unreadable schedule must not hold up the others.
-			errs = append(errs, err)
-			if r.Schedule.Name == "" {
+			errs = append(errs, o.err)
+			if o.r.Schedule.Name == "" {
 				continue // not fired
 			}
 		}
-		results = append(results, r)
+		results = append(results, o.r)
+	}
+	if stopped {
+		errs = append(errs, fmt.Errorf("local scheduler: run due: %w", ctx.Err()))
 	}
 	return results, errors.Join(errs...)
 }
@@ -159,18 +203,22 @@ func (s *Scheduler) call(ctx context.Context, sc schedule.Schedule) (err error) 
 // deleted while it was firing stays deleted.
 func (s *Scheduler) finish(name string, fireErr error) error {
 	now := s.clk.Now()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	var removed bool
+	err := s.group.update(func(tx *bbolt.Tx) error {
+		removed = false
 		e, ok, err := getEntry(tx, name)
 		if err != nil || !ok {
 			return err
 		}
 		if err := deleteEntry(tx, e); err != nil || fireErr == nil {
+			removed = err == nil
 			return err
 		}
 		e.Attempts++
 		e.LastError = fireErr.Error()
 		if e.Attempts >= MaxAttempts {
 			e.DeadAt = now
+			removed = true
 			return putDead(tx, e)
 		}
 		e.NextTry = now.Add(Backoff(e.Attempts))
@@ -178,6 +226,9 @@ func (s *Scheduler) finish(name string, fireErr error) error {
 	})
 	if err != nil {
 		return fmt.Errorf("local scheduler: record fire of %q: %w", name, err)
+	}
+	if removed {
+		s.pending.Add(-1)
 	}
 	return nil
 }

@@ -5,8 +5,10 @@
 // "by_updated" is a secondary index whose keys are the incident's UpdatedAt
 // (12 order-preserving bytes) followed by its id, with empty values. List
 // walks the index backwards and stops after limit entries instead of
-// decoding and sorting every incident. Both buckets change in the same write
-// transaction, so the index never disagrees with the data.
+// decoding and sorting every incident; ListBefore continues from a cursor,
+// so a page costs the same however many incidents there are. Both buckets
+// change in the same write transaction, so the index never disagrees with
+// the data.
 package bolt
 
 import (
@@ -35,10 +37,12 @@ var lockTimeout = time.Second
 
 // Store is a store.Store on a bbolt file. bbolt serialises write
 // transactions, so Update needs no retry loop: the version check is implicit,
-// and Version is still maintained for parity with DynamoDB.
+// and Version is still maintained for parity with DynamoDB. Concurrent
+// Updates share a transaction and its fsync (see group).
 type Store struct {
-	db   *bbolt.DB
-	path string
+	db    *bbolt.DB
+	path  string
+	group *group
 }
 
 var _ store.Store = (*Store)(nil)
@@ -49,7 +53,7 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("bolt store: create directory for %s: %w", path, err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	db, err := bbolt.Open(path, 0o600, boltOptions())
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("bolt store: open %s: database is locked by another process: %w", path, err)
 	}
@@ -68,7 +72,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("bolt store: initialise %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, group: &group{db: db}}, nil
 }
 
 // Close releases the file and its lock.
@@ -91,3 +95,15 @@ func updatedKey(updated time.Time, id string) []byte {
 }
 
 const timeKeyLen = 12
+
+// boltOptions keep every commit durable (two fdatasyncs: pages, then the
+// meta page) while making it cheaper: the freelist is not written on each
+// commit but rebuilt from the pages at open (what etcd does), and kept as
+// a map, which allocates in constant time however fragmented the file.
+func boltOptions() *bbolt.Options {
+	return &bbolt.Options{
+		Timeout:        lockTimeout,
+		NoFreelistSync: true,
+		FreelistType:   bbolt.FreelistMapType,
+	}
+}

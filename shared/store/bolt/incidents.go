@@ -31,9 +31,12 @@ func (s *Store) Get(ctx context.Context, id string) (domain.Incident, error) {
 	return inc, nil
 }
 
-// Update loads, changes and stores one incident inside a single bbolt write
-// transaction. fn therefore runs exactly once per call; the transaction is
-// rolled back if fn fails, leaves the id wrong, or ctx ends meanwhile.
+// Update loads, changes and stores one incident inside a bbolt write
+// transaction, which it shares with concurrent callers (a group commit: one
+// fsync for all of them). It returns only once the write is on disk. fn may
+// run more than once, as the port allows: a batch is retried when another
+// caller's write in it fails. If fn fails, leaves the id wrong or ctx ends
+// meanwhile, nothing of this call is written.
 func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error) {
 	if err := ctx.Err(); err != nil {
 		return domain.Incident{}, fmt.Errorf("bolt store: update %q: %w", id, err)
@@ -43,37 +46,47 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 	}
 	var (
 		loaded, next domain.Incident
-		fnErr        error
+		// fnErr is fn's error; refused is any other reason this call
+		// writes nothing. Neither fails the shared transaction: this
+		// call just leaves it untouched, and the others commit.
+		fnErr, refused error
 	)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.group.update(func(tx *bbolt.Tx) error {
+		loaded, next, fnErr, refused = domain.Incident{}, domain.Incident{}, nil, nil
 		data, index := tx.Bucket(incidentsBucket), tx.Bucket(updatedBucket)
 		raw := data.Get([]byte(id))
 		if raw != nil {
-			// Decode twice: fn gets its own copy (maps included), so
-			// ErrUnchanged can return the incident as loaded.
-			if err := decode(id, raw, &loaded); err != nil {
-				return err
-			}
-			if err := decode(id, raw, &next); err != nil {
-				return err
+			if refused = decode(id, raw, &next); refused != nil {
+				return nil
 			}
 		}
+		version, updated := next.Version, next.UpdatedAt
 		if fnErr = fn(&next); fnErr != nil {
-			return fnErr
+			if raw != nil && errors.Is(fnErr, store.ErrUnchanged) {
+				// fn may have changed its copy (maps included): return
+				// the incident as loaded, decoded afresh.
+				refused = decode(id, raw, &loaded)
+			}
+			return nil
 		}
 		if next.ID != id {
-			return fmt.Errorf("bolt store: update %q: fn left the incident id %q (set it to %q to create)", id, next.ID, id)
+			refused = fmt.Errorf("bolt store: update %q: fn left the incident id %q (set it to %q to create)", id, next.ID, id)
+			return nil
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("bolt store: update %q: %w", id, err)
+			refused = fmt.Errorf("bolt store: update %q: %w", id, err)
+			return nil
 		}
-		next.Version = loaded.Version + 1
+		next.Version = version + 1
 		buf, err := domain.Encode(next)
 		if err != nil {
-			return fmt.Errorf("bolt store: encode incident %q: %w", id, err)
+			refused = fmt.Errorf("bolt store: encode incident %q: %w", id, err)
+			return nil
 		}
+		// From here on a failure has written part of this call: it must
+		// fail the transaction (the others are then retried without it).
 		if raw != nil {
-			if err := index.Delete(updatedKey(loaded.UpdatedAt, id)); err != nil {
+			if err := index.Delete(updatedKey(updated, id)); err != nil {
 				return fmt.Errorf("bolt store: unindex %q: %w", id, err)
 			}
 		}
@@ -86,12 +99,14 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 		return nil
 	})
 	switch {
+	case err != nil:
+		return domain.Incident{}, err
+	case refused != nil:
+		return domain.Incident{}, refused
 	case fnErr != nil && errors.Is(fnErr, store.ErrUnchanged):
 		return loaded, nil
 	case fnErr != nil:
 		return domain.Incident{}, fnErr // unchanged, as the port promises
-	case err != nil:
-		return domain.Incident{}, err
 	}
 	return next, nil
 }
@@ -100,37 +115,8 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 // incident's UpdatedAt, the domain's clock, not the time of writing). A
 // limit of zero or less returns none.
 func (s *Store) List(ctx context.Context, limit int) ([]domain.Incident, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("bolt store: list: %w", err)
-	}
-	var out []domain.Incident
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		data := tx.Bucket(incidentsBucket)
-		c := tx.Bucket(updatedBucket).Cursor()
-		for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("bolt store: list: %w", err)
-			}
-			if len(k) < timeKeyLen {
-				return fmt.Errorf("bolt store: list: malformed index key %x", k)
-			}
-			id := string(k[timeKeyLen:])
-			raw := data.Get([]byte(id))
-			if raw == nil {
-				return fmt.Errorf("bolt store: list: index names incident %q, which is missing", id)
-			}
-			var inc domain.Incident
-			if err := decode(id, raw, &inc); err != nil {
-				return err
-			}
-			out = append(out, inc)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	out, _, err := s.ListBefore(ctx, Cursor{}, limit)
+	return out, err
 }
 
 // decode reads a stored incident, naming it on failure so an operator can
@@ -140,6 +126,12 @@ func decode(id string, raw []byte, inc *domain.Incident) error {
 		return fmt.Errorf("bolt store: incident %q is corrupt: %w", id, err)
 	}
 	return nil
+}
+
+// UpdateFrom is Update: a bbolt transaction reads the current incident
+// anyway, at no cost worth saving.
+func (s *Store) UpdateFrom(ctx context.Context, from domain.Incident, fn func(*domain.Incident) error) (domain.Incident, error) {
+	return s.Update(ctx, from.ID, fn)
 }
 
 // StoredSize is how many bytes the incident takes as stored, for the

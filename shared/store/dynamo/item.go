@@ -44,6 +44,10 @@ func encodeItem(inc domain.Incident, expires time.Time) (map[string]types.Attrib
 	item[GSI1PartitionKey] = str(pk)
 	item[GSI1SortKey] = str(sk)
 	item[DocAttribute] = str(string(doc))
+	if inc.Replan {
+		// The stream planner's event filter passes only writes with it.
+		item[ReplanAttribute] = &types.AttributeValueMemberBOOL{Value: true}
+	}
 	// Copies for the console; empty strings are not worth an attribute.
 	for name, v := range map[string]string{"provider": inc.Provider, "kind": string(inc.Kind), "status": string(inc.Status)} {
 		if v != "" {

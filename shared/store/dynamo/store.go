@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -151,6 +152,47 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 		if err := backoff(ctx, try); err != nil {
 			return domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", id, err)
 		}
+	}
+}
+
+// UpdateFrom is Update starting from from (as last read): the first try
+// puts without a GetItem, on the condition that the version is still
+// from's; only if somebody wrote since does it fall back to Update.
+func (s *Store) UpdateFrom(ctx context.Context, from domain.Incident, fn func(*domain.Incident) error) (domain.Incident, error) {
+	if from.ID == "" || from.Version == 0 {
+		return s.Update(ctx, from.ID, fn)
+	}
+	doc, err := domain.Encode(from)
+	if err != nil {
+		return domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", from.ID, err)
+	}
+	var loaded, next domain.Incident
+	if err := json.Unmarshal(doc, &loaded); err != nil {
+		return domain.Incident{}, err
+	}
+	if err := json.Unmarshal(doc, &next); err != nil {
+		return domain.Incident{}, err
+	}
+	loaded.Version, next.Version = from.Version, from.Version
+	if err := fn(&next); err != nil {
+		if errors.Is(err, store.ErrUnchanged) {
+			return loaded, nil
+		}
+		return domain.Incident{}, err
+	}
+	if next.ID != from.ID {
+		return domain.Incident{}, fmt.Errorf("dynamo: update %s: fn left the incident id %q", from.ID, next.ID)
+	}
+	next.Version = loaded.Version + 1
+	err = s.put(ctx, next, loaded.Version, true)
+	var lost *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return next, nil
+	case errors.As(err, &lost):
+		return s.Update(ctx, from.ID, fn) // somebody wrote since: read and retry
+	default:
+		return domain.Incident{}, fmt.Errorf("dynamo: put %s: %w", from.ID, err)
 	}
 }
 

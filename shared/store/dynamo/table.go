@@ -32,6 +32,11 @@ const (
 	UpdatedAtAttribute = "updated_at"
 	// DocAttribute holds the incident as JSON (S).
 	DocAttribute = "doc"
+	// ReplanAttribute is true on a write that adds a wake-up call to the
+	// incident's plan (domain.Incident.Replan): the planner function's
+	// event source filters the stream on it, so it runs only when it has
+	// something to create.
+	ReplanAttribute = "replan"
 )
 
 // Key values of incident items.

@@ -334,3 +334,35 @@ func testContext(t *testing.T, s store.Store) {
 		t.Errorf("Update cancelled in fn: error = %v, want nil or context.Canceled", err)
 	}
 }
+
+// testUpdateFrom: starting from an incident just read writes once; if
+// somebody wrote since, fn runs again on the latest, and nothing is lost.
+func testUpdateFrom(t *testing.T, s store.Store) {
+	const id = "inc_from"
+	read := create(t, s, id, t0)
+	got, err := s.UpdateFrom(t.Context(), read, func(inc *domain.Incident) error {
+		inc.Title = "first"
+		return nil
+	})
+	if err != nil || got.Version != read.Version+1 || got.Title != "first" {
+		t.Fatalf("UpdateFrom(fresh) = %+v, %v", got, err)
+	}
+	// read is now stale: another writer went first.
+	calls := 0
+	got, err = s.UpdateFrom(t.Context(), read, func(inc *domain.Incident) error {
+		calls++
+		inc.Agent = "Eleni:" + inc.Title
+		return nil
+	})
+	if err != nil || got.Agent != "Eleni:first" || got.Title != "first" || got.Version != read.Version+2 {
+		t.Fatalf("UpdateFrom(stale) = %+v, %v", got, err)
+	}
+	if stored := mustGet(t, s, id); stored.Agent != "Eleni:first" || stored.Version != got.Version {
+		t.Fatalf("stored %+v", stored)
+	}
+	before := mustGet(t, s, id)
+	got, err = s.UpdateFrom(t.Context(), before, func(*domain.Incident) error { return store.ErrUnchanged })
+	if err != nil || got.Version != before.Version {
+		t.Fatalf("UpdateFrom(unchanged) = %+v, %v", got.Version, err)
+	}
+}

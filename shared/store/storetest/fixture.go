@@ -52,10 +52,6 @@ func richIncident(id string) domain.Incident {
 			"c2.nps":  {Status: domain.StepSending, ClaimedAt: created.Add(2 * time.Hour)},
 			"c1.csat": {Status: domain.StepFailed, Error: "MessageRejected: Η διεύθυνση δεν επαληθεύτηκε"},
 		},
-		Scheduled: map[string]domain.Scheduled{
-			"c2.nps":    {Key: "c2.nps", Due: created.Add(48 * time.Hour)},
-			"c2.review": {Key: "c2.review", Due: time.Date(2025, 7, 27, 9, 0, 0, 0, athens)},
-		},
 		Answers: map[string]domain.Answer{
 			"c2.csat": {Survey: domain.SurveyCSAT, Score: 5, Comment: texts[0] + " " + texts[2], AnsweredAt: created.Add(3 * time.Hour)},
 			"c1.csat": {Survey: domain.SurveyCSAT, Score: 1, AnsweredAt: created.Add(4 * time.Hour)},

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"List", testList},
 		{"ContextCancelled", testContext},
 		{"SizeBounded", testSizeBounded},
+		{"UpdateFrom", testUpdateFrom},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
