@@ -1,19 +1,17 @@
 // Command replies is the Lambda function behind the SES receipt rule: it
 // reads each reply SES stored in the inbound bucket and files it on its
-// incident. The only function that links the S3 client.
+// incident. The only function that links the S3 client; it sends nothing
+// itself (the alerts a reply raises go out through their schedules).
 package main
 
 import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah/inbound"
-	"github.com/aftercare/aftercare/shared/mail/render"
-	"github.com/aftercare/aftercare/shared/mail/ses"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
@@ -28,8 +26,6 @@ func main() {
 		}
 		return inbound.Replies(e.Settings, compose.Ports{
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
-			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
-			Renderer: render.New(e.Settings.Brand),
 		}, s3.NewFromConfig(e.AWS).GetObject, e.Log)
 	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/aftercare/aftercare/shared/mail/outbox"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/smtp"
+	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/store/bolt"
@@ -105,7 +106,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	}
 	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
 		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand), Clock: rt.Clock,
-		Crashpoint: crashpoint(cfg.CrashAt, log),
+		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound,
 	}, log)
 	if err != nil {
 		return nil, err

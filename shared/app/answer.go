@@ -95,7 +95,9 @@ func (s *Service) afterChange(ctx context.Context, c change, urgent bool) {
 	if err := s.settle(ctx, c); err != nil {
 		s.log.ErrorContext(ctx, "reconcile after an answer failed; the next change retries it", "incident", inc.ID, "error", err)
 	}
-	if !urgent {
+	if !urgent || !s.canSend {
+		// A composition that sends nothing (the replies function) leaves
+		// urgent steps to their schedules, which fire within a minute.
 		return
 	}
 	now := s.cfg.Clock.Now()

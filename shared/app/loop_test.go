@@ -68,6 +68,7 @@ func newLoop(t *testing.T) *loop {
 		c.TeamLocale = "en"
 		c.Notifier = hook
 		c.ReplyAddresses = l.addrs
+		c.ParseReply = replies.Inbound
 	})
 	return l
 }

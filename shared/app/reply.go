@@ -7,7 +7,8 @@ import (
 	netmail "net/mail"
 
 	"github.com/aftercare/aftercare/shared/domain"
-	"github.com/aftercare/aftercare/shared/replies"
+	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/replies/tag"
 	"github.com/aftercare/aftercare/shared/store"
 )
 
@@ -53,22 +54,22 @@ const (
 // escalates to the team, which also acknowledges it to the customer.
 // Dropping is not an error: a retry would not change it.
 func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ...string) (ReplyResult, error) {
-	if s.cfg.ReplyAddresses == nil {
+	if s.cfg.ReplyAddresses == nil || s.cfg.ParseReply == nil {
 		return s.drop(ctx, "", "replies are not configured (no reply address)"), nil
 	}
-	r, err := replies.Parse(raw)
+	r, err := s.cfg.ParseReply(raw)
 	if err != nil {
 		return s.drop(ctx, ref, "unreadable message: "+err.Error()), nil
 	}
-	id, step, err := s.cfg.ReplyAddresses.Match(r, envelope...)
+	id, step, err := s.cfg.ReplyAddresses.Match(append(envelope, r.Recipients...)...)
 	switch {
-	case errors.Is(err, replies.ErrForged):
+	case errors.Is(err, tag.ErrForged):
 		return s.drop(ctx, ref, "forged reply address"), nil
 	case err != nil:
 		return s.drop(ctx, ref, "no reply address of ours"), nil
 	}
-	if reason, bad := r.Untrusted(); bad {
-		return s.drop(ctx, ref, "untrusted message: "+reason), nil
+	if r.Untrusted != "" {
+		return s.drop(ctx, ref, "untrusted message: "+r.Untrusted), nil
 	}
 	outcome, escalated := ReplyRecorded, false
 	c, err := s.update(ctx, id, func(cur *domain.Incident) error {
@@ -83,12 +84,12 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 		}
 		now := s.cfg.Clock.Now()
 		outcome, escalated = ReplyRecorded, false
-		if r.Automatic {
+		if r.Automatic != "" {
 			outcome = ReplyAutomatic
-			cur.RecordAutoReply(step, "automatic reply: "+r.AutomaticReason, ref, now)
+			cur.RecordAutoReply(step, "automatic reply: "+r.Automatic, ref, now)
 			return nil
 		}
-		if !replies.SameAddress(r.From.Address, cur.Customer.Email) {
+		if !mail.SameAddress(r.From.Address, cur.Customer.Email) {
 			// Anyone who learns a reply address can write to it. Their
 			// words are kept, shown to the team as theirs, and never
 			// taken for the customer's answer.
@@ -100,7 +101,7 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 			return nil
 		}
 		if st, ok := cur.Steps[step]; ok && st.Survey != domain.SurveyNone {
-			if score, ok := replies.Score(r.Text, st.Survey); ok {
+			if score, ok := r.Score(st.Survey); ok {
 				prev, answered := cur.Answers[step]
 				if cur.RecordAnswer(step, st.Survey, score, now) == nil {
 					outcome = ReplyAnswered
@@ -141,3 +142,25 @@ func (s *Service) drop(ctx context.Context, ref, reason string) ReplyResult {
 	s.log.WarnContext(ctx, "reply dropped", "reason", reason, "ref", ref)
 	return ReplyResult{Outcome: ReplyDropped, Reason: reason}
 }
+
+// Inbound is a received email as the Reply use case needs it. The parsing
+// (MIME, charsets, quote and signature stripping, the receiving system's
+// verdicts) happens at the edge, in shared/replies.
+type Inbound struct {
+	// Text is the sender's new words, stripped of quotes and signatures.
+	Text string
+	// From is the sender as the message claims it.
+	From netmail.Address
+	// Recipients are the message's candidates for our reply address.
+	Recipients []string
+	// Automatic says why no person wrote it ("" if one did).
+	Automatic string
+	// Untrusted says why the receiving mail system judged it spoofed, spam
+	// or infected ("" if it did not).
+	Untrusted string
+	// Score reads a reply that is only a score for the given survey.
+	Score func(domain.SurveyKind) (int, bool)
+}
+
+// ReplyParser parses a raw email into an Inbound.
+type ReplyParser func(raw []byte) (Inbound, error)

@@ -20,7 +20,7 @@ import (
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/notify"
-	"github.com/aftercare/aftercare/shared/replies"
+	"github.com/aftercare/aftercare/shared/replies/tag"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/store"
 )
@@ -68,7 +68,11 @@ type Config struct {
 	Notifier notify.Notifier
 	// ReplyAddresses, when set, gives every email a signed per-incident
 	// Reply-To, so that replies find their incident.
-	ReplyAddresses *replies.Addresses
+	ReplyAddresses *tag.Addresses
+	// ParseReply reads a received email (the Reply use case). It is given
+	// by the compositions that read mail (shared/replies.Inbound), so that
+	// the others link no MIME parser.
+	ParseReply ReplyParser
 
 	// StreamPlanner says a planner on the table's stream creates the
 	// wake-up calls a write adds (AWS; Incident.Replan flags those
@@ -114,6 +118,8 @@ var builtinTemplates = []string{domain.ReminderTemplate, "acknowledgement", "tea
 type Service struct {
 	cfg Config
 	log *slog.Logger
+	// canSend: composed with a mailer, so urgent steps go out inline.
+	canSend bool
 }
 
 // DefaultAnswerWindow is how long a rating link works by default.
@@ -160,7 +166,8 @@ func New(cfg Config) (*Service, error) {
 			}
 		}
 	}
-	if cfg.Mailer == nil {
+	canSend := cfg.Mailer != nil
+	if !canSend {
 		cfg.Mailer = unavailable{"mailer"}
 		cfg.Renderer = unavailable{"renderer"}
 	}
@@ -182,7 +189,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	// Plan only alerts somebody can receive.
 	cfg.Policy.Alerts = domain.Alerts{Email: cfg.Team.Address != "", Webhook: cfg.Notifier != nil}
-	return &Service{cfg: cfg, log: cfg.Log}, nil
+	return &Service{cfg: cfg, log: cfg.Log, canSend: canSend}, nil
 }
 
 // unavailable stands in for a port a composition left out: every call

@@ -103,10 +103,11 @@ func TestLoadAsksOnlyForItsParameters(t *testing.T) {
 		if len(e.Settings.Policy.Rules) != 0 {
 			t.Errorf("%s: the policy parameter was not applied", fn.Name)
 		}
-		if fn.Mailer && (len(e.Settings.LinkKeys) != 1 || string(e.Settings.LinkKeys[0]) != strings.Repeat("k", 40)) {
+		links := fn.Needs().Links
+		if links && (len(e.Settings.LinkKeys) != 1 || string(e.Settings.LinkKeys[0]) != strings.Repeat("k", 40)) {
 			t.Errorf("%s: link keys from %v", fn.Name, e.Settings.LinkKeys)
 		}
-		if !fn.Mailer && e.Settings.LinkKeys != nil {
+		if !links && e.Settings.LinkKeys != nil {
 			t.Errorf("%s holds link keys it does not use", fn.Name)
 		}
 	}

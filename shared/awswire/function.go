@@ -56,8 +56,11 @@ var (
 	// their plan: what finishes the job when a function died between
 	// storing and scheduling.
 	Planner = Function{Name: "planner", Scheduler: true, Stream: true}
-	// Replies takes the emails customers send to a reply address.
-	Replies = Function{Name: "replies", Scheduler: true, Mailer: true, Notifier: true, Inbound: true}
+	// Replies takes the emails customers send to a reply address. It sends
+	// nothing itself: the team's alert and the acknowledgement a reply
+	// raises go out through their schedules, within a minute, so it links
+	// neither the renderer nor SES.
+	Replies = Function{Name: "replies", Scheduler: true, Inbound: true}
 )
 
 // Functions lists every function, for tests that check the template

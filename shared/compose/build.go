@@ -13,7 +13,7 @@ import (
 	"github.com/aftercare/aftercare/shared/notify"
 	"github.com/aftercare/aftercare/shared/notify/webhook"
 	"github.com/aftercare/aftercare/shared/providers"
-	"github.com/aftercare/aftercare/shared/replies"
+	"github.com/aftercare/aftercare/shared/replies/tag"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/store"
 	"github.com/aftercare/aftercare/shared/web/hooks"
@@ -36,6 +36,9 @@ type Ports struct {
 	// StreamPlanner: a planner on the table's stream creates the wake-up
 	// calls writes add (AWS); see app.Config.StreamPlanner.
 	StreamPlanner bool
+	// ParseReply reads received email (replies.Inbound), for the
+	// compositions that take replies.
+	ParseReply app.ReplyParser
 }
 
 // Service builds the use cases from settings and ports. A composition
@@ -53,7 +56,7 @@ func Service(s Settings, p Ports, log *slog.Logger) (*app.Service, error) {
 		Store: p.Store, Scheduler: p.Scheduler, Mailer: p.Mailer, Renderer: p.Renderer, Clock: p.Clock,
 		Policy: s.Policy, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
 		PublicURL: s.PublicURL, From: s.From, ReplyTo: s.ReplyTo, Team: s.Team, TeamLocale: s.TeamLocale,
-		Notifier: p.Notifier,
+		Notifier: p.Notifier, ParseReply: p.ParseReply,
 	}
 	if len(s.LinkKeys) > 0 {
 		signer, err := links.NewSigner(s.LinkKeys...)
@@ -64,7 +67,7 @@ func Service(s Settings, p Ports, log *slog.Logger) (*app.Service, error) {
 		if s.ReplyAddress != "" {
 			// Reply addresses are signed with the link keys under their own
 			// MAC context, so a reply tag never verifies as a rating link.
-			if cfg.ReplyAddresses, err = replies.NewAddresses(s.ReplyAddress, s.LinkKeys...); err != nil {
+			if cfg.ReplyAddresses, err = tag.NewAddresses(s.ReplyAddress, s.LinkKeys...); err != nil {
 				return nil, fmt.Errorf("%s: %w", ReplyAddress, err)
 			}
 		}

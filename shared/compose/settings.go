@@ -23,7 +23,7 @@ import (
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/notify/webhook"
-	"github.com/aftercare/aftercare/shared/replies"
+	"github.com/aftercare/aftercare/shared/replies/tag"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
@@ -180,7 +180,7 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 		bad("%s %q is not a BCP 47 language tag such as en or es-ES", TeamLocale, domain.Quote(s.TeamLocale))
 	}
 	if s.ReplyAddress != "" {
-		if _, err := replies.NewAddresses(s.ReplyAddress, make([]byte, replies.MinKeyLen)); err != nil {
+		if _, err := tag.NewAddresses(s.ReplyAddress, make([]byte, tag.MinKeyLen)); err != nil {
 			bad("%s: %v", ReplyAddress, err)
 		}
 	} else if need.Inbound {

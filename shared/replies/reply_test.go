@@ -223,7 +223,7 @@ func TestParseFixtures(t *testing.T) {
 				t.Errorf("Full does not contain the start of Text:\n%s", r.Full)
 			}
 
-			inc, step, err := addrs.Match(r)
+			inc, step, err := addrs.Match(Candidates(r)...)
 			if f.matchErr != nil {
 				if !errors.Is(err, f.matchErr) {
 					t.Errorf("Match error = %v, want %v", err, f.matchErr)

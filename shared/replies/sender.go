@@ -1,6 +1,7 @@
 package replies
 
 import (
+	"github.com/aftercare/aftercare/shared/mail"
 	netmail "net/mail"
 	"strings"
 
@@ -29,22 +30,6 @@ func sender(env *enmime.Envelope) netmail.Address {
 	return a
 }
 
-// SameAddress reports whether a and b are the same mailbox, the way we
-// compare a reply's sender (Reply.From.Address) with a customer's contact
-// address: surrounding space is trimmed, a display form ("Name <addr>",
-// "<addr>") is reduced to its address, the domain is compared
-// case-insensitively (a trailing "." ignored) and so is the local part —
-// which RFC 5321 lets a server treat as case-sensitive but no mailbox
-// provider does. Nothing else is folded: no Gmail dots, no "+tag"
-// removal, no googlemail/gmail, no IDN conversion, so it is simple and
-// predictable, and an address that differs in any of those ways is a
-// different sender. Empty or address-less input is never the same as
-// anything.
-func SameAddress(a, b string) bool {
-	la, da, ok := splitAddress(a)
-	if !ok {
-		return false
-	}
-	lb, db, ok := splitAddress(b)
-	return ok && strings.EqualFold(la, lb) && strings.EqualFold(da, db)
-}
+// SameAddress is mail.SameAddress: how a reply's sender is compared with
+// the customer's address.
+var SameAddress = mail.SameAddress

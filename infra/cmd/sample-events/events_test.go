@@ -275,7 +275,7 @@ func newWorld(t *testing.T) *world {
 	w.respond, err2 = lambdah.Respond(settings(awswire.Respond), mailing, nil)
 	w.planner, err3 = stream.Planner(settings(awswire.Planner), ports, nil)
 	w.dispatch, err4 = lambdah.Dispatch(settings(awswire.Dispatch), mailing, nil)
-	w.replies, err5 = inbound.Replies(settings(awswire.Replies), mailing, objects.GetObject, nil)
+	w.replies, err5 = inbound.Replies(settings(awswire.Replies), ports, objects.GetObject, nil)
 	w.svc, err6 = compose.Service(settings(awswire.Respond), mailing, nil)
 	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		t.Fatal(err)
@@ -499,7 +499,18 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			if inc.Attention == nil {
 				t.Errorf("%s: a written reply must ask for the team's attention", name)
 			}
-			// The team hears at once, and the customer is acknowledged.
+			// The replies function sends nothing itself: the write plans the
+			// team's alert and the acknowledgement, due now, whose schedules
+			// (the stream planner's) fire dispatch within a minute.
+			for _, p := range domain.Plan(inc, w.svc.Policy(), w.clock.Now()) {
+				if p.Kind != domain.KindAlert && p.Kind != domain.KindAck || p.Due.After(w.clock.Now()) {
+					continue
+				}
+				f := schedule.Fire{IncidentID: inc.ID, Step: p.Key, Schedule: domain.ScheduleName(inc.ID, p.Key, p.Due)}
+				if res, err := w.dispatch.(lambdah.DispatchFunc)(ctx, f); err != nil || !res.Sent {
+					t.Errorf("%s: dispatch %s: %+v %v", name, p.Key, res, err)
+				}
+			}
 			var to []string
 			for _, m := range w.mailer.sent[sentBefore:] {
 				to = append(to, m.To.Address)

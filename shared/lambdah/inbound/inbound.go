@@ -187,6 +187,7 @@ func virus(raw []byte) bool {
 // the S3 client that reads the stored messages.
 func Replies(s compose.Settings, p compose.Ports, objects ObjectGetter, log *slog.Logger) (func(ctx context.Context, e events.S3Event) (RepliesResponse, error), error) {
 	p.StreamPlanner = true // on AWS the stream planner creates wake-up calls
+	p.ParseReply = replies.Inbound
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -55,7 +54,7 @@ const (
 	// MaxName is the most runes of a display name written in From, To or
 	// Reply-To; a longer one is cut, ending in "…". Nobody's name is
 	// longer, and a mail client shows fewer.
-	MaxName = 100
+	MaxName = mail.MaxName
 	// maxAddress is RFC 5321's limit on a forward path, less the brackets.
 	maxAddress = 254
 	// maxWord bounds a word of a header that cannot be encoded (a custom
@@ -212,15 +211,8 @@ func address(field string, a netmail.Address) (netmail.Address, error) {
 	return netmail.Address{Name: DisplayName(a.Name), Address: a.Address}, nil
 }
 
-// DisplayName is name as Build writes it in an address header: one line
-// (OneLine), cut to MaxName runes with an ellipsis.
-func DisplayName(name string) string {
-	name = OneLine(name)
-	if utf8.RuneCountInString(name) <= MaxName {
-		return name
-	}
-	return strings.TrimRightFunc(string([]rune(name)[:MaxName-1]), unicode.IsSpace) + "…"
-}
+// DisplayName is mail.DisplayName.
+func DisplayName(name string) string { return mail.DisplayName(name) }
 
 // formatAddress writes a checked address for a header: a plain-ASCII name
 // as a quoted string, anything else as encoded words, so that folding can
@@ -398,19 +390,8 @@ func NewMessageID(from string) string {
 	return "<" + hex.EncodeToString(b[:]) + "@" + domain + ">"
 }
 
-// OneLine makes s safe as a header value: every run of whitespace or
-// control characters, CR and LF included, becomes one space, and the bidi
-// controls domain.CleanText removes are dropped.
-func OneLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(domain.CleanText(s)), " ")
-}
+// OneLine is mail.OneLine.
+func OneLine(s string) string { return mail.OneLine(s) }
 
 // crlf gives a body the CRLF line ends RFC 5322 requires; bare CR or LF
 // would be rewritten differently by every relay.

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/aftercare/aftercare/shared/mail"
-	mailmime "github.com/aftercare/aftercare/shared/mail/mime"
 )
 
 // SES limits on custom headers and tags (API reference: MessageHeader,
@@ -205,7 +204,7 @@ func formatAddress(a netmail.Address) (string, error) {
 		// net/mail would write "<addr>"; the bare form is the one SES documents.
 		return addr, nil
 	}
-	return (&netmail.Address{Name: mailmime.DisplayName(a.Name), Address: addr}).String(), nil
+	return (&netmail.Address{Name: mail.DisplayName(a.Name), Address: addr}).String(), nil
 }
 
 // formatAddressList parses a header-style list ("Team <team@x>, y@x") and

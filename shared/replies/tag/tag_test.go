@@ -1,4 +1,4 @@
-package replies
+package tag
 
 import (
 	"errors"
@@ -220,13 +220,27 @@ func TestMatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			inc, _, err := a.Match(&Reply{Recipients: tc.recipients}, tc.envelope...)
+			inc, _, err := a.Match(append(tc.envelope, tc.recipients...)...)
 			if !errors.Is(err, tc.wantErr) || inc != tc.wantInc {
 				t.Errorf("Match = %q, %v; want %q, %v", inc, err, tc.wantInc, tc.wantErr)
 			}
 		})
 	}
-	if inc, _, err := a.Match(nil, good); err != nil || inc != "inc_aaaaaaaaaaaaaaaa" {
-		t.Errorf("Match(nil, envelope) = %q, %v", inc, err)
+	if inc, _, err := a.Match(good); err != nil || inc != "inc_aaaaaaaaaaaaaaaa" {
+		t.Errorf("Match(envelope) = %q, %v", inc, err)
 	}
+}
+
+var (
+	testKey = []byte("aftercare-test-reply-key-0123456789abcdef")
+	oldKey  = []byte("aftercare-old--reply-key-0123456789abcdef")
+)
+
+func testAddresses(t testing.TB) *Addresses {
+	t.Helper()
+	a, err := NewAddresses("care@seabreeze.example", testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

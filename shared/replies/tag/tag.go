@@ -1,4 +1,9 @@
-package replies
+// Package tag signs and checks the per-incident reply addresses
+// ("care+<step>-<token>@example.com") every follow-up carries as its
+// Reply-To, so that a reply finds its incident and a forged one does not.
+// It is its own package, free of MIME parsing, because every function that
+// sends mail signs addresses and only the replies function reads mail.
+package tag
 
 import (
 	"crypto/hmac"
@@ -200,17 +205,14 @@ func (a *Addresses) Parse(addr string) (incidentID, step string, err error) {
 	return incidentPrefix + lowerBase32.EncodeToString(inc), step, nil
 }
 
-// Match finds the reply address of ours among the envelope recipients (as
-// the receiving service reports them, e.g. SES's receipt.recipients;
-// authoritative, so tried first) and the recipient headers of r (see
-// Reply.Recipients). The first one that verifies wins. It fails with
+// Match finds the reply address of ours among the candidates, in order:
+// the envelope recipients (as the receiving service reports them, e.g.
+// SES's receipt.recipients; authoritative, so first), then the message's
+// recipient headers (replies.Reply.Recipients). The first that verifies
+// wins. It fails with
 // ErrForged if some candidate was our mailbox but none verified, and with
 // ErrNotOurs if none was our mailbox at all.
-func (a *Addresses) Match(r *Reply, envelope ...string) (incidentID, step string, err error) {
-	candidates := envelope
-	if r != nil {
-		candidates = append(append([]string(nil), envelope...), r.Recipients...)
-	}
+func (a *Addresses) Match(candidates ...string) (incidentID, step string, err error) {
 	forged := 0
 	for _, c := range candidates {
 		inc, st, err := a.Parse(c)
