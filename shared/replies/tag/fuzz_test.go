@@ -40,4 +40,3 @@ func FuzzAddressParse(f *testing.F) {
 		}
 	})
 }
-
