@@ -50,13 +50,21 @@ FORCE:
 build-%:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | sed -E 's/Function$$//' | tr 'A-Z' 'a-z')
 
-# Go benchmarks, then start-up and size of every bootstrap against a
-# hello-world aws-lambda-go baseline (infra/cmd/bench-startup): a markdown
-# table on stdout and in bin/bench.md. BENCH_RUNS starts per binary.
+# In one run: the Go benchmarks (render vs stock hermes, ingest without
+# I/O, and the rest), the AWS requests per incident counted on the real
+# adapters with the cost table they give (infra/requests_test.go), then the
+# start-up and size of every bootstrap against a hello-world aws-lambda-go
+# baseline (infra/cmd/bench-startup: a markdown table on stdout and in
+# bin/bench.md). Ratios are to baselines measured in the same run; the
+# load average is printed, since the machine may be shared.
 BENCH_RUNS ?= 20
-bench: ## Go benchmarks, then bootstrap start-up and size vs hello world
+bench: emulators ## benchmarks, requests per incident, bootstrap start-up and size vs hello world
+	@uptime
+	$(GO) test -run '^$$' -bench 'RenderVsHermes|IngestNoIO' -benchmem -count 3 ./shared/mail/render ./shared/providers/native
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@$(GO) test -count=1 -run '^TestRequestBudget$$' -v ./infra | grep -E '^\s+requests_test.go' | sed -E 's/^\s+requests_test.go:[0-9]+: //'
 	$(GO) run ./infra/cmd/bench-startup -runs $(BENCH_RUNS) -buildflags '$(LAMBDA_FLAGS)'
+	@uptime
 
 fuzz: ## a short run of every fuzz target
 	@for pkg in $$($(GO) list ./...); do \

@@ -30,6 +30,7 @@ import (
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/lambdah/pages"
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/render"
@@ -248,7 +249,7 @@ func TestRequestBudget(t *testing.T) {
 	ingest, err1 := lambdah.Ingest(settings, ports, nil)
 	planner, err2 := stream.Planner(settings, ports, nil)
 	dispatch, err3 := lambdah.Dispatch(settings, mailing, nil)
-	respond, err4 := lambdah.Respond(settings, mailing, nil)
+	respond, err4 := pages.Respond(settings, mailing, nil)
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			t.Fatal(err)

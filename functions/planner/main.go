@@ -1,18 +1,18 @@
 // Command planner is the Lambda function on the incidents table's stream:
 // it reconciles the schedules of every incident whose plan changed, which
 // finishes the job if a function died between storing and scheduling. It
-// composes DynamoDB and EventBridge Scheduler and nothing else.
+// reads the incidents from the stream's images, so it composes EventBridge
+// Scheduler alone.
 package main
 
 import (
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
-	"github.com/aftercare/aftercare/shared/store/dynamo"
+	"github.com/aftercare/aftercare/shared/store"
 )
 
 func main() {
@@ -23,8 +23,8 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		return stream.Planner(e.Settings, compose.Ports{
-			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
-		}, e.Log)
+		// The planner works from the stream's images: it reads and writes
+		// no incident, so it links no DynamoDB client.
+		return stream.Planner(e.Settings, compose.Ports{Store: store.None{}, Scheduler: sched}, e.Log)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/lambdah/pages"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/ses"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
@@ -25,7 +26,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		h, err := lambdah.Respond(e.Settings, compose.Ports{
+		h, err := pages.Respond(e.Settings, compose.Ports{
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
 			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
 			Renderer: render.New(e.Settings.Brand),

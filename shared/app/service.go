@@ -18,7 +18,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 	"github.com/aftercare/aftercare/shared/notify"
 	"github.com/aftercare/aftercare/shared/replies/tag"
 	"github.com/aftercare/aftercare/shared/schedule"
@@ -28,7 +28,7 @@ import (
 // Renderer turns a step into a branded, localised email.
 type Renderer interface {
 	Has(template string) bool
-	Render(req render.Request) (render.Rendered, error)
+	Render(req draft.Request) (draft.Rendered, error)
 }
 
 // LinkSigner signs the tokens in rating links and verifies them when a
@@ -201,8 +201,8 @@ func (u unavailable) err() error { return fmt.Errorf("app: this composition has 
 
 func (u unavailable) Send(context.Context, mail.Message) (string, error) { return "", u.err() }
 func (u unavailable) Has(string) bool                                    { return false }
-func (u unavailable) Render(render.Request) (render.Rendered, error) {
-	return render.Rendered{}, u.err()
+func (u unavailable) Render(draft.Request) (draft.Rendered, error) {
+	return draft.Rendered{}, u.err()
 }
 func (u unavailable) Sign(links.Claims) string { return "unavailable" }
 func (u unavailable) Verify(string, time.Time) (links.Claims, error) {

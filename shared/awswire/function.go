@@ -103,7 +103,10 @@ const (
 // RequiredEnv lists the variables f cannot start without; the template test
 // checks that template.yaml sets each of them for f.
 func (f Function) RequiredEnv() []string {
-	env := []string{EnvTable, EnvSecretsPath, EnvPublicURL, EnvFrom}
+	env := []string{EnvSecretsPath, EnvPublicURL, EnvFrom}
+	if !f.Stream { // the planner reads no table, only its stream
+		env = append(env, EnvTable)
+	}
 	if f.Scheduler {
 		env = append(env, EnvScheduleGroup, EnvDispatchARN, EnvSchedulerRoleARN, EnvScheduleDLQARN)
 	}

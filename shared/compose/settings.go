@@ -21,7 +21,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 	"github.com/aftercare/aftercare/shared/notify/webhook"
 	"github.com/aftercare/aftercare/shared/replies/tag"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -112,7 +112,7 @@ type Settings struct {
 	PublicURL string
 	From      netmail.Address
 	ReplyTo   string
-	Brand     render.Brand
+	Brand     draft.Brand
 	Policy    domain.Policy
 	// Team receives alerts by email (zero: none), in TeamLocale.
 	Team       netmail.Address
@@ -149,7 +149,7 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 		ReplyTo:      v(ReplyTo),
 		TeamLocale:   v(TeamLocale),
 		ReplyAddress: v(ReplyAddress),
-		Brand:        render.Brand{Name: v(BrandName), Link: v(BrandLink), Logo: v(BrandLogo), Color: v(BrandColor)},
+		Brand:        draft.Brand{Name: v(BrandName), Link: v(BrandLink), Logo: v(BrandLogo), Color: v(BrandColor)},
 	}
 	if !strings.HasPrefix(s.PublicURL, "https://") && !strings.HasPrefix(s.PublicURL, "http://") {
 		bad("%s %q must start with https:// (or http:// on a laptop)", PublicURL, s.PublicURL)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -37,19 +38,18 @@ type Lang struct {
 	keys    map[string]string
 }
 
-var (
-	langs   []*Lang
-	matcher = language.NewMatcher(supported)
-)
-
-func init() {
-	var err error
-	if langs, err = load(); err != nil {
+// loaded builds the catalogs on first use rather than at package init, so
+// that a function that never writes in a language (ingest, the planner)
+// does not pay for them at cold start, and one that does pays once.
+var loaded = sync.OnceValues(func() ([]*Lang, language.Matcher) {
+	langs, err := load()
+	if err != nil {
 		// The catalogs are embedded: a broken one is a build defect that the
 		// tests catch, not a runtime condition.
 		panic(err)
 	}
-}
+	return langs, language.NewMatcher(supported)
+})
 
 // load reads every supported language's catalog into one x/text catalog.
 func load() ([]*Lang, error) {
@@ -91,6 +91,7 @@ func readCatalog(code string) (map[string]string, error) {
 // Anything we do not speak, or an empty locale, gets English, so a caller
 // never has to handle "no language".
 func For(locale string) *Lang {
+	langs, matcher := loaded()
 	locale = strings.ReplaceAll(strings.TrimSpace(locale), "_", "-")
 	if locale == "" {
 		return langs[0]

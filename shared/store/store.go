@@ -42,3 +42,29 @@ type Store interface {
 	// serves the dev console and operators' reports, not request paths.
 	List(ctx context.Context, limit int) ([]domain.Incident, error)
 }
+
+// None is the store of a composition that reads and writes no incident:
+// the planner works from the stream's images of the item before and after
+// each write. Every call fails, naming why, so a use case run where it
+// cannot be says so (and the planner's role may not touch the table).
+type None struct{}
+
+var _ Store = None{}
+
+var errNone = errors.New("store: this composition has no incident store")
+
+// Get fails: there is no store.
+func (None) Get(context.Context, string) (domain.Incident, error) { return domain.Incident{}, errNone }
+
+// Update fails: there is no store.
+func (None) Update(context.Context, string, func(*domain.Incident) error) (domain.Incident, error) {
+	return domain.Incident{}, errNone
+}
+
+// UpdateFrom fails: there is no store.
+func (None) UpdateFrom(context.Context, domain.Incident, func(*domain.Incident) error) (domain.Incident, error) {
+	return domain.Incident{}, errNone
+}
+
+// List fails: there is no store.
+func (None) List(context.Context, int) ([]domain.Incident, error) { return nil, errNone }

@@ -56,7 +56,7 @@ type pages struct {
 }
 
 func newPages(b render.Brand) *pages {
-	b = b.WithDefaults()
+	b = render.WithDefaults(b)
 	t := template.Must(template.New("").Funcs(template.FuncMap{
 		"safeCSSColor": safeColor,
 		"question":     question,
@@ -108,7 +108,7 @@ const (
 
 func (p *pages) render(w http.ResponseWriter, code int, name string, d pageData) {
 	d.Brand = p.brand
-	d.Brand.Copyright = p.brand.CopyrightLine(time.Now())
+	d.Brand.Copyright = render.CopyrightLine(p.brand, time.Now())
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		http.Error(w, "page error", http.StatusInternalServerError)

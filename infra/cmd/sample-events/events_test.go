@@ -32,6 +32,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/lambdah/inbound"
+	"github.com/aftercare/aftercare/shared/lambdah/pages"
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/mail/render"
@@ -272,7 +273,7 @@ func newWorld(t *testing.T) *world {
 	mailing.Mailer, mailing.Renderer = w.mailer, render.New(settings(awswire.Dispatch).Brand)
 	var err1, err2, err3, err4, err5, err6 error
 	w.ingest, err1 = lambdah.Ingest(settings(awswire.Ingest), ports, nil)
-	w.respond, err2 = lambdah.Respond(settings(awswire.Respond), mailing, nil)
+	w.respond, err2 = pages.Respond(settings(awswire.Respond), mailing, nil)
 	w.planner, err3 = stream.Planner(settings(awswire.Planner), ports, nil)
 	w.dispatch, err4 = lambdah.Dispatch(settings(awswire.Dispatch), mailing, nil)
 	w.replies, err5 = inbound.Replies(settings(awswire.Replies), ports, objects.GetObject, nil)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
-	"github.com/aftercare/aftercare/shared/store/dynamo"
+	"github.com/aftercare/aftercare/shared/store/dynamo/layout"
 )
 
 // Reconciler is the use case the planner runs (Service.ReconcileChange): a
@@ -113,7 +113,7 @@ func apply(ctx context.Context, r Reconciler, rec events.DynamoDBEventRecord) er
 // none, as for an INSERT's old image).
 func image(img map[string]events.DynamoDBAttributeValue) (domain.Incident, error) {
 	var inc domain.Incident
-	doc, ok := img[dynamo.DocAttribute]
+	doc, ok := img[layout.DocAttribute]
 	if !ok || doc.DataType() != events.DataTypeString {
 		return inc, nil
 	}
@@ -126,15 +126,15 @@ func image(img map[string]events.DynamoDBAttributeValue) (domain.Incident, error
 // incidentID reads the incident id from a stream record's keys, as
 // shared/store/dynamo lays them out.
 func incidentID(keys map[string]events.DynamoDBAttributeValue) (string, bool) {
-	pk, ok1 := keys[dynamo.PartitionKey]
-	sk, ok2 := keys[dynamo.SortKey]
+	pk, ok1 := keys[layout.PartitionKey]
+	sk, ok2 := keys[layout.SortKey]
 	if !ok1 || !ok2 || pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString {
 		return "", false
 	}
-	if sk.String() != dynamo.IncidentSortKey {
+	if sk.String() != layout.IncidentSortKey {
 		return "", false
 	}
-	id, ok := strings.CutPrefix(pk.String(), dynamo.IncidentKeyPrefix)
+	id, ok := strings.CutPrefix(pk.String(), layout.IncidentKeyPrefix)
 	return id, ok && id != ""
 }
 

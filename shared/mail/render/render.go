@@ -28,105 +28,24 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/i18n"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 )
 
-// Brand is how emails look and sign off: the operator's name, site, logo
-// and colour, not Aftercare's.
-type Brand struct {
-	Name string
-	// Link is the brand's website; the header links to it.
-	Link string
-	// Logo is an absolute URL of an image shown in the header instead of
-	// the name.
-	Logo string
-	// Color is the rating buttons' colour, a CSS hex colour ("#1f7a8c") or
-	// name; anything else falls back to the default.
-	Color string
-	// Copyright is the footer line; it defaults to "© <year> <Name>".
-	Copyright string
-	// Signature names who signs the emails ("Maria and the Sea Breeze
-	// team"); it defaults to the catalog's "The <Name> team", in the
-	// customer's language.
-	Signature string
-}
+// The value types of the rendering port live in package draft, which
+// links nothing heavy, so that a composition naming them need not link
+// hermes; these aliases keep render's API whole.
+type (
+	Brand    = draft.Brand
+	Request  = draft.Request
+	Rating   = draft.Rating
+	Rendered = draft.Rendered
+)
 
 // Defaults used when the Brand leaves a field empty.
 const (
 	DefaultName  = "Aftercare"
 	DefaultColor = "#2b6cb0"
 )
-
-// Request is everything one email says. Text fields come from the booking
-// or ticket as the customer or the sender's system wrote them.
-type Request struct {
-	Template     string
-	Locale       string
-	CustomerName string
-	Title        string
-	Location     string
-	Agent        string
-	StartsAt     time.Time
-	// TimeZone is the customer's IANA zone; dates are written as the
-	// customer lived them. An unknown zone means UTC.
-	TimeZone string
-	Survey   domain.SurveyKind
-	// Ratings are the one-click answer links, one per score, in any order;
-	// the email shows them worst to best. Templates that must not ask for
-	// a score (acknowledgement, team_alert) ignore them.
-	Ratings []Rating
-
-	// The fields below describe an answer the customer already gave. Only
-	// team_alert shows them; customer templates never echo a customer's
-	// words back, so a forwarded or misdirected email leaks nothing new.
-
-	// Score is the answer on Survey's scale. It is shown only when Survey is
-	// set and Score lies in its range: NPS 0 is a real score, so leave
-	// Survey empty when there is no answer.
-	Score int
-	// Comment is what the customer wrote on the rating page; ReplyText is
-	// the text of their email reply. Both keep their line breaks.
-	Comment   string
-	ReplyText string
-	// Reasons are the reason codes ticked on the rating page ("waiting",
-	// "staff", …), shown with the catalog's "reason.<code>" labels.
-	Reasons []string
-	// TimelineURL links the team to the incident. Anything but an
-	// absolute http(s) URL is dropped rather than failing the alert.
-	TimelineURL string
-	// CustomerEmail is shown to the team, so they can write back.
-	CustomerEmail string
-	// Provider and Ref identify the booking or ticket in the sender's
-	// system; Status is the incident's status ("completed", "solved", …).
-	Provider, Ref, Status string
-	// Cause says why the team is alerted: "negative_answer", "reply",
-	// "not_recovered" (the "did we fix it?" answer was still low),
-	// "answer_updated", "answer_improved" or "reply_other_sender".
-	Cause string
-	// Sender is who wrote a message that did not come from the customer
-	// (cause "reply_other_sender"); ReplyText is then their message.
-	Sender string
-	// Changes counts the changes folded into a follow-up alert.
-	Changes int
-	// Kind is "booking" or "ticket", to name the title row.
-	Kind string
-}
-
-// Rating is one answer link. An empty Label takes the catalog's label for
-// the score, or the score itself.
-type Rating struct {
-	Score int
-	Label string
-	URL   string
-}
-
-// Rendered is a finished email. Lang is the language it was written in
-// ("en", "el", "es"), which may differ from the requested locale.
-type Rendered struct {
-	Subject string
-	HTML    string
-	Text    string
-	Lang    string
-}
 
 // ErrUnknownTemplate is returned for a template name no builder exists for;
 // a policy naming it is misconfigured, so retrying cannot help.
@@ -143,12 +62,12 @@ type Renderer struct {
 // New returns a Renderer for the brand, filling in defaults for the
 // fields left empty.
 func New(b Brand) *Renderer {
-	return &Renderer{brand: b.WithDefaults(), now: time.Now}
+	return &Renderer{brand: WithDefaults(b), now: time.Now}
 }
 
 // WithDefaults cleans the brand and fills in what is empty, so that emails
 // and the customer pages show the same brand.
-func (b Brand) WithDefaults() Brand {
+func WithDefaults(b Brand) Brand {
 	b.Name = clean(b.Name, maxText)
 	if b.Name == "" {
 		b.Name = DefaultName
@@ -162,7 +81,7 @@ func (b Brand) WithDefaults() Brand {
 }
 
 // CopyrightLine is the footer line: Copyright, or "© <year> <Name>".
-func (b Brand) CopyrightLine(now time.Time) string {
+func CopyrightLine(b Brand, now time.Time) string {
 	if b.Copyright != "" {
 		return b.Copyright
 	}
@@ -248,7 +167,7 @@ func (r *Renderer) compose(req Request) (message, error) {
 	if c.team {
 		v.Footer = l.T("team_alert.footer", r.brand.Name)
 	}
-	copyright := r.brand.CopyrightLine(r.now())
+	copyright := CopyrightLine(r.brand, r.now())
 	// A Hermes per message: its theme carries this message's view. It is
 	// passed by value and only read (generate), so nothing is shared
 	// between calls.
@@ -274,11 +193,8 @@ func (r *Renderer) compose(req Request) (message, error) {
 // question is what the rating row asks, and a hint for scales whose
 // buttons show bare numbers.
 func question(l *i18n.Lang, s domain.SurveyKind, ask string) (q, hint string) {
-	switch s {
-	case domain.SurveyNPS:
-		return l.T("ask.nps"), l.T("scale.nps")
-	case domain.SurveyCES:
-		return l.T("ask.ces"), l.T("scale.ces")
+	if spec, ok := s.Spec(); ok && spec.Ask != "" {
+		return l.T(spec.Ask), l.T(spec.Scale)
 	}
 	return ask, ""
 }

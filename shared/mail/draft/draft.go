@@ -1,0 +1,103 @@
+// Package draft holds what an email says before it is rendered: the
+// rendering port's request and result, and the operator's brand. It is
+// apart from the renderer (shared/mail/render, hermes) so that the use
+// cases and the composition can name them without linking the renderer.
+package draft
+
+import (
+	"time"
+
+	"github.com/aftercare/aftercare/shared/domain"
+)
+
+// Brand is how emails look and sign off: the operator's name, site, logo
+// and colour, not Aftercare's.
+type Brand struct {
+	Name string
+	// Link is the brand's website; the header links to it.
+	Link string
+	// Logo is an absolute URL of an image shown in the header instead of
+	// the name.
+	Logo string
+	// Color is the rating buttons' colour, a CSS hex colour ("#1f7a8c") or
+	// name; anything else falls back to the default.
+	Color string
+	// Copyright is the footer line; it defaults to "© <year> <Name>".
+	Copyright string
+	// Signature names who signs the emails ("Maria and the Sea Breeze
+	// team"); it defaults to the catalog's "The <Name> team", in the
+	// customer's language.
+	Signature string
+}
+
+// Request is everything one email says. Text fields come from the booking
+// or ticket as the customer or the sender's system wrote them.
+type Request struct {
+	Template     string
+	Locale       string
+	CustomerName string
+	Title        string
+	Location     string
+	Agent        string
+	StartsAt     time.Time
+	// TimeZone is the customer's IANA zone; dates are written as the
+	// customer lived them. An unknown zone means UTC.
+	TimeZone string
+	Survey   domain.SurveyKind
+	// Ratings are the one-click answer links, one per score, in any order;
+	// the email shows them worst to best. Templates that must not ask for
+	// a score (acknowledgement, team_alert) ignore them.
+	Ratings []Rating
+
+	// The fields below describe an answer the customer already gave. Only
+	// team_alert shows them; customer templates never echo a customer's
+	// words back, so a forwarded or misdirected email leaks nothing new.
+
+	// Score is the answer on Survey's scale. It is shown only when Survey is
+	// set and Score lies in its range: NPS 0 is a real score, so leave
+	// Survey empty when there is no answer.
+	Score int
+	// Comment is what the customer wrote on the rating page; ReplyText is
+	// the text of their email reply. Both keep their line breaks.
+	Comment   string
+	ReplyText string
+	// Reasons are the reason codes ticked on the rating page ("waiting",
+	// "staff", …), shown with the catalog's "reason.<code>" labels.
+	Reasons []string
+	// TimelineURL links the team to the incident. Anything but an
+	// absolute http(s) URL is dropped rather than failing the alert.
+	TimelineURL string
+	// CustomerEmail is shown to the team, so they can write back.
+	CustomerEmail string
+	// Provider and Ref identify the booking or ticket in the sender's
+	// system; Status is the incident's status ("completed", "solved", …).
+	Provider, Ref, Status string
+	// Cause says why the team is alerted: "negative_answer", "reply",
+	// "not_recovered" (the "did we fix it?" answer was still low),
+	// "answer_updated", "answer_improved" or "reply_other_sender".
+	Cause string
+	// Sender is who wrote a message that did not come from the customer
+	// (cause "reply_other_sender"); ReplyText is then their message.
+	Sender string
+	// Changes counts the changes folded into a follow-up alert.
+	Changes int
+	// Kind is "booking" or "ticket", to name the title row.
+	Kind string
+}
+
+// Rating is one answer link. An empty Label takes the catalog's label for
+// the score, or the score itself.
+type Rating struct {
+	Score int
+	Label string
+	URL   string
+}
+
+// Rendered is a finished email. Lang is the language it was written in
+// ("en", "el", "es"), which may differ from the requested locale.
+type Rendered struct {
+	Subject string
+	HTML    string
+	Text    string
+	Lang    string
+}

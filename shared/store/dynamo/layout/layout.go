@@ -1,0 +1,46 @@
+// Package layout names the incidents table's attributes and key values as
+// shared/store/dynamo writes them. It is apart so that the stream's reader
+// (the planner) can decode items without linking the DynamoDB client.
+package layout
+
+// The table's definition. template.yaml declares the same table for AWS;
+// these names are exported so that a test of the template can check that it
+// agrees with what this adapter reads and writes.
+const (
+	// PartitionKey and SortKey are the table's key attributes (both S).
+	PartitionKey = "pk"
+	SortKey      = "sk"
+	// GSI1 is the listing index: GSI1PartitionKey (S) hash,
+	// GSI1SortKey (S) range, projection KEYS_ONLY. Its partition keys are
+	// sharded by month and incident (see ListShards); none is constant.
+	GSI1             = "gsi1"
+	GSI1PartitionKey = "gsi1pk"
+	GSI1SortKey      = "gsi1sk"
+	// TTLAttribute holds the expiry in epoch seconds; the table's TTL must
+	// be enabled on it.
+	TTLAttribute = "expires_at"
+	// VersionAttribute is the optimistic-concurrency counter (N).
+	VersionAttribute = "version"
+	// UpdatedAtAttribute is the incident's UpdatedAt (S, see TimeFormat).
+	UpdatedAtAttribute = "updated_at"
+	// DocAttribute holds the incident as JSON (S).
+	DocAttribute = "doc"
+	// ReplanAttribute is true on a write that adds a wake-up call to the
+	// incident's plan (domain.Incident.Replan): the planner function's
+	// event source filters the stream on it, so it runs only when it has
+	// something to create.
+	ReplanAttribute = "replan"
+)
+
+// Key values of incident items.
+const (
+	// IncidentKeyPrefix prefixes an incident id in PartitionKey.
+	IncidentKeyPrefix = "INC#"
+	// IncidentSortKey is the SortKey of an incident's item.
+	IncidentSortKey = "INCIDENT"
+	// ListKeyPrefix starts an incident's GSI1PartitionKey,
+	// "L#<yyyy-mm>#<shard>": the UTC month of the item's last write and
+	// the incident's shard, 0 to ListShards-1 (see listKeys in item.go).
+	ListKeyPrefix = "L#"
+)
+
