@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,10 +248,13 @@ func TestRequestBudget(t *testing.T) {
 	ports := compose.Ports{Store: st, Scheduler: sched}
 	mailing := ports
 	mailing.Mailer, mailing.Renderer = mailer, render.New(settings.Brand)
-	ingest, err1 := lambdah.Ingest(settings, ports, nil)
-	planner, err2 := stream.Planner(settings, ports, nil)
-	dispatch, err3 := lambdah.Dispatch(settings, mailing, nil)
-	respond, err4 := pages.Respond(settings, mailing, nil)
+	// The functions' JSON logs, counted: CloudWatch bills their bytes.
+	var logBytes countWriter
+	log := slog.New(slog.NewJSONHandler(&logBytes, nil))
+	ingest, err1 := lambdah.Ingest(settings, ports, log)
+	planner, err2 := stream.Planner(settings, ports, log)
+	dispatch, err3 := lambdah.Dispatch(settings, mailing, log)
+	respond, err4 := pages.Respond(settings, mailing, log)
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			t.Fatal(err)
@@ -336,9 +341,9 @@ func TestRequestBudget(t *testing.T) {
 		}
 	}
 
-	type counts struct{ writes, reads, emails, lambda, scheduler, apigw, size int }
+	type counts struct{ writes, reads, emails, lambda, scheduler, apigw, size, logs int }
 	measure := func(flow func() string) counts {
-		w0, r0, e0 := n.get("dynamodb:PutItem"), n.get("dynamodb:GetItem"), n.get("ses:SendEmail")
+		w0, r0, e0, l0 := n.get("dynamodb:PutItem"), n.get("dynamodb:GetItem"), n.get("ses:SendEmail"), logBytes.n.Load()
 		clear(invocations)
 		id := flow()
 		size, err := dynamo.New(admin, table).StoredSize(ctx, id)
@@ -349,6 +354,7 @@ func TestRequestBudget(t *testing.T) {
 			writes: n.get("dynamodb:PutItem") - w0, reads: n.get("dynamodb:GetItem") - r0, emails: n.get("ses:SendEmail") - e0,
 			lambda:    invocations["ingest"] + invocations["planner"] + invocations["dispatch"] + invocations["respond"],
 			scheduler: invocations["scheduler"], apigw: invocations["ingest"] + invocations["respond"], size: size,
+			logs: int(logBytes.n.Load() - l0),
 		}
 	}
 	scenarios := []struct {
@@ -378,9 +384,11 @@ func TestRequestBudget(t *testing.T) {
 	// consistently, per unit); SES $0.10 per 1,000 emails; Lambda $0.20
 	// per million requests plus 128 MB × ~100 ms at $0.0000133334 per
 	// GB-second (arm64); API Gateway HTTP API $1.00 per million; Scheduler
-	// $1.00 per million invocations.
-	t.Logf("| per 1,000 incidents | writes | reads | emails | Lambda | DynamoDB | SES | Lambda | API | Scheduler | total |")
-	t.Logf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	// $1.00 per million invocations; CloudWatch Logs $0.50 per GB ingested
+	// (the functions' JSON logs as counted, plus Lambda's ~300 bytes of
+	// START/END/REPORT lines per invocation).
+	t.Logf("| per 1,000 incidents | writes | reads | emails | invocations | DynamoDB | SES | Lambda | API Gateway | Scheduler | Logs | total |")
+	t.Logf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for i, sc := range scenarios {
 		c := measure(sc.flow)
 		wru, rru := (c.size+1023)/1024, (c.size+4095)/4096
@@ -389,9 +397,10 @@ func TestRequestBudget(t *testing.T) {
 		lambdaCost := float64(c.lambda) * (0.20 + 0.125*0.1*13.3334) / 1000
 		apiCost := float64(c.apigw) * 1.00 / 1000
 		schedCost := float64(c.scheduler) * 1.00 / 1000
-		t.Logf("| %s (item %.1f KB) | %d | %d | %d | %d | $%.3f | $%.3f | $%.4f | $%.3f | $%.3f | $%.3f |", sc.name, float64(c.size)/1024,
-			c.writes, c.reads, c.emails, c.lambda, dynamoCost, sesCost, lambdaCost, apiCost, schedCost,
-			dynamoCost+sesCost+lambdaCost+apiCost+schedCost)
+		logCost := float64(c.logs+300*c.lambda) * 1000 / 1e9 * 0.50
+		t.Logf("| %s (item %.1f KB, %.1f KB of logs) | %d | %d | %d | %d | $%.3f | $%.3f | $%.4f | $%.3f | $%.3f | $%.4f | $%.3f |", sc.name,
+			float64(c.size)/1024, float64(c.logs)/1024, c.writes, c.reads, c.emails, c.lambda, dynamoCost, sesCost, lambdaCost, apiCost, schedCost, logCost,
+			dynamoCost+sesCost+lambdaCost+apiCost+schedCost+logCost)
 		if i == 0 {
 			if c.writes > 6 || c.reads > 8 {
 				t.Errorf("%s: %d writes and %d reads; the budget is 6 and 8", sc.name, c.writes, c.reads)
@@ -412,4 +421,12 @@ func TestRequestBudget(t *testing.T) {
 			t.Errorf("unexpected call %s", op)
 		}
 	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n atomic.Int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return len(p), nil
 }
