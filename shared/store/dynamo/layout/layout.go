@@ -43,4 +43,3 @@ const (
 	// the incident's shard, 0 to ListShards-1 (see listKeys in item.go).
 	ListKeyPrefix = "L#"
 )
-
