@@ -17,15 +17,20 @@ import (
 // different sender. Empty or address-less input is never the same as
 // anything.
 func SameAddress(a, b string) bool {
-	la, da, ok := splitAddress(a)
+	la, da, ok := SplitAddress(a)
 	if !ok {
 		return false
 	}
-	lb, db, ok := splitAddress(b)
+	lb, db, ok := SplitAddress(b)
 	return ok && strings.EqualFold(la, lb) && strings.EqualFold(da, db)
 }
 
-func splitAddress(s string) (local, domain string, ok bool) {
+// SplitAddress splits an address, bare ("a@b"), bracketed ("<a@b>") or
+// with a display name ("Name <a@b>"), into its local part and domain (a
+// trailing "." dropped): leniently, since the addresses it sees are
+// written by MTAs that do not always follow RFC 5322 to the letter. ok is
+// false for anything without both parts.
+func SplitAddress(s string) (local, domain string, ok bool) {
 	s = strings.TrimSpace(s)
 	if len(s) > 1024 {
 		return "", "", false

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/mail"
 )
 
 // FuzzAddressParse: no panics, and whatever verifies is exactly what For
@@ -34,7 +35,7 @@ func FuzzAddressParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(%q) = %q, %q, which For cannot make: %v", s, inc, step, err)
 		}
-		local, domainPart, ok := splitAddress(s)
+		local, domainPart, ok := mail.SplitAddress(s)
 		if !ok || !strings.EqualFold(local+"@"+domainPart, want) {
 			t.Fatalf("Parse(%q) verified, but For makes %q", s, want)
 		}

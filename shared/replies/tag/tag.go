@@ -11,6 +11,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/mail"
 	netmail "net/mail"
 	"regexp"
 	"strings"
@@ -172,7 +173,7 @@ func (a *Addresses) Address(incidentID, step string) (string, error) {
 // other mailbox and with ErrForged for our mailbox with a tag that does
 // not verify. The MAC is compared in constant time against every key.
 func (a *Addresses) Parse(addr string) (incidentID, step string, err error) {
-	local, domain, ok := splitAddress(addr)
+	local, domain, ok := mail.SplitAddress(addr)
 	if !ok || !strings.EqualFold(domain, a.domain) {
 		return "", "", ErrNotOurs
 	}
@@ -250,25 +251,6 @@ func incidentBytes(id string) ([]byte, error) {
 
 func (a *Addresses) validStep(step string) bool {
 	return len(step) <= a.maxStep && stepKeyRE.MatchString(step)
-}
-
-// splitAddress accepts a bare address, "<addr>", or "Name <addr>" and
-// returns its local part and domain. Anything net/mail cannot parse is
-// tried as a bare address, since Delivered-To and X-Original-To are
-// written by MTAs that do not always follow RFC 5322 to the letter.
-func splitAddress(s string) (local, domain string, ok bool) {
-	s = strings.TrimSpace(s)
-	if len(s) > 1024 {
-		return "", "", false
-	}
-	if a, err := netmail.ParseAddress(s); err == nil {
-		s = a.Address
-	} else {
-		s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
-	}
-	local, domain, ok = cutLast(s, "@")
-	domain = strings.TrimSuffix(domain, ".") // a fully qualified "example.com."
-	return local, domain, ok && local != "" && domain != ""
 }
 
 func cutLast(s, sep string) (before, after string, found bool) {

@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/aftercare/aftercare/shared/boltgroup"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/aftercare/aftercare/shared/clock"
@@ -88,7 +90,7 @@ func (e Entry) FiresAt() time.Time {
 // fire at a time.
 type Scheduler struct {
 	db     *bbolt.DB
-	group  *group
+	group  *boltgroup.Group
 	path   string
 	clk    clock.Clock
 	target schedule.Target
@@ -146,7 +148,7 @@ func Open(path string, clk clock.Clock, target schedule.Target, log *slog.Logger
 		return nil, fmt.Errorf("local scheduler: initialise %s: %w", path, err)
 	}
 	s := &Scheduler{
-		db: db, group: &group{db: db}, path: path, clk: clk, target: target, log: log,
+		db: db, group: boltgroup.New(db), path: path, clk: clk, target: target, log: log,
 		wake:     make(chan struct{}, 1),
 		inFlight: map[string]bool{},
 	}
@@ -189,7 +191,7 @@ func (s *Scheduler) Create(ctx context.Context, sc schedule.Schedule) error {
 		return fmt.Errorf("local scheduler: create %q: no time to fire at", sc.Name)
 	}
 	created := false
-	err := s.group.update(func(tx *bbolt.Tx) error {
+	err := s.group.Update(func(tx *bbolt.Tx) error {
 		created = false
 		if tx.Bucket(schedulesBucket).Get([]byte(sc.Name)) != nil {
 			return nil
@@ -218,7 +220,7 @@ func (s *Scheduler) Delete(ctx context.Context, name string) error {
 		return fmt.Errorf("local scheduler: delete %q: %w", name, err)
 	}
 	deleted := false
-	err := s.group.update(func(tx *bbolt.Tx) error {
+	err := s.group.Update(func(tx *bbolt.Tx) error {
 		deleted = false
 		e, ok, err := getEntry(tx, name)
 		if err != nil || !ok {

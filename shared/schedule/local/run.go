@@ -204,7 +204,7 @@ func (s *Scheduler) call(ctx context.Context, sc schedule.Schedule) (err error) 
 func (s *Scheduler) finish(name string, fireErr error) error {
 	now := s.clk.Now()
 	var removed bool
-	err := s.group.update(func(tx *bbolt.Tx) error {
+	err := s.group.Update(func(tx *bbolt.Tx) error {
 		removed = false
 		e, ok, err := getEntry(tx, name)
 		if err != nil || !ok {

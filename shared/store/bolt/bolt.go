@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/aftercare/aftercare/shared/boltgroup"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/aftercare/aftercare/shared/store"
@@ -42,7 +44,7 @@ var lockTimeout = time.Second
 type Store struct {
 	db    *bbolt.DB
 	path  string
-	group *group
+	group *boltgroup.Group
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,7 +74,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("bolt store: initialise %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, group: &group{db: db}}, nil
+	return &Store{db: db, path: path, group: boltgroup.New(db)}, nil
 }
 
 // Close releases the file and its lock.

@@ -51,7 +51,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 		// call just leaves it untouched, and the others commit.
 		fnErr, refused error
 	)
-	err := s.group.update(func(tx *bbolt.Tx) error {
+	err := s.group.Update(func(tx *bbolt.Tx) error {
 		loaded, next, fnErr, refused = domain.Incident{}, domain.Incident{}, nil, nil
 		data, index := tx.Bucket(incidentsBucket), tx.Bucket(updatedBucket)
 		raw := data.Get([]byte(id))

@@ -1,4 +1,6 @@
-package bolt
+// Package boltgroup commits concurrent bbolt writes together, for the
+// local runtime's two files (the incident store and the scheduler).
+package boltgroup
 
 import (
 	"errors"
@@ -8,15 +10,15 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// group commits concurrent writes together: one bbolt transaction, hence
+// Group commits concurrent writes together: one bbolt transaction, hence
 // one pair of fsyncs, for every write that arrived while the previous
 // commit was on disk. Like bbolt's DB.Batch, each caller returns only once
 // its own write is durable, and a function may run more than once (in a
 // batch that was retried without a failing neighbour, then alone). Unlike
-// DB.Batch it never waits on a timer: an idle store commits a lone write at
+// DB.Batch it never waits on a timer: an idle file commits a lone write at
 // once, and a busy one batches exactly what queued up during the last
 // fsync, so the batch size follows the load instead of a fixed delay.
-type group struct {
+type Group struct {
 	db      *bbolt.DB
 	mu      sync.Mutex
 	queue   []groupCall
@@ -34,12 +36,12 @@ const maxGroup = 256
 
 // errSolo tells a caller whose function failed inside a batch to run it in
 // a transaction of its own, where its error is its alone.
-var errSolo = errors.New("bolt store: run the write alone")
+var errSolo = errors.New("boltgroup: run the write alone")
 
-// update runs fn in a write transaction shared with concurrent callers and
+// Update runs fn in a write transaction shared with concurrent callers and
 // returns once that transaction is committed (or fn's own transaction has
 // failed). fn must be idempotent: it may run more than once.
-func (g *group) update(fn func(*bbolt.Tx) error) error {
+func (g *Group) Update(fn func(*bbolt.Tx) error) error {
 	done := make(chan error, 1)
 	g.mu.Lock()
 	g.queue = append(g.queue, groupCall{fn: fn, done: done})
@@ -55,7 +57,7 @@ func (g *group) update(fn func(*bbolt.Tx) error) error {
 }
 
 // run commits batches until the queue is empty.
-func (g *group) run() {
+func (g *Group) run() {
 	for {
 		g.mu.Lock()
 		n := min(len(g.queue), maxGroup)
@@ -75,7 +77,7 @@ func (g *group) run() {
 
 // commit runs calls in one transaction. A call whose function fails is
 // taken out and told to run alone; the others are retried without it.
-func (g *group) commit(calls []groupCall) {
+func (g *Group) commit(calls []groupCall) {
 	for len(calls) > 0 {
 		failed := -1
 		err := g.db.Update(func(tx *bbolt.Tx) error {
@@ -109,3 +111,6 @@ func safely(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
 	}()
 	return fn(tx)
 }
+
+// New returns the group committer of db.
+func New(db *bbolt.DB) *Group { return &Group{db: db} }
