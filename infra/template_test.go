@@ -902,6 +902,7 @@ func composeHTTP(t *testing.T, f awswire.Function) http.Handler {
 	ssm := fakeSSM(t, map[string]string{
 		"/aftercare/test/link-secret":    "0123456789abcdef0123456789abcdef",
 		"/aftercare/test/webhook-secret": stdwebhooks.DevSecret,
+		"/aftercare/test/contact-key":    "0123456789abcdef0123456789abcdef-contact",
 	})
 	env := map[string]string{
 		awswire.EnvTable: "t", awswire.EnvSecretsPath: "/aftercare/test", awswire.EnvPublicURL: "https://example.com",

@@ -68,6 +68,7 @@ const (
 //	AFTERCARE_PUBLIC_URL      base of links in emails (http://<addr>)
 //	AFTERCARE_WEBHOOK_SECRET  whsec_… secret(s) for /webhooks/aftercare, comma-separated (dev default)
 //	AFTERCARE_LINK_SECRET     key for signing links, ≥32 bytes (generated into <data>/link.key)
+//	AFTERCARE_CONTACT_KEY     key of people's record keys, ≥32 bytes, never rotated (generated into <data>/contact.key)
 //	AFTERCARE_FROM            sender, e.g. "Sea Breeze Tours <care@example.com>"
 //	AFTERCARE_REPLY_TO        Reply-To address (none)
 //	AFTERCARE_BRAND_NAME, AFTERCARE_BRAND_LINK, AFTERCARE_BRAND_LOGO, AFTERCARE_BRAND_COLOR
@@ -126,12 +127,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		values[compose.PolicyJSON] = string(b)
 	}
-	if env(compose.LinkSecret) == "" {
-		key, err := linkKey(c.DataDir)
-		if err != nil {
-			return Config{}, err
+	// Keys the laptop keeps in the data directory, made on first start, so
+	// that links in emails, and people's records, survive restarts.
+	for setting, file := range map[string]string{compose.LinkSecret: "link.key", compose.ContactKey: "contact.key"} {
+		if env(setting) == "" {
+			key, err := keyFile(c.DataDir, file)
+			if err != nil {
+				return Config{}, err
+			}
+			values[setting] = key
 		}
-		values[compose.LinkSecret] = key
 	}
 	// Replies are routed by default, on the sender's mailbox; a sender too
 	// long for the tag turns routing off with a warning, but the same
@@ -162,30 +167,30 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// linkKey returns the key kept in the data directory, creating it on first
-// start, so that links in emails keep working across restarts.
-func linkKey(dataDir string) (string, error) {
-	path := filepath.Join(dataDir, "link.key")
+// keyFile returns the key kept in the data directory under name, creating
+// it on first start.
+func keyFile(dataDir, name string) (string, error) {
+	path := filepath.Join(dataDir, name)
 	b, err := os.ReadFile(path)
 	if err == nil {
 		key, derr := hex.DecodeString(strings.TrimSpace(string(b)))
 		if derr != nil || len(key) < links.MinKeyLen/2 {
-			return "", fmt.Errorf("%s is damaged; delete it to make a new one (old links stop working)", path)
+			return "", fmt.Errorf("%s is damaged; delete it to make a new one (old links, or people's records, are lost)", path)
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("read link key: %w", err)
+		return "", fmt.Errorf("read %s: %w", name, err)
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", fmt.Errorf("data directory: %w", err)
 	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
-		return "", fmt.Errorf("generate link key: %w", err)
+		return "", fmt.Errorf("generate %s: %w", name, err)
 	}
 	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write link key: %w", err)
+		return "", fmt.Errorf("write %s: %w", name, err)
 	}
 	return hex.EncodeToString(key), nil
 }

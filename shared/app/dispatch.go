@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -28,6 +29,9 @@ const (
 	SkipNotWanted  = "step no longer wanted"
 	SkipSuperseded = "superseded by a newer schedule"
 	SkipTaken      = "already sent"
+	// SkipThrottled: the person's survey budget was used by another survey
+	// within the policy's survey_cooldown.
+	SkipThrottled = "throttled: the person was surveyed recently"
 )
 
 // Dispatch handles a fired schedule. The schedule is only a wake-up call:
@@ -59,6 +63,29 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		// console running it ahead of time): fail, so the scheduler tries
 		// again, rather than drop the only call that guards the claim.
 		return DispatchResult{}, fmt.Errorf("dispatch %s: %s is being sent; its claim ends at %s", f.IncidentID, step.Key, st.ClaimedAt.Add(lease).Format(time.RFC3339))
+	}
+
+	// One survey per person per cooldown, whatever the incident: spent
+	// here, before anything is claimed, so a step refused the budget is
+	// recorded as skipped, with why, and never sent.
+	if _, claimed := inc.Steps[step.Key]; !claimed {
+		if err := s.claimSurvey(ctx, inc, step); errors.Is(err, domain.ErrThrottled) {
+			c, uerr := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
+				if _, ok := cur.Steps[step.Key]; ok {
+					return store.ErrUnchanged // claimed meanwhile: leave it
+				}
+				cur.Skip(step.Key, "throttled: "+strings.TrimPrefix(err.Error(), domain.ErrThrottled.Error()+": "), now)
+				return nil
+			})
+			if uerr != nil {
+				return DispatchResult{}, fmt.Errorf("dispatch %s: record the skip of %s: %w", f.IncidentID, step.Key, uerr)
+			}
+			s.prune(ctx, c)
+			s.log.InfoContext(ctx, "step skipped", "incident", inc.ID, "step", step.Key, "reason", "throttled")
+			return DispatchResult{Skipped: SkipThrottled}, nil
+		} else if err != nil {
+			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+		}
 	}
 
 	// The guard is the wake-up call for the end of this claim's lease. It

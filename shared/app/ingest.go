@@ -26,8 +26,11 @@ func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, err
 	}
 	id := domain.IncidentID(e.Provider, e.Ref)
 	var outcome domain.Outcome
+	customerChanged := false
 	c, err := s.update(ctx, id, func(inc *domain.Incident) error {
+		before := inc.Customer
 		o, err := inc.Apply(e, s.cfg.Clock.Now())
+		customerChanged = o == domain.Applied && (inc.Version == 0 || inc.Customer != before)
 		if err != nil {
 			return err
 		}
@@ -44,6 +47,14 @@ func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, err
 		"type", e.Type, "event_id", e.ID, "outcome", outcome)
 	s.crash(CrashAfterStore)
 	res := IngestResult{IncidentID: id, Outcome: outcome}
+	if customerChanged {
+		// Who the incident is for, on the person's record. If this fails
+		// (or the process dies first), the person's first survey records
+		// it: dispatch folds the incident in when it claims the budget.
+		if err := s.sawContact(ctx, c.inc); err != nil {
+			s.log.WarnContext(ctx, "could not record the contact; the next survey does", "incident", id, "error", err)
+		}
+	}
 	if outcome == domain.Duplicate && !s.cfg.StreamPlanner {
 		// A sender's retry: if the first attempt died between storing and
 		// scheduling, this finishes the job (on AWS the stream does).

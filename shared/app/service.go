@@ -74,6 +74,12 @@ type Config struct {
 	// the others link no MIME parser.
 	ParseReply ReplyParser
 
+	// ContactKey, when set, keeps a record per person (domain.Contact,
+	// keyed by ContactKey(key, address)): Ingest records who an incident
+	// is for and Dispatch spends the person's survey budget. Without it
+	// nobody's surveys are throttled.
+	ContactKey []byte
+
 	// StreamPlanner says a planner on the table's stream creates the
 	// wake-up calls a write adds (AWS; Incident.Replan flags those
 	// writes), so the use cases only delete what a write made obsolete.

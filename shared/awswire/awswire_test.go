@@ -87,6 +87,7 @@ func TestLoadAsksOnlyForItsParameters(t *testing.T) {
 	f := &ssmFake{params: map[string]Parameter{
 		"/aftercare/test/webhook-secret": secure("/aftercare/test/webhook-secret", stdwebhooks.DevSecret),
 		"/aftercare/test/link-secret":    secure("/aftercare/test/link-secret", strings.Repeat("k", 40)),
+		"/aftercare/test/contact-key":    secure("/aftercare/test/contact-key", strings.Repeat("c", 40)),
 		"/aftercare/test/policy":         {Name: "/aftercare/test/policy", Type: "String", Value: `{"rules": []}`},
 	}}
 	srv, env := serve(t, f)

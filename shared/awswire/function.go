@@ -40,18 +40,20 @@ type Function struct {
 	Inbound bool
 	// Stream: it reads the table's stream (the planner).
 	Stream bool
+	// Contacts: it keeps the people behind incidents (the survey budget).
+	Contacts bool
 }
 
 // The five functions of template.yaml.
 var (
 	// Ingest takes webhooks and reconciles the incident inline.
-	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true}
+	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true, Contacts: true}
 	// Respond serves the rating and team pages; a negative answer's alert
 	// and acknowledgement are dispatched inline.
 	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true}
 	// Dispatch sends a due step. Its schedules target dispatch itself, so
 	// template.yaml names the function and spells its ARN from that name.
-	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true}
+	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true, Contacts: true}
 	// Planner reconciles the incidents the table's stream says changed
 	// their plan: what finishes the job when a function died between
 	// storing and scheduling.
@@ -69,7 +71,7 @@ var Functions = []Function{Ingest, Respond, Dispatch, Planner, Replies}
 
 // Needs is what the composition of f requires of the settings.
 func (f Function) Needs() compose.Needs {
-	return compose.Needs{Webhooks: f.Webhooks, Links: f.Mailer || f.Links || f.Inbound, Alerts: f.Notifier, Inbound: f.Inbound}
+	return compose.Needs{Webhooks: f.Webhooks, Links: f.Mailer || f.Links || f.Inbound, Alerts: f.Notifier, Inbound: f.Inbound, Contacts: f.Contacts}
 }
 
 // Environment variables template.yaml sets. Those that are settings carry
@@ -128,6 +130,8 @@ func (f Function) RequiredEnv() []string {
 //     that take webhooks (ingest).
 //   - link-secret: only functions that sign or verify links or reply
 //     addresses (respond, dispatch, replies).
+//   - contact-key: only functions that keep the people's records (ingest
+//     records who a booking is for; dispatch spends their survey budget).
 //   - policy: every function, because every function plans steps.
 //   - alert-webhook-url: every function, because whether it is set decides
 //     which alert steps are planned; only a Notifier keeps its value.
@@ -143,6 +147,10 @@ func (f Function) Parameters() []string {
 			}
 		case compose.LinkSecret:
 			if !need.Links {
+				continue
+			}
+		case compose.ContactKey:
+			if !need.Contacts {
 				continue
 			}
 		case compose.AlertWebhookSecret:

@@ -46,6 +46,7 @@ const (
 	// Secrets (and the policy, which lives with them on AWS).
 	WebhookSecret      = "AFTERCARE_WEBHOOK_SECRET"       // whsec_… secret(s) of the native webhook
 	LinkSecret         = "AFTERCARE_LINK_SECRET"          // key(s) signing links, ≥ 32 characters, newest first
+	ContactKey         = "AFTERCARE_CONTACT_KEY"          // key of the people's record keys, ≥ 32 characters; never rotated
 	PolicyJSON         = "AFTERCARE_POLICY_JSON"          // the follow-up policy as JSON; default policy if empty
 	AlertWebhookURL    = "AFTERCARE_ALERT_WEBHOOK_URL"    // also post alerts here (Slack works as is)
 	AlertWebhookSecret = "AFTERCARE_ALERT_WEBHOOK_SECRET" // whsec_… secret signing those posts
@@ -70,6 +71,7 @@ type Secret struct {
 var Secrets = []Secret{
 	{Name: WebhookSecret, Param: "webhook-secret"},
 	{Name: LinkSecret, Param: "link-secret"},
+	{Name: ContactKey, Param: "contact-key"},
 	{Name: PolicyJSON, Param: "policy", Plain: true},
 	{Name: CalcomSecret, Param: "calcom-secret"},
 	{Name: CalendlySecret, Param: "calendly-secret"},
@@ -102,10 +104,13 @@ type Needs struct {
 	Alerts bool
 	// Inbound: it reads replies, so it needs the reply address.
 	Inbound bool
+	// Contacts: it keeps the people behind incidents (the survey budget),
+	// so it needs the contact key.
+	Contacts bool
 }
 
 // All is what the local runtime needs: everything.
-var All = Needs{Webhooks: true, Links: true, Alerts: true, Inbound: false}
+var All = Needs{Webhooks: true, Links: true, Alerts: true, Inbound: false, Contacts: true}
 
 // Settings are the parsed, checked settings every composition shares.
 type Settings struct {
@@ -123,6 +128,9 @@ type Settings struct {
 	WebhookSecrets []string
 	// LinkKeys sign (the first) and verify (any) links and reply addresses.
 	LinkKeys [][]byte
+	// ContactKey keys the hash that identifies a person (domain.ContactKey).
+	// Changing it loses every person's record, so it is never rotated.
+	ContactKey []byte
 	// ProviderSecrets are the third-party providers' secrets, by name.
 	ProviderSecrets map[string][]string
 	// AlertWebhook says an alert webhook is configured; URL and secret are
@@ -233,6 +241,16 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 		}
 		if len(s.LinkKeys) == 0 && v(LinkSecret) == "" {
 			bad("%s is required", LinkSecret)
+		}
+	}
+	if need.Contacts {
+		switch k := v(ContactKey); {
+		case k == "":
+			bad("%s is required", ContactKey)
+		case len(k) < links.MinKeyLen:
+			bad("%s is %d characters, want at least %d", ContactKey, len(k), links.MinKeyLen)
+		default:
+			s.ContactKey = []byte(k)
 		}
 	}
 	url, secret := v(AlertWebhookURL), v(AlertWebhookSecret)

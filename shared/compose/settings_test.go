@@ -14,7 +14,7 @@ func valid() map[string]string {
 	return map[string]string{
 		compose.PublicURL: "https://care.example.com/", compose.From: "care@example.com", compose.BrandName: "Sea Breeze",
 		compose.WebhookSecret: stdwebhooks.DevSecret, compose.LinkSecret: strings.Repeat("k", 32) + ", " + strings.Repeat("o", 32),
-		compose.CalcomSecret: "one, two",
+		compose.CalcomSecret: "one, two", compose.ContactKey: strings.Repeat("c", 32),
 	}
 }
 

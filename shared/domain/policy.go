@@ -39,6 +39,11 @@ type Policy struct {
 	// comment or reply) is folded into one follow-up alert at most this
 	// often. Absent means 1 hour.
 	AlertEvery *Duration `json:"alert_every,omitempty"`
+	// SurveyCooldown is the survey budget: at most one survey per person
+	// in this window, across every incident and provider (reminders and
+	// recovery surveys belong to the survey they follow). Absent means 30
+	// days; "0s" turns the budget off.
+	SurveyCooldown *Duration `json:"survey_cooldown,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -84,6 +89,18 @@ func (p Policy) Lease() time.Duration {
 		return p.ClaimLease
 	}
 	return DefaultClaimLease
+}
+
+// DefaultSurveyCooldown is the survey budget's window when the policy does
+// not say: a month, as Delighted and review platforms throttle.
+const DefaultSurveyCooldown = 30 * 24 * time.Hour
+
+// Cooldown is the survey budget's window; zero means no budget.
+func (p Policy) Cooldown() time.Duration {
+	if p.SurveyCooldown == nil {
+		return DefaultSurveyCooldown
+	}
+	return time.Duration(*p.SurveyCooldown)
 }
 
 // AlertInterval is the shortest time between two alerts about one incident.
@@ -264,6 +281,9 @@ func (p Policy) Validate() error {
 	}
 	if p.AlertEvery != nil && (*p.AlertEvery < Duration(time.Minute) || *p.AlertEvery > Duration(7*24*time.Hour)) {
 		return bad("alert_every: must be between 1m and 7d")
+	}
+	if p.SurveyCooldown != nil && *p.SurveyCooldown > Duration(366*24*time.Hour) {
+		return bad("survey_cooldown: at most 366d")
 	}
 	if p.ReminderAfter != nil && *p.ReminderAfter < 0 {
 		return bad("reminder_after: must not be negative")

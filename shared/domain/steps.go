@@ -36,7 +36,28 @@ const (
 	// StepRejected is a permanent failure (a rejected address, or too many
 	// attempts): never retried.
 	StepRejected StepStatus = "rejected"
+	// StepSkipped is a step decided against at its time, with the reason
+	// in Error (the person's survey budget was used): never sent.
+	StepSkipped StepStatus = "skipped"
 )
+
+// EntryNotSent is the timeline entry of a step that was not sent, with
+// why.
+const EntryNotSent = "not_sent"
+
+// Skip records that a due step will not be sent, and why, on the step and
+// the timeline, so the plan no longer wants it and a person reading the
+// timeline learns what happened.
+func (inc *Incident) Skip(key, reason string, now time.Time) {
+	if inc.Steps == nil {
+		inc.Steps = map[string]StepState{}
+	}
+	st := inc.Steps[key]
+	st.Status, st.Error = StepSkipped, truncate(reason, maxErrorText)
+	inc.Steps[key] = st
+	inc.UpdatedAt = now
+	inc.record(Entry{At: now, Kind: EntryNotSent, Step: key, Detail: st.Error})
+}
 
 // ErrStepTaken is returned when a step was already claimed or sent: the
 // schedule fired twice, or two dispatchers raced.

@@ -41,6 +41,16 @@ type Store interface {
 	// List returns up to limit incidents, most recently updated first. It
 	// serves the dev console and operators' reports, not request paths.
 	List(ctx context.Context, limit int) ([]domain.Incident, error)
+
+	// GetContact returns the contact with the given key (domain.ContactKey)
+	// or ErrNotFound.
+	GetContact(ctx context.Context, key string) (domain.Contact, error)
+	// UpdateContact is Update for contacts: it loads the contact (the zero
+	// Contact if there is none), lets fn change it and stores the result
+	// only if nobody wrote in between, retrying fn if somebody did; fn sets
+	// Key to key to create. ErrUnchanged from fn skips the write. This is
+	// what makes a survey budget claimed once however many dispatchers race.
+	UpdateContact(ctx context.Context, key string, fn func(*domain.Contact) error) (domain.Contact, error)
 }
 
 // None is the store of a composition that reads and writes no incident:
@@ -68,3 +78,13 @@ func (None) UpdateFrom(context.Context, domain.Incident, func(*domain.Incident) 
 
 // List fails: there is no store.
 func (None) List(context.Context, int) ([]domain.Incident, error) { return nil, errNone }
+
+// GetContact fails: there is no store.
+func (None) GetContact(context.Context, string) (domain.Contact, error) {
+	return domain.Contact{}, errNone
+}
+
+// UpdateContact fails: there is no store.
+func (None) UpdateContact(context.Context, string, func(*domain.Contact) error) (domain.Contact, error) {
+	return domain.Contact{}, errNone
+}

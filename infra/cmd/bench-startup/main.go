@@ -63,6 +63,7 @@ var appEnv = []string{
 var appParams = map[string]string{
 	secretsPath + "/webhook-secret": stdwebhooks.DevSecret,
 	secretsPath + "/link-secret":    "bench-link-signing-key-not-a-secret-0123456789",
+	secretsPath + "/contact-key":    "bench-contact-key-not-a-secret-0123456789abcdef",
 }
 
 func main() {

@@ -261,6 +261,7 @@ func newWorld(t *testing.T) *world {
 	}
 	// The secrets Parameter Store would hold.
 	env[compose.LinkSecret], env[compose.WebhookSecret] = SampleLinkKey, stdwebhooks.DevSecret
+	env[compose.ContactKey] = "sample-contact-key-0123456789abcdef0123456789"
 	settings := func(f awswire.Function) compose.Settings {
 		s, err := compose.Parse(func(k string) string { return env[k] }, f.Needs())
 		if err != nil {

@@ -8,7 +8,8 @@
 // decoding and sorting every incident; ListBefore continues from a cursor,
 // so a page costs the same however many incidents there are. Both buckets
 // change in the same write transaction, so the index never disagrees with
-// the data.
+// the data. Bucket "contacts" maps a contact key (domain.ContactKey) to
+// the contact's JSON; contacts are not listed, so it has no index.
 package bolt
 
 import (
@@ -30,6 +31,7 @@ import (
 var (
 	incidentsBucket = []byte("incidents")
 	updatedBucket   = []byte("by_updated")
+	contactsBucket  = []byte("contacts")
 )
 
 // lockTimeout bounds the wait for bbolt's file lock, so that a second
@@ -63,7 +65,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("bolt store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{incidentsBucket, updatedBucket} {
+		for _, name := range [][]byte{incidentsBucket, updatedBucket, contactsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -29,6 +29,8 @@ const (
 	IncidentKeyPrefix  = layout.IncidentKeyPrefix
 	IncidentSortKey    = layout.IncidentSortKey
 	ListKeyPrefix      = layout.ListKeyPrefix
+	ContactKeyPrefix   = layout.ContactKeyPrefix
+	ContactSortKey     = layout.ContactSortKey
 )
 
 // ListShards is how many GSI1 partitions each month's incidents are spread

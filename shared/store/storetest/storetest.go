@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ContextCancelled", testContext},
 		{"SizeBounded", testSizeBounded},
 		{"UpdateFrom", testUpdateFrom},
+		{"Contacts", testContacts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })

@@ -43,3 +43,15 @@ const (
 	// the incident's shard, 0 to ListShards-1 (see listKeys in item.go).
 	ListKeyPrefix = "L#"
 )
+
+// Key values of contact items (domain.Contact), which share the table:
+// pk "CON#<contact key>", sk "CONTACT", with version, doc and expires_at as
+// an incident has them and no listing-index attributes (contacts are never
+// listed, and the planner's stream filter passes none of their writes,
+// which carry no replan).
+const (
+	// ContactKeyPrefix prefixes a contact key in PartitionKey.
+	ContactKeyPrefix = "CON#"
+	// ContactSortKey is the SortKey of a contact's item.
+	ContactSortKey = "CONTACT"
+)

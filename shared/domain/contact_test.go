@@ -1,0 +1,72 @@
+package domain
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestContactKey(t *testing.T) {
+	key := []byte(strings.Repeat("k", 32))
+	a := ContactKey(key, "  Maria@Example.COM ")
+	if a != ContactKey(key, "maria@example.com") {
+		t.Error("the same address, spelt in another case, is another person")
+	}
+	if a == ContactKey(key, "mario@example.com") || a == ContactKey([]byte(strings.Repeat("x", 32)), "maria@example.com") {
+		t.Error("keys collide")
+	}
+	if !strings.HasPrefix(a, "con_") || strings.Contains(a, "maria") || len(a) != 4+24 {
+		t.Errorf("key %q", a)
+	}
+}
+
+// One survey per person per cooldown, whatever the incident; the same
+// step may claim again (a retry); after the cooldown the budget is back.
+func TestClaimSurvey(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	month := 30 * 24 * time.Hour
+	var c Contact
+	if err := c.ClaimSurvey("inc_a", "thanks-1", month, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ClaimSurvey("inc_a", "thanks-1", month, now.Add(time.Hour)); err != nil {
+		t.Fatalf("the same step again: %v", err)
+	}
+	err := c.ClaimSurvey("inc_b", "csat-1", month, now.Add(29*24*time.Hour))
+	if !errors.Is(err, ErrThrottled) || !strings.Contains(err.Error(), "2026-11-21") || !strings.Contains(err.Error(), "2026-12-21") {
+		t.Fatalf("another incident within the month: %v", err)
+	}
+	if c.LastSurvey.Incident != "inc_a" {
+		t.Fatalf("a refused claim changed the budget: %+v", c.LastSurvey)
+	}
+	if err := c.ClaimSurvey("inc_b", "csat-1", month, now.Add(month)); err != nil || c.LastSurvey.Incident != "inc_b" {
+		t.Fatalf("after the cooldown: %v %+v", err, c.LastSurvey)
+	}
+	if err := c.ClaimSurvey("inc_c", "csat-1", 0, now.Add(month)); err != nil {
+		t.Fatalf("no cooldown: %v", err)
+	}
+}
+
+func TestContactSaw(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	var c Contact
+	inc := Incident{ID: "inc_a", Customer: Customer{Email: "Maria@Example.com", Name: "María", Locale: "es"}}
+	if !c.Saw(inc, now) || c.Email != "maria@example.com" || c.Name != "María" || !c.FirstSeen.Equal(now) {
+		t.Fatalf("first sight: %+v", c)
+	}
+	if c.Saw(inc, now.Add(time.Hour)) {
+		t.Error("the same incident again changed the contact")
+	}
+	inc.ID, inc.Customer.TimeZone = "inc_b", "Europe/Madrid"
+	if !c.Saw(inc, now.Add(time.Hour)) || len(c.Incidents) != 2 || c.TimeZone != "Europe/Madrid" || !c.LastSeen.Equal(now.Add(time.Hour)) {
+		t.Fatalf("second incident: %+v", c)
+	}
+	for i := range 2 * maxContactIncidents {
+		inc.ID = "inc_" + strings.Repeat("x", i)
+		c.Saw(inc, now)
+	}
+	if len(c.Incidents) != maxContactIncidents {
+		t.Fatalf("incidents grew to %d", len(c.Incidents))
+	}
+}

@@ -1,0 +1,199 @@
+package dynamo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/store"
+)
+
+// Contacts share the incidents' table under their own key:
+//
+//	pk (S)          "CON#<contact key>"
+//	sk (S)          "CONTACT"
+//	version (N)     optimistic-concurrency counter, 1 on create
+//	expires_at (N)  TTL, epoch seconds: max(LastSeen, write time) + retention
+//	doc (S)         the whole contact as JSON
+//
+// No listing-index attributes (contacts are never listed, so a contact
+// write costs no index write and List never meets one) and no replan (the
+// planner's stream filter passes none of their writes).
+
+// contactKey is the primary key of a contact's item.
+func contactKey(key string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		PartitionKey: str(ContactKeyPrefix + key),
+		SortKey:      str(ContactSortKey),
+	}
+}
+
+// GetContact returns the contact or store.ErrNotFound, read consistently
+// like an incident, so a dispatcher sees the latest survey claim.
+func (s *Store) GetContact(ctx context.Context, key string) (domain.Contact, error) {
+	item, err := s.getContactItem(ctx, key)
+	if err != nil {
+		return domain.Contact{}, err
+	}
+	if item == nil {
+		return domain.Contact{}, fmt.Errorf("dynamo: get contact %s: %w", key, store.ErrNotFound)
+	}
+	return decodeContactItem(key, item)
+}
+
+// getContactItem reads a contact's item consistently; nil if there is none.
+func (s *Store) getContactItem(ctx context.Context, key string) (map[string]types.AttributeValue, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("dynamo: get contact %s: %w", key, err)
+	}
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.cfg.Table),
+		Key:            contactKey(key),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get contact %s: %w", key, err)
+	}
+	return out.Item, nil
+}
+
+// UpdateContact is Update for contacts: it loads the contact, lets fn
+// change it and writes it back only if nobody wrote in between; otherwise
+// it waits the same backoff as Update, reloads and calls fn again, up to
+// MaxTries times, then returns store.ErrConflict. Racing claims of one
+// survey budget thus run one after another: the loser's fn sees the
+// winner's claim.
+func (s *Store) UpdateContact(ctx context.Context, key string, fn func(*domain.Contact) error) (domain.Contact, error) {
+	if key == "" {
+		return domain.Contact{}, errors.New("dynamo: update contact: empty contact key")
+	}
+	for try := 1; ; try++ {
+		item, err := s.getContactItem(ctx, key)
+		if err != nil {
+			return domain.Contact{}, err
+		}
+		loaded, next, err := s.decideContact(ctx, key, item, fn)
+		if errors.Is(err, store.ErrUnchanged) {
+			return loaded, nil
+		}
+		if err != nil {
+			return domain.Contact{}, err
+		}
+		err = s.putContact(ctx, next, loaded.Version, item != nil)
+		if err == nil {
+			return next, nil
+		}
+		var lost *types.ConditionalCheckFailedException
+		if !errors.As(err, &lost) {
+			return domain.Contact{}, fmt.Errorf("dynamo: put contact %s: %w", key, err)
+		}
+		if try >= s.cfg.MaxTries {
+			return domain.Contact{}, fmt.Errorf("dynamo: update contact %s: lost %d races: %w", key, try, store.ErrConflict)
+		}
+		if err := backoff(ctx, try); err != nil {
+			return domain.Contact{}, fmt.Errorf("dynamo: update contact %s: %w", key, err)
+		}
+	}
+}
+
+// decideContact runs fn on the contact in item (the zero contact if item
+// is nil) and checks what it left. The item is decoded twice, so fn's
+// changes to slices and pointers never leak into loaded, which
+// ErrUnchanged returns.
+func (s *Store) decideContact(ctx context.Context, key string, item map[string]types.AttributeValue, fn func(*domain.Contact) error) (loaded, next domain.Contact, err error) {
+	if item != nil {
+		if loaded, err = decodeContactItem(key, item); err != nil {
+			return loaded, next, err
+		}
+		if next, err = decodeContactItem(key, item); err != nil {
+			return loaded, next, err
+		}
+	}
+	if err := fn(&next); err != nil {
+		return loaded, domain.Contact{}, err // unchanged, as the port promises
+	}
+	if next.Key != key {
+		return loaded, domain.Contact{}, fmt.Errorf("dynamo: update contact %s: fn left the contact key %q (set it to %q to create)", key, next.Key, key)
+	}
+	if err := ctx.Err(); err != nil {
+		return loaded, domain.Contact{}, fmt.Errorf("dynamo: update contact %s: %w", key, err)
+	}
+	next.Version = loaded.Version + 1
+	return loaded, next, nil
+}
+
+// putContact writes c if the stored version is still prev (or, when
+// !exists, if there is still no item).
+func (s *Store) putContact(ctx context.Context, c domain.Contact, prev int64, exists bool) error {
+	item, err := encodeContactItem(c, s.expiry(c.LastSeen).Unix())
+	if err != nil {
+		return err
+	}
+	in := &dynamodb.PutItemInput{
+		TableName:                aws.String(s.cfg.Table),
+		Item:                     item,
+		ExpressionAttributeNames: map[string]string{"#k": PartitionKey},
+		ConditionExpression:      aws.String("attribute_not_exists(#k)"),
+	}
+	if exists {
+		in.ExpressionAttributeNames = map[string]string{"#v": VersionAttribute}
+		in.ConditionExpression = aws.String("#v = :v")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(prev)}
+	}
+	_, err = s.client.PutItem(ctx, in)
+	return err
+}
+
+// encodeContactItem lays a contact out as described above; expires is the
+// TTL in epoch seconds.
+func encodeContactItem(c domain.Contact, expires int64) (map[string]types.AttributeValue, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c); err != nil {
+		return nil, fmt.Errorf("dynamo: encode contact %s: %w", c.Key, err)
+	}
+	doc := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if len(doc) > maxDoc {
+		return nil, fmt.Errorf("dynamo: contact %s encodes to %d bytes, over DynamoDB's 400 KB item limit", c.Key, len(doc))
+	}
+	item := contactKey(c.Key)
+	item[VersionAttribute] = number(c.Version)
+	item[TTLAttribute] = number(expires)
+	item[DocAttribute] = str(string(doc))
+	return item, nil
+}
+
+// decodeContactItem reads a contact back. The version attribute, which
+// the conditional writes check, is authoritative over the copy in doc.
+func decodeContactItem(key string, item map[string]types.AttributeValue) (domain.Contact, error) {
+	var c domain.Contact
+	doc, ok := item[DocAttribute].(*types.AttributeValueMemberS)
+	if !ok {
+		return c, fmt.Errorf("dynamo: contact %s is corrupt: no %s string", key, DocAttribute)
+	}
+	if err := json.Unmarshal([]byte(doc.Value), &c); err != nil {
+		return domain.Contact{}, fmt.Errorf("dynamo: contact %s is corrupt: %w", key, err)
+	}
+	if c.Key != key {
+		return domain.Contact{}, fmt.Errorf("dynamo: contact %s is corrupt: its document says key %q", key, c.Key)
+	}
+	v, ok := item[VersionAttribute].(*types.AttributeValueMemberN)
+	if !ok {
+		return domain.Contact{}, fmt.Errorf("dynamo: contact %s is corrupt: no %s number", key, VersionAttribute)
+	}
+	n, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil {
+		return domain.Contact{}, fmt.Errorf("dynamo: contact %s is corrupt: %s: %w", key, VersionAttribute, err)
+	}
+	c.Version = n
+	return c, nil
+}
