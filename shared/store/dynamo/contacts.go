@@ -75,7 +75,7 @@ func (s *Store) UpdateContact(ctx context.Context, key string, fn func(*domain.C
 	if key == "" {
 		return domain.Contact{}, errors.New("dynamo: update contact: empty contact key")
 	}
-	for try := 1; ; try++ {
+	return optimistic(ctx, s, "contact "+key, func() (domain.Contact, error) {
 		item, err := s.getContactItem(ctx, key)
 		if err != nil {
 			return domain.Contact{}, err
@@ -87,21 +87,11 @@ func (s *Store) UpdateContact(ctx context.Context, key string, fn func(*domain.C
 		if err != nil {
 			return domain.Contact{}, err
 		}
-		err = s.putContact(ctx, next, loaded.Version, item != nil)
-		if err == nil {
-			return next, nil
+		if err := s.putContact(ctx, next, loaded.Version, item != nil); err != nil {
+			return next, fmt.Errorf("dynamo: put contact %s: %w", key, err)
 		}
-		var lost *types.ConditionalCheckFailedException
-		if !errors.As(err, &lost) {
-			return domain.Contact{}, fmt.Errorf("dynamo: put contact %s: %w", key, err)
-		}
-		if try >= s.cfg.MaxTries {
-			return domain.Contact{}, fmt.Errorf("dynamo: update contact %s: lost %d races: %w", key, try, store.ErrConflict)
-		}
-		if err := backoff(ctx, try); err != nil {
-			return domain.Contact{}, fmt.Errorf("dynamo: update contact %s: %w", key, err)
-		}
-	}
+		return next, nil
+	})
 }
 
 // decideContact runs fn on the contact in item (the zero contact if item

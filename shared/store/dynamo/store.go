@@ -126,7 +126,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 	if id == "" {
 		return domain.Incident{}, errors.New("dynamo: update: empty incident id")
 	}
-	for try := 1; ; try++ {
+	return optimistic(ctx, s, id, func() (domain.Incident, error) {
 		item, err := s.getItem(ctx, id)
 		if err != nil {
 			return domain.Incident{}, err
@@ -138,21 +138,11 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident)
 		if err != nil {
 			return domain.Incident{}, err
 		}
-		err = s.put(ctx, next, loaded.Version, item != nil)
-		if err == nil {
-			return next, nil
+		if err := s.put(ctx, next, loaded.Version, item != nil); err != nil {
+			return next, fmt.Errorf("dynamo: put %s: %w", id, err)
 		}
-		var lost *types.ConditionalCheckFailedException
-		if !errors.As(err, &lost) {
-			return domain.Incident{}, fmt.Errorf("dynamo: put %s: %w", id, err)
-		}
-		if try >= s.cfg.MaxTries {
-			return domain.Incident{}, fmt.Errorf("dynamo: update %s: lost %d races: %w", id, try, store.ErrConflict)
-		}
-		if err := backoff(ctx, try); err != nil {
-			return domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", id, err)
-		}
-	}
+		return next, nil
+	})
 }
 
 // UpdateFrom is Update starting from from (as last read): the first try
@@ -193,6 +183,29 @@ func (s *Store) UpdateFrom(ctx context.Context, from domain.Incident, fn func(*d
 		return s.Update(ctx, from.ID, fn) // somebody wrote since: read and retry
 	default:
 		return domain.Incident{}, fmt.Errorf("dynamo: put %s: %w", from.ID, err)
+	}
+}
+
+// optimistic runs one read-decide-put attempt until no concurrent writer
+// wins its conditional put: when one did, it waits a jittered backoff and
+// tries again, up to MaxTries times, then returns store.ErrConflict. An
+// attempt's other errors end it, returned as they are.
+func optimistic[T any](ctx context.Context, s *Store, what string, attempt func() (T, error)) (T, error) {
+	var zero T
+	for try := 1; ; try++ {
+		v, err := attempt()
+		var lost *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			return v, nil
+		case !errors.As(err, &lost):
+			return zero, err
+		case try >= s.cfg.MaxTries:
+			return zero, fmt.Errorf("dynamo: update %s: lost %d races: %w", what, try, store.ErrConflict)
+		}
+		if err := backoff(ctx, try); err != nil {
+			return zero, fmt.Errorf("dynamo: update %s: %w", what, err)
+		}
 	}
 }
 
