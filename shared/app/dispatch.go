@@ -32,6 +32,10 @@ const (
 	// SkipThrottled: the person's survey budget was used by another survey
 	// within the policy's survey_cooldown.
 	SkipThrottled = "throttled: the person was surveyed recently"
+	// SkipNoSurvey: the sender asked for no survey for the incident.
+	SkipNoSurvey = "no_survey: the sender asked for none"
+	// SkipSampledOut: the policy's survey_sample leaves the incident out.
+	SkipSampledOut = "sampled out"
 )
 
 // Dispatch handles a fired schedule. The schedule is only a wake-up call:
@@ -65,26 +69,26 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		return DispatchResult{}, fmt.Errorf("dispatch %s: %s is being sent; its claim ends at %s", f.IncidentID, step.Key, st.ClaimedAt.Add(lease).Format(time.RFC3339))
 	}
 
-	// One survey per person per cooldown, whatever the incident: spent
-	// here, before anything is claimed, so a step refused the budget is
-	// recorded as skipped, with why, and never sent.
-	if _, claimed := inc.Steps[step.Key]; !claimed {
-		if err := s.claimSurvey(ctx, inc, step); errors.Is(err, domain.ErrThrottled) {
-			c, uerr := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
-				if _, ok := cur.Steps[step.Key]; ok {
-					return store.ErrUnchanged // claimed meanwhile: leave it
-				}
-				cur.Skip(step.Key, "throttled: "+strings.TrimPrefix(err.Error(), domain.ErrThrottled.Error()+": "), now)
-				return nil
-			})
-			if uerr != nil {
-				return DispatchResult{}, fmt.Errorf("dispatch %s: record the skip of %s: %w", f.IncidentID, step.Key, uerr)
+	// Surveys the sender or the policy leave out, and the person's survey
+	// budget (one survey per cooldown, whatever the incident, spent here
+	// before anything is claimed): a step refused is recorded as skipped,
+	// with why, and never sent.
+	if _, claimed := inc.Steps[step.Key]; !claimed && step.Kind == domain.KindSurvey && step.Step.Survey != domain.SurveyNone {
+		var reason, result string
+		switch {
+		case inc.NoSurvey:
+			reason, result = "no_survey: the sender asked for no survey for this "+string(inc.Kind), SkipNoSurvey
+		case !s.cfg.Policy.Sampled(inc.ID):
+			reason, result = "sampled out: the policy surveys "+s.cfg.Policy.SurveySample+" of incidents, chosen by id", SkipSampledOut
+		default:
+			if err := s.claimSurvey(ctx, inc, step); errors.Is(err, domain.ErrThrottled) {
+				reason, result = "throttled: "+strings.TrimPrefix(err.Error(), domain.ErrThrottled.Error()+": "), SkipThrottled
+			} else if err != nil {
+				return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
 			}
-			s.prune(ctx, c)
-			s.log.InfoContext(ctx, "step skipped", "incident", inc.ID, "step", step.Key, "reason", "throttled")
-			return DispatchResult{Skipped: SkipThrottled}, nil
-		} else if err != nil {
-			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+		}
+		if reason != "" {
+			return s.skipStep(ctx, inc, step.Key, reason, result, now)
 		}
 	}
 
@@ -238,4 +242,23 @@ func (s *Service) deliver(ctx context.Context, inc domain.Incident, step domain.
 func (s *Service) skip(ctx context.Context, f schedule.Fire, reason string) DispatchResult {
 	s.log.InfoContext(ctx, "step skipped", "incident", f.IncidentID, "step", f.Step, "schedule", f.Schedule, "reason", reason)
 	return DispatchResult{Skipped: reason}
+}
+
+// skipStep records that a due step will not be sent, and why, on the
+// incident (unless a dispatcher claimed it meanwhile), and deletes the
+// wake-up call that fired.
+func (s *Service) skipStep(ctx context.Context, inc domain.Incident, key, reason, result string, now time.Time) (DispatchResult, error) {
+	c, err := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
+		if _, ok := cur.Steps[key]; ok {
+			return store.ErrUnchanged
+		}
+		cur.Skip(key, reason, now)
+		return nil
+	})
+	if err != nil {
+		return DispatchResult{}, fmt.Errorf("dispatch %s: record the skip of %s: %w", inc.ID, key, err)
+	}
+	s.prune(ctx, c)
+	s.log.InfoContext(ctx, "step skipped", "incident", inc.ID, "step", key, "reason", result)
+	return DispatchResult{Skipped: result}, nil
 }

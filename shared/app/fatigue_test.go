@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -103,5 +104,59 @@ func TestConcurrentSurveysOfOnePerson(t *testing.T) {
 	wg.Wait()
 	if n := h.sends.Load(); n != 1 {
 		t.Fatalf("%d surveys went to one person at once, want 1", n)
+	}
+}
+
+// The sender can leave an incident's surveys out (native no_survey), and
+// the policy can survey a sample; either way the step is skipped with why.
+func TestNoSurveyAndSample(t *testing.T) {
+	ctx := context.Background()
+	h := fatigued(t)
+	e := h.event("e1", domain.BookingCompleted, t0)
+	no := true
+	e.NoSurvey = &no
+	res := h.ingest(e)
+	f := fireOf(h.schedules()[0])
+	if r, err := h.svc.Dispatch(ctx, f); err != nil || r.Skipped != app.SkipNoSurvey {
+		t.Fatalf("no_survey: %+v %v", r, err)
+	}
+	if st := h.incident(res.IncidentID).Steps["thanks-1"]; st.Status != domain.StepSkipped || !strings.HasPrefix(st.Error, "no_survey") {
+		t.Fatalf("step %+v", st)
+	}
+	// The person's budget is untouched: nothing was asked.
+	if c, err := h.store.GetContact(ctx, domain.ContactKey(contactKey, "nikos@example.com")); err != nil || c.LastSurvey != nil {
+		t.Fatalf("contact %+v, %v; want one whose budget is unspent", c, err)
+	}
+
+	sampled := newHarness(t, func(c *app.Config) {
+		c.Policy.SurveySample = "1/2"
+		c.Policy.SurveyCooldown = new(domain.Duration) // no budget: only the sample decides
+	})
+	sent, skipped := 0, 0
+	for i := range 40 {
+		e := sampled.event(fmt.Sprintf("s%d", i), domain.BookingCompleted, t0)
+		e.Ref = fmt.Sprintf("BK-%d", i)
+		res := sampled.ingest(e)
+		var fire schedule.Fire
+		for _, s := range sampled.schedules() {
+			if s.IncidentID == res.IncidentID {
+				fire = s.Fire()
+			}
+		}
+		r, err := sampled.svc.Dispatch(ctx, fire)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Sent != sampled.svc.Policy().Sampled(res.IncidentID) {
+			t.Fatalf("%s: sent %v, but the sample says %v", res.IncidentID, r.Sent, !r.Sent)
+		}
+		if r.Sent {
+			sent++
+		} else if r.Skipped == app.SkipSampledOut {
+			skipped++
+		}
+	}
+	if sent < 10 || skipped < 10 || sent+skipped != 40 {
+		t.Fatalf("1/2 sample: %d sent, %d sampled out of 40", sent, skipped)
 	}
 }

@@ -70,3 +70,53 @@ func TestContactSaw(t *testing.T) {
 		t.Fatalf("incidents grew to %d", len(c.Incidents))
 	}
 }
+
+func TestSurveySample(t *testing.T) {
+	p := DefaultPolicy()
+	if !p.Sampled("inc_anything") {
+		t.Fatal("without a sample every incident is surveyed")
+	}
+	p.SurveySample = "1/3"
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	in := 0
+	for i := range 3000 {
+		id := IncidentID("aftercare", strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String())
+		if p.Sampled(id) != p.Sampled(id) {
+			t.Fatal("the sample is not deterministic")
+		}
+		if p.Sampled(id) {
+			in++
+		}
+	}
+	if in < 850 || in > 1150 {
+		t.Errorf("1/3 sample took %d of 3000", in)
+	}
+	for _, bad := range []string{"1", "0/3", "4/3", "1/1001", "a/b", "1/3/4"} {
+		p.SurveySample = bad
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "survey_sample") {
+			t.Errorf("survey_sample %q: %v", bad, err)
+		}
+	}
+}
+
+// no_survey is sticky: true sets it, false lifts it, absent leaves it.
+func TestNoSurveyIsSticky(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	yes, no := true, false
+	var inc Incident
+	for i, tc := range []struct {
+		said *bool
+		want bool
+	}{{&yes, true}, {nil, true}, {&no, false}, {nil, false}} {
+		e := event(string(rune('a'+i)), BookingUpdated, now.Add(time.Duration(i)*time.Minute).Format(time.RFC3339))
+		e.NoSurvey = tc.said
+		if _, err := inc.Apply(e, now); err != nil {
+			t.Fatal(err)
+		}
+		if inc.NoSurvey != tc.want {
+			t.Fatalf("event %d: NoSurvey = %v, want %v", i, inc.NoSurvey, tc.want)
+		}
+	}
+}

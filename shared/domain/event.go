@@ -96,6 +96,10 @@ type Event struct {
 	// fire-and-forget MEETING_ENDED), set it so that the thank-you is
 	// planned from the booking itself. Ignored for tickets.
 	CompletesAtEnd bool `json:"completes_at_end,omitempty"`
+	// NoSurvey, when set, says whether the sender wants surveys for this
+	// booking or ticket left out (true) or back (false); nil leaves it as
+	// an earlier event said.
+	NoSurvey *bool `json:"no_survey,omitempty"`
 }
 
 // FieldError names the offending field of an invalid event, so that the

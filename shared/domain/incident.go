@@ -47,6 +47,9 @@ type Incident struct {
 	// its end time (see Event.CompletesAtEnd); Plan then treats a booking
 	// still booked as resolved at EndsAt.
 	CompletesAtEnd bool `json:"completes_at_end,omitempty"`
+	// NoSurvey: the sender asked for no survey for this incident; its
+	// survey steps are skipped, with why, when they fall due.
+	NoSurvey bool `json:"no_survey,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -181,6 +184,9 @@ func (inc *Incident) mergeDetails(e Event) {
 	// (a cancellation, a no-show) does not take it back; the status does.
 	if e.CompletesAtEnd && inc.Kind == KindBooking {
 		inc.CompletesAtEnd = true
+	}
+	if e.NoSurvey != nil {
+		inc.NoSurvey = *e.NoSurvey
 	}
 }
 

@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +46,11 @@ type Policy struct {
 	// recovery surveys belong to the survey they follow). Absent means 30
 	// days; "0s" turns the budget off.
 	SurveyCooldown *Duration `json:"survey_cooldown,omitempty"`
+	// SurveySample surveys a deterministic share of incidents, "k/n" (k of
+	// every n, chosen by the incident's id, so the choice is made before
+	// any answer exists and is the same on every retry). Absent surveys
+	// every incident.
+	SurveySample string `json:"survey_sample,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -94,6 +101,30 @@ func (p Policy) Lease() time.Duration {
 // DefaultSurveyCooldown is the survey budget's window when the policy does
 // not say: a month, as Delighted and review platforms throttle.
 const DefaultSurveyCooldown = 30 * 24 * time.Hour
+
+// Sampled reports whether the survey sample includes an incident.
+func (p Policy) Sampled(incidentID string) bool {
+	k, n, ok := parseSample(p.SurveySample)
+	if !ok {
+		return true
+	}
+	sum := sha256.Sum256([]byte("aftercare-sample\x00" + incidentID))
+	return binary.BigEndian.Uint64(sum[:8])%uint64(n) < uint64(k)
+}
+
+// parseSample reads "k/n" with 1 ≤ k ≤ n ≤ 1000; ok is false for "".
+func parseSample(s string) (k, n int, ok bool) {
+	a, b, found := strings.Cut(s, "/")
+	if !found {
+		return 0, 0, false
+	}
+	k, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || k < 1 || n < k || n > 1000 {
+		return 0, 0, false
+	}
+	return k, n, true
+}
 
 // Cooldown is the survey budget's window; zero means no budget.
 func (p Policy) Cooldown() time.Duration {
@@ -281,6 +312,9 @@ func (p Policy) Validate() error {
 	}
 	if p.AlertEvery != nil && (*p.AlertEvery < Duration(time.Minute) || *p.AlertEvery > Duration(7*24*time.Hour)) {
 		return bad("alert_every: must be between 1m and 7d")
+	}
+	if _, _, ok := parseSample(p.SurveySample); p.SurveySample != "" && !ok {
+		return bad("survey_sample: %s is not \"k/n\" with 1 ≤ k ≤ n ≤ 1000, e.g. \"1/3\"", Quote(p.SurveySample))
 	}
 	if p.SurveyCooldown != nil && *p.SurveyCooldown > Duration(366*24*time.Hour) {
 		return bad("survey_cooldown: at most 366d")

@@ -50,3 +50,33 @@ func TestErrorsQuoteInputShort(t *testing.T) {
 		})
 	}
 }
+
+// no_survey: true and false are passed on; absent is nil (an earlier
+// event's word stands); anything else is a 400 naming the field.
+func TestNoSurvey(t *testing.T) {
+	for name, tc := range map[string]struct {
+		value any
+		want  *bool
+	}{"true": {true, ptr(true)}, "false": {false, ptr(false)}, "absent": {nil, nil}} {
+		t.Run(name, func(t *testing.T) {
+			b := body(t, domain.BookingCompleted, func(m map[string]any) {
+				if tc.value != nil {
+					m["no_survey"] = tc.value
+				}
+			})
+			evs, err := parseBody(t)(b)
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("Parse = %v, %v", evs, err)
+			}
+			if got := evs[0].NoSurvey; (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+				t.Fatalf("NoSurvey = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	b := body(t, domain.BookingCompleted, func(m map[string]any) { m["no_survey"] = "yes" })
+	if _, err := parseBody(t)(b); err == nil || !strings.Contains(err.Error(), "no_survey") {
+		t.Fatalf("no_survey \"yes\": %v", err)
+	}
+}
+
+func ptr(b bool) *bool { return &b }

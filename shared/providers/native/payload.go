@@ -17,6 +17,9 @@ type payload struct {
 	Customer   customerJSON `json:"customer"`
 	Booking    *bookingJSON `json:"booking"`
 	Ticket     *ticketJSON  `json:"ticket"`
+	// NoSurvey: true asks that this booking or ticket get no survey, false
+	// lifts that; absent leaves it as an earlier event said.
+	NoSurvey *bool `json:"no_survey"`
 }
 
 type customerJSON struct {
@@ -79,6 +82,7 @@ func (p payload) toEvent(t domain.EventType) (domain.Event, error) {
 	e := domain.Event{
 		Provider: Name,
 		Type:     t,
+		NoSurvey: p.NoSurvey,
 		Customer: domain.Customer{
 			Email:    strings.TrimSpace(p.Customer.Email),
 			Name:     strings.TrimSpace(p.Customer.Name),
