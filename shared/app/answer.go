@@ -153,8 +153,8 @@ func (s *Service) verify(token string) (links.Claims, error) {
 	if err != nil {
 		return c, fmt.Errorf("%w: %w", ErrBadLink, err)
 	}
-	if c.Step == teamStep {
-		return c, fmt.Errorf("%w: a team link answers nothing", ErrBadLink)
+	if c.Step == teamStep || c.Step == unsubscribeStep {
+		return c, fmt.Errorf("%w: a %s link answers nothing", ErrBadLink, c.Step)
 	}
 	return c, nil
 }

@@ -31,7 +31,8 @@ func (s *Service) sawContact(ctx context.Context, inc domain.Incident) error {
 // claimSurvey spends the person's survey budget on a survey step, with a
 // conditional write on their record, so that two incidents of the same
 // person dispatched at once send one survey. It returns domain.ErrThrottled
-// (with the reason) when the budget is used. Steps without a survey,
+// (with the reason) when the budget is used, and a *notMailable when the
+// person unsubscribed or was suppressed. Steps without a survey,
 // reminders and recovery surveys (which belong to the survey they follow)
 // and a composition without a contact key claim nothing.
 func (s *Service) claimSurvey(ctx context.Context, inc domain.Incident, step domain.PlannedStep) error {
@@ -43,10 +44,19 @@ func (s *Service) claimSurvey(ctx context.Context, inc domain.Incident, step dom
 	_, err := s.cfg.Store.UpdateContact(ctx, key, func(c *domain.Contact) error {
 		c.Key = key
 		c.Saw(inc, now)
+		if reason, ok := c.Mailable(); !ok {
+			return &notMailable{reason}
+		}
 		return c.ClaimSurvey(inc.ID, step.Key, s.cfg.Policy.Cooldown(), now)
 	})
-	if err != nil && !errors.Is(err, domain.ErrThrottled) {
+	var nm *notMailable
+	if err != nil && !errors.Is(err, domain.ErrThrottled) && !errors.As(err, &nm) {
 		return fmt.Errorf("claim the survey budget for %s: %w", inc.ID, err)
 	}
 	return err
 }
+
+// notMailable is the person's consent refusing a follow-up.
+type notMailable struct{ reason string }
+
+func (e *notMailable) Error() string { return e.reason }

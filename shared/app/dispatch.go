@@ -36,6 +36,9 @@ const (
 	SkipNoSurvey = "no_survey: the sender asked for none"
 	// SkipSampledOut: the policy's survey_sample leaves the incident out.
 	SkipSampledOut = "sampled out"
+	// SkipNotMailable: the person unsubscribed, or was suppressed (a hard
+	// bounce, repeated soft ones, a complaint).
+	SkipNotMailable = "not mailable: unsubscribed or suppressed"
 )
 
 // Dispatch handles a fired schedule. The schedule is only a wake-up call:
@@ -81,14 +84,31 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		case !s.cfg.Policy.Sampled(inc.ID):
 			reason, result = "sampled out: the policy surveys "+s.cfg.Policy.SurveySample+" of incidents, chosen by id", SkipSampledOut
 		default:
+			var nm *notMailable
 			if err := s.claimSurvey(ctx, inc, step); errors.Is(err, domain.ErrThrottled) {
 				reason, result = "throttled: "+strings.TrimPrefix(err.Error(), domain.ErrThrottled.Error()+": "), SkipThrottled
+			} else if errors.As(err, &nm) {
+				reason, result = nm.reason, SkipNotMailable
 			} else if err != nil {
 				return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
 			}
 		}
 		if reason != "" {
 			return s.skipStep(ctx, inc, step.Key, reason, result, now)
+		}
+	}
+	// Follow-ups without a survey, reminders and recovery surveys spend no
+	// budget, but a person who unsubscribed or whose mailbox refused mail
+	// gets none either. (Acknowledgements still go: they answer something
+	// the person just did.)
+	if _, claimed := inc.Steps[step.Key]; !claimed && (step.Kind == domain.KindReminder || step.Kind == domain.KindRecovery ||
+		(step.Kind == domain.KindSurvey && step.Step.Survey == domain.SurveyNone)) {
+		reason, err := s.mailable(ctx, inc)
+		if err != nil {
+			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+		}
+		if reason != "" {
+			return s.skipStep(ctx, inc, step.Key, reason, SkipNotMailable, now)
 		}
 	}
 

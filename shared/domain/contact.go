@@ -32,6 +32,12 @@ type Contact struct {
 	Incidents []string `json:"incidents,omitempty"`
 	// LastSurvey is the survey that used the person's survey budget.
 	LastSurvey *SurveyClaim `json:"last_survey,omitempty"`
+	// Consent is whether the person may be mailed follow-ups; the zero
+	// value is subscribed.
+	Consent Consent `json:"consent,omitzero"`
+	// TransientBounces are the recent soft bounces (mailbox full, server
+	// down), at most maxTransient; three within 30 days suppress.
+	TransientBounces []time.Time `json:"transient_bounces,omitempty"`
 	// Version is maintained by the store for optimistic concurrency.
 	Version int64 `json:"version"`
 }
@@ -114,4 +120,93 @@ func (c *Contact) ClaimSurvey(incident, step string, cooldown time.Duration, now
 	}
 	c.LastSurvey = &SurveyClaim{At: now, Incident: incident, Step: step}
 	return nil
+}
+
+// Consent is whether the person may be mailed follow-ups, and why not.
+type Consent struct {
+	// State is "" (subscribed), ConsentUnsubscribed or ConsentSuppressed.
+	State  string    `json:"state,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at,omitzero"`
+}
+
+// Consent states.
+const (
+	// ConsentUnsubscribed: the person asked for no more follow-ups (the
+	// one-click link or header); they may resubscribe.
+	ConsentUnsubscribed = "unsubscribed"
+	// ConsentSuppressed: their mailbox refused mail for good (a permanent
+	// bounce, repeated soft bounces) or they marked mail as spam.
+	ConsentSuppressed = "suppressed"
+)
+
+const (
+	maxTransient      = 5
+	transientToBounce = 3
+	transientWindow   = 30 * 24 * time.Hour
+)
+
+// Mailable reports whether follow-ups may go to the person and, if not,
+// the reason a skipped step records: "suppressed: unsubscribed on …" or
+// "suppressed: <bounce or complaint> on …".
+func (c *Contact) Mailable() (reason string, ok bool) {
+	on := " on " + c.Consent.At.UTC().Format("2006-01-02")
+	switch c.Consent.State {
+	case ConsentUnsubscribed:
+		return "suppressed: unsubscribed" + on, false
+	case ConsentSuppressed:
+		return "suppressed: " + c.Consent.Reason + on, false
+	}
+	return "", true
+}
+
+// Unsubscribe records the person's request for no more follow-ups; a
+// suppressed person stays suppressed. It reports whether it changed
+// anything.
+func (c *Contact) Unsubscribe(now time.Time) bool {
+	if c.Consent.State != "" {
+		return false
+	}
+	c.Consent = Consent{State: ConsentUnsubscribed, Reason: "asked to", At: now}
+	return true
+}
+
+// Resubscribe undoes an unsubscription the person made; a suppression
+// (their mailbox refused mail, or they complained) is not theirs to undo
+// from a link.
+func (c *Contact) Resubscribe(now time.Time) bool {
+	if c.Consent.State != ConsentUnsubscribed {
+		return false
+	}
+	c.Consent = Consent{}
+	return true
+}
+
+// Suppress stops all follow-ups to the person for good: a permanent
+// bounce or a complaint.
+func (c *Contact) Suppress(reason string, now time.Time) bool {
+	if c.Consent.State == ConsentSuppressed {
+		return false
+	}
+	c.Consent = Consent{State: ConsentSuppressed, Reason: truncate(reason, maxEntryText), At: now}
+	return true
+}
+
+// SoftBounce counts a transient bounce; the third within 30 days
+// suppresses the person. It reports whether it suppressed.
+func (c *Contact) SoftBounce(now time.Time) bool {
+	keep := c.TransientBounces[:0]
+	for _, t := range c.TransientBounces {
+		if now.Sub(t) < transientWindow {
+			keep = append(keep, t)
+		}
+	}
+	c.TransientBounces = append(keep, now)
+	if len(c.TransientBounces) > maxTransient {
+		c.TransientBounces = c.TransientBounces[len(c.TransientBounces)-maxTransient:]
+	}
+	if len(c.TransientBounces) >= transientToBounce {
+		return c.Suppress(fmt.Sprintf("%d soft bounces within 30 days", len(c.TransientBounces)), now)
+	}
+	return false
 }

@@ -120,3 +120,39 @@ func TestNoSurveyIsSticky(t *testing.T) {
 		}
 	}
 }
+
+// Consent: unsubscribing is the person's to undo, a suppression is not;
+// three soft bounces within 30 days suppress, spread wider they do not.
+func TestConsent(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	var c Contact
+	if _, ok := c.Mailable(); !ok {
+		t.Fatal("a new person is not mailable")
+	}
+	if !c.Unsubscribe(now) || c.Unsubscribe(now) {
+		t.Fatal("unsubscribe should change once")
+	}
+	if r, ok := c.Mailable(); ok || r != "suppressed: unsubscribed on 2026-11-21" {
+		t.Fatalf("unsubscribed: %q %v", r, ok)
+	}
+	if !c.Resubscribe(now) {
+		t.Fatal("resubscribe")
+	}
+	day := 24 * time.Hour
+	if c.SoftBounce(now) || c.SoftBounce(now.Add(20*day)) || c.SoftBounce(now.Add(45*day)) {
+		t.Fatalf("three soft bounces over 45 days suppressed: %+v", c.Consent)
+	}
+	if !c.SoftBounce(now.Add(46 * day)) {
+		t.Fatalf("three within 30 days did not suppress: %+v", c)
+	}
+	if r, ok := c.Mailable(); ok || !strings.HasPrefix(r, "suppressed: 3 soft bounces") {
+		t.Fatalf("suppressed: %q", r)
+	}
+	if c.Resubscribe(now) || c.Unsubscribe(now) || c.Suppress("complaint", now) {
+		t.Fatal("a suppression was changed")
+	}
+	var d Contact
+	if !d.Suppress(strings.Repeat("x", 10_000), now) || len(d.Consent.Reason) > 2_000 {
+		t.Fatalf("reason not bounded: %d", len(d.Consent.Reason))
+	}
+}

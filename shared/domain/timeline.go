@@ -47,6 +47,10 @@ const (
 	EntryForeignReply = "reply_other_sender"
 	// EntryAutoReply: an automatic answer (out of office and the like).
 	EntryAutoReply = "auto_reply"
+	// EntryConsent: the person unsubscribed or resubscribed.
+	EntryConsent = "consent"
+	// EntryMailEvent: the mail system reported a bounce or a complaint.
+	EntryMailEvent = "mail_event"
 )
 
 // Size budget of one incident. DynamoDB refuses items over 400 KB and a
