@@ -37,6 +37,13 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		replyKey = step.Answers
 	}
 	replyTo := s.replyTo(inc.ID, replyKey)
+	// Every email to the customer carries a way out (team alerts do not);
+	// it needs people's records to be honoured.
+	unsubscribe := ""
+	if step.Kind != domain.KindAlert && s.cfg.ContactKey != nil {
+		unsubscribe = s.UnsubscribeURL(inc.ID, now)
+		req.UnsubscribeURL = unsubscribe
+	}
 	if step.Kind == domain.KindAlert {
 		if s.cfg.Team.Address == "" {
 			return mail.Message{}, fmt.Errorf("%w: no team address configured", errCompose)
@@ -73,7 +80,7 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("%w: render %s: %w", errCompose, step.Step.Template, err)
 	}
-	return mail.Message{
+	m := mail.Message{
 		From:      s.cfg.From,
 		To:        to,
 		ReplyTo:   replyTo,
@@ -83,7 +90,24 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		MessageID: fmt.Sprintf("<%s.%s@%s>", step.Key, inc.ID, domainOf(s.cfg.From.Address)),
 		Date:      now,
 		Tags:      map[string]string{"incident": inc.ID, "step": step.Key},
-	}, nil
+	}
+	if unsubscribe != "" {
+		m.Headers = s.unsubscribeHeaders(inc.ID, unsubscribe)
+	}
+	return m, nil
+}
+
+// unsubscribeHeaders are RFC 8058's one-click unsubscribe headers (RFC
+// 2369's List-Unsubscribe, with the mailto: form where replies are
+// received), which Gmail and Yahoo require of bulk senders.
+func (s *Service) unsubscribeHeaders(incidentID, url string) map[string]string {
+	v := "<" + url + ">"
+	if s.cfg.ReplyAddresses != nil {
+		if addr, err := s.cfg.ReplyAddresses.Address(incidentID, unsubscribeStep); err == nil {
+			v += ", <mailto:" + addr + "?subject=unsubscribe>"
+		}
+	}
+	return map[string]string{"List-Unsubscribe": v, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 }
 
 // replyTo is the Reply-To of a customer email: the signed per-incident

@@ -68,10 +68,16 @@ func (s *Service) consent(ctx context.Context, token string, change func(*domain
 	if c.Step != unsubscribeStep {
 		return ConsentView{}, fmt.Errorf("%w: not an unsubscribe link", ErrBadLink)
 	}
+	return s.changeConsent(ctx, c.Incident, change, "the person's one-click link")
+}
+
+// changeConsent applies a consent change (nil: none) to the customer of an
+// incident, and notes it on the incident's timeline; how says what asked.
+func (s *Service) changeConsent(ctx context.Context, incidentID string, change func(*domain.Contact, time.Time) bool, how string) (ConsentView, error) {
 	if s.cfg.ContactKey == nil {
 		return ConsentView{}, ErrNoContacts
 	}
-	inc, err := s.cfg.Store.Get(ctx, c.Incident)
+	inc, err := s.cfg.Store.Get(ctx, incidentID)
 	if errors.Is(err, store.ErrNotFound) {
 		return ConsentView{}, fmt.Errorf("%w: %w", ErrBadLink, err)
 	}
@@ -100,7 +106,7 @@ func (s *Service) consent(ctx context.Context, token string, change func(*domain
 		}
 		s.log.InfoContext(ctx, "consent changed", "incident", inc.ID, "contact", key, "consent", state)
 		if _, err := s.update(ctx, inc.ID, func(cur *domain.Incident) error {
-			cur.Record(now, domain.EntryConsent, "", state+" (the person's one-click link)")
+			cur.Record(now, domain.EntryConsent, "", state+" ("+how+")")
 			return nil
 		}); err != nil {
 			s.log.WarnContext(ctx, "consent changed but not noted on the timeline", "incident", inc.ID, "error", err)

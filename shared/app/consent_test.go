@@ -160,3 +160,70 @@ func countEntries(inc domain.Incident, kind string) int {
 	}
 	return n
 }
+
+// Every email to the customer carries RFC 8058's headers, with the
+// mailto: form when replies are received, and the footer's link, as the
+// .eml in the outbox reads; the team's alert carries none. A message from
+// the customer to the mailto: address unsubscribes them; from anyone
+// else, it does nothing.
+func TestUnsubscribeHeaders(t *testing.T) {
+	l := newLoop(t, func(c *app.Config) { c.ContactKey = contactKey })
+	id := l.sent()
+	ctx := context.Background()
+	entries, err := l.outbox.List(0)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("outbox: %d %v", len(entries), err)
+	}
+	m := entries[0]
+	mailto, err := l.addrs.Address(id, "unsubscribe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<" + l.svc.UnsubscribeURL(id, t0) + ">, <mailto:" + mailto + "?subject=unsubscribe>"
+	if m.Unsubscribe != want || m.UnsubscribePost != "List-Unsubscribe=One-Click" {
+		t.Fatalf("List-Unsubscribe = %q, -Post = %q; want %q", m.Unsubscribe, m.UnsubscribePost, want)
+	}
+	if !strings.Contains(m.Text, "https://care.example.com/u/") || !strings.Contains(m.HTML, `href="https://care.example.com/u/`) {
+		t.Fatalf("no unsubscribe link in the footer:\n%s", m.Text)
+	}
+
+	// A bad answer: the team's alert has no unsubscribe header or link.
+	if _, err := l.svc.Answer(ctx, l.rating(id, 1), app.Feedback{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sched.RunDue(ctx, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ = l.outbox.List(0)
+	seen := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Step, "alert-") {
+			seen++
+			if e.Unsubscribe != "" || e.UnsubscribePost != "" || strings.Contains(e.Text, "/u/") {
+				t.Errorf("the team alert carries an unsubscribe: %q", e.Unsubscribe)
+			}
+		} else if e.Unsubscribe == "" {
+			t.Errorf("%s to the customer has no List-Unsubscribe", e.Step)
+		}
+	}
+	if seen != 1 {
+		t.Fatalf("%d alerts", seen)
+	}
+
+	// The mailto: form: somebody else's message unsubscribes nobody.
+	r, err := l.svc.Reply(ctx, message(mailto, "Mallory <mallory@evil.example>", "", "unsubscribe", ""), "inbound/u1.eml")
+	if err != nil || r.Outcome != app.ReplyDropped {
+		t.Fatalf("another sender: %+v %v", r, err)
+	}
+	key := domain.ContactKey(contactKey, "nikos@example.com")
+	if c, err := l.store.GetContact(ctx, key); err != nil || c.Consent.State != "" {
+		t.Fatalf("consent %+v %v", c.Consent, err)
+	}
+	r, err = l.svc.Reply(ctx, message(mailto, "Nikos <Nikos@Example.com>", "", "unsubscribe", ""), "inbound/u2.eml")
+	if err != nil || r.Outcome != app.ReplyUnsubscribed {
+		t.Fatalf("the customer's unsubscribe mail: %+v %v", r, err)
+	}
+	if c, err := l.store.GetContact(ctx, key); err != nil || c.Consent.State != domain.ConsentUnsubscribed {
+		t.Fatalf("consent %+v %v", c.Consent, err)
+	}
+}

@@ -35,7 +35,7 @@ type loop struct {
 
 var replyKey = []byte(strings.Repeat("r", 32))
 
-func newLoop(t *testing.T) *loop {
+func newLoop(t *testing.T, opts ...func(*app.Config)) *loop {
 	t.Helper()
 	l := &loop{}
 	v, err := stdwebhooks.NewVerifier(stdwebhooks.DevSecret)
@@ -69,6 +69,9 @@ func newLoop(t *testing.T) *loop {
 		c.Notifier = hook
 		c.ReplyAddresses = l.addrs
 		c.ParseReply = replies.Inbound
+		for _, o := range opts {
+			o(c)
+		}
 	})
 	return l
 }

@@ -37,6 +37,9 @@ const (
 	ReplyForeign = "other_sender"
 	// ReplyDuplicate: the same stored message was delivered again.
 	ReplyDuplicate = "duplicate"
+	// ReplyUnsubscribed: the customer wrote to the List-Unsubscribe
+	// header's mailto: address; they get no more follow-ups.
+	ReplyUnsubscribed = "unsubscribed"
 )
 
 // Reply takes one email a customer sent to a reply address. ref says where
@@ -70,6 +73,9 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 	}
 	if r.Untrusted != "" {
 		return s.drop(ctx, ref, "untrusted message: "+r.Untrusted), nil
+	}
+	if step == unsubscribeStep {
+		return s.unsubscribeByMail(ctx, id, ref, r)
 	}
 	outcome, escalated := ReplyRecorded, false
 	c, err := s.update(ctx, id, func(cur *domain.Incident) error {
@@ -125,6 +131,28 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 	s.log.InfoContext(ctx, "reply received", "incident", id, "step", step, "outcome", outcome, "chars", len(r.Text))
 	s.afterChange(ctx, c, escalated)
 	return ReplyResult{Outcome: outcome, IncidentID: id, Step: step}, nil
+}
+
+// unsubscribeByMail takes a message to the List-Unsubscribe header's
+// mailto: address: the customer's own mailbox unsubscribes them; anyone
+// else's message is dropped (it can unsubscribe nobody).
+func (s *Service) unsubscribeByMail(ctx context.Context, id, ref string, r Inbound) (ReplyResult, error) {
+	inc, err := s.cfg.Store.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.drop(ctx, ref, "unknown incident"), nil
+	}
+	if err != nil {
+		return ReplyResult{}, fmt.Errorf("unsubscribe by mail for %s: %w", id, err)
+	}
+	if !mail.SameAddress(r.From.Address, inc.Customer.Email) {
+		return s.drop(ctx, ref, "unsubscribe request from another sender"), nil
+	}
+	if _, err := s.changeConsent(ctx, id, (*domain.Contact).Unsubscribe, "an email to the unsubscribe address"); errors.Is(err, ErrNoContacts) {
+		return s.drop(ctx, ref, "unsubscribe request, but no people's records are kept"), nil
+	} else if err != nil {
+		return ReplyResult{}, fmt.Errorf("unsubscribe by mail for %s: %w", id, err)
+	}
+	return ReplyResult{Outcome: ReplyUnsubscribed, IncidentID: id, Step: unsubscribeStep}, nil
 }
 
 // sender is how a reply's sender is shown to the team: name and address.

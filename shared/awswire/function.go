@@ -40,7 +40,8 @@ type Function struct {
 	Inbound bool
 	// Stream: it reads the table's stream (the planner).
 	Stream bool
-	// Contacts: it keeps the people behind incidents (the survey budget).
+	// Contacts: it keeps the people behind incidents (the survey budget,
+	// consent: the unsubscribe page and the unsubscribe address).
 	Contacts bool
 }
 
@@ -48,9 +49,9 @@ type Function struct {
 var (
 	// Ingest takes webhooks and reconciles the incident inline.
 	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true, Contacts: true}
-	// Respond serves the rating and team pages; a negative answer's alert
-	// and acknowledgement are dispatched inline.
-	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true}
+	// Respond serves the rating, unsubscribe and team pages; a negative
+	// answer's alert and acknowledgement are dispatched inline.
+	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true, Contacts: true}
 	// Dispatch sends a due step. Its schedules target dispatch itself, so
 	// template.yaml names the function and spells its ARN from that name.
 	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true, Contacts: true}
@@ -62,7 +63,8 @@ var (
 	// nothing itself: the team's alert and the acknowledgement a reply
 	// raises go out through their schedules, within a minute, so it links
 	// neither the renderer nor SES.
-	Replies = Function{Name: "replies", Scheduler: true, Inbound: true}
+	// A message to the List-Unsubscribe mailto: address unsubscribes.
+	Replies = Function{Name: "replies", Scheduler: true, Inbound: true, Contacts: true}
 )
 
 // Functions lists every function, for tests that check the template

@@ -86,6 +86,10 @@ type pageData struct {
 	Comment  bool   // a comment was just saved
 	Script   string // the confirmation script's URL, while the score is not recorded
 
+	// The unsubscribe page.
+	Consent app.ConsentView
+	Changed bool // the person's choice was just recorded
+
 	// The team page.
 	Wide     bool
 	Incident domain.Incident
@@ -295,7 +299,7 @@ func (h *Handler) linkStatus(err error) int {
 		return http.StatusOK
 	case errors.Is(err, links.ErrExpired):
 		return http.StatusGone
-	case errors.Is(err, app.ErrBadLink):
+	case errors.Is(err, app.ErrBadLink), errors.Is(err, app.ErrNoContacts):
 		return http.StatusNotFound
 	}
 	return http.StatusInternalServerError

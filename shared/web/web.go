@@ -64,6 +64,10 @@ type Handler struct {
 //	                            (an HTML thank-you page, or JSON for rating.js)
 //	GET  /assets/rating.js      the confirmation script (long-cached)
 //	GET  /t/{token}             the team's read-only incident timeline
+//	GET  /u/{token}             the unsubscribe page; records nothing
+//	POST /u/{token}             unsubscribes at once (RFC 8058 one-click,
+//	                            "List-Unsubscribe=One-Click"), or resubscribes
+//	                            with action=resubscribe
 //	GET  /healthz               liveness
 func New(cfg Config) *Handler {
 	h := &Handler{
@@ -82,6 +86,8 @@ func New(cfg Config) *Handler {
 	public("POST /r/{token}", h.answer)
 	public("GET "+ratingJSPath, serveRatingJS)
 	public("GET /t/{token}", h.team)
+	public("GET /u/{token}", h.consentPage)
+	public("POST /u/{token}", h.consent)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -32,8 +32,10 @@ import (
 )
 
 // testPolicy sends three surveys an hour after a booking completes, one
-// of each kind, so every rating page can be answered for real.
+// of each kind, so every rating page can be answered for real (with no
+// per-person survey budget, so that all three go).
 const testPolicy = `{
+  "survey_cooldown": "0d",
   "rules": [{"kind": "booking", "status": ["completed"], "steps": [
     {"id": "thanks", "template": "thank_you", "survey": "csat", "delay": "1h"},
     {"id": "nps", "template": "thank_you", "survey": "nps", "delay": "1h"},
@@ -91,7 +93,8 @@ func newEnv(t *testing.T) *env {
 	e.svc, err = app.New(app.Config{
 		Store: e.store, Scheduler: sched, Mailer: ob, Renderer: render.New(brand),
 		Links: e.signer, Clock: e.clock, Policy: policy, PublicURL: base,
-		From: netmail.Address{Name: "Sea Breeze", Address: "care@seabreeze.example"},
+		From:       netmail.Address{Name: "Sea Breeze", Address: "care@seabreeze.example"},
+		ContactKey: []byte(strings.Repeat("c", 32)),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,10 @@ type Request struct {
 	// TimelineURL links the team to the incident. Anything but an
 	// absolute http(s) URL is dropped rather than failing the alert.
 	TimelineURL string
+	// UnsubscribeURL is the customer's one-click unsubscribe link, shown
+	// in the footer of every email to them. Anything but an absolute
+	// http(s) URL is dropped.
+	UnsubscribeURL string
 	// CustomerEmail is shown to the team, so they can write back.
 	CustomerEmail string
 	// Provider and Ref identify the booking or ticket in the sender's

@@ -24,8 +24,11 @@ type Entry struct {
 	ReplyTo  string
 	Incident string
 	Step     string
-	HTML     string
-	Text     string
+	// Unsubscribe and UnsubscribePost are the List-Unsubscribe and
+	// List-Unsubscribe-Post headers (RFC 8058), as a mailbox reads them.
+	Unsubscribe, UnsubscribePost string
+	HTML                         string
+	Text                         string
 }
 
 // ErrBadName is returned by Read for a name that is not an outbox file
@@ -92,15 +95,17 @@ func (o *Outbox) Read(name string) (Entry, error) {
 		return Entry{}, fmt.Errorf("outbox: parse %s: %w", name, err)
 	}
 	e := Entry{
-		Name:     name,
-		From:     addresses(env, "From"),
-		To:       addresses(env, "To"),
-		ReplyTo:  addresses(env, "Reply-To"),
-		Subject:  env.GetHeader("Subject"),
-		Incident: env.GetHeader("X-Aftercare-Incident"),
-		Step:     env.GetHeader("X-Aftercare-Step"),
-		HTML:     env.HTML,
-		Text:     env.Text,
+		Name:            name,
+		From:            addresses(env, "From"),
+		To:              addresses(env, "To"),
+		ReplyTo:         addresses(env, "Reply-To"),
+		Subject:         env.GetHeader("Subject"),
+		Incident:        env.GetHeader("X-Aftercare-Incident"),
+		Step:            env.GetHeader("X-Aftercare-Step"),
+		Unsubscribe:     env.GetHeader("List-Unsubscribe"),
+		UnsubscribePost: env.GetHeader("List-Unsubscribe-Post"),
+		HTML:            env.HTML,
+		Text:            env.Text,
 	}
 	if e.Date, err = env.Date(); err != nil {
 		e.Date = stampOf(name)

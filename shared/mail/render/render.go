@@ -166,6 +166,8 @@ func (r *Renderer) compose(req Request) (message, error) {
 	}
 	if c.team {
 		v.Footer = l.T("team_alert.footer", r.brand.Name)
+	} else if in.UnsubscribeURL != "" {
+		v.Unsubscribe = &button{Text: l.T("email.unsubscribe"), URL: in.UnsubscribeURL}
 	}
 	copyright := CopyrightLine(r.brand, r.now())
 	// A Hermes per message: its theme carries this message's view. It is

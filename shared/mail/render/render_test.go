@@ -39,6 +39,8 @@ func goldenRequest(template, locale string) Request {
 	req := Request{
 		Template: template, Locale: locale, Survey: domain.SurveyCSAT, Ratings: ratings(domain.SurveyCSAT),
 		TimeZone: "Europe/Athens",
+		// Every golden carries one; the team alert must not show it.
+		UnsubscribeURL: "https://care.example/u/tok-u?x=1&y=2",
 	}
 	switch template {
 	case "thank_you":

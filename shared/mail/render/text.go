@@ -40,6 +40,7 @@ func sanitize(req Request) Request {
 	req.ReplyText = multiline(req.ReplyText, maxQuote)
 	req.Reasons = reasonCodes(req.Reasons)
 	req.TimelineURL = safeLink(req.TimelineURL)
+	req.UnsubscribeURL = safeLink(req.UnsubscribeURL)
 	return req
 }
 

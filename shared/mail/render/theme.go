@@ -32,6 +32,8 @@ type view struct {
 	TextColor string // button text, chosen for contrast with Color
 	Signer    string
 	Footer    string
+	// Unsubscribe is the footer's unsubscribe link (customer emails).
+	Unsubscribe *button
 	// Compact narrows the gaps between rating buttons so that eleven
 	// (NPS) still fit a phone held upright.
 	Compact bool
@@ -169,6 +171,9 @@ const htmlTemplate = `<!DOCTYPE html>
 </td></tr>
 <tr><td align="center" style="padding:20px 12px 0;font-size:12px;line-height:1.5;color:#6b7280;">
 <p style="margin:0 0 4px;">{{ $t.Footer }}</p>
+{{- with $t.Unsubscribe }}
+<p style="margin:0 0 4px;"><a href="{{ .URL }}" style="color:#6b7280;text-decoration:underline;">{{ .Text }}</a></p>
+{{- end }}
 <p style="margin:0;">{{ $p.Copyright }}</p>
 </td></tr>
 </table>
@@ -208,5 +213,5 @@ const textTemplate = `{{ $t := .Hermes.Theme.View }}{{ $b := .Email.Body -}}
 {{- if not $t.Team }}
 <p>{{ $b.Signature }}<br>{{ $t.Signer }}</p>
 {{- end }}
-<p>--<br>{{ $t.Footer }}<br>{{ .Hermes.Product.Copyright }}</p>
+<p>--<br>{{ $t.Footer }}{{ with $t.Unsubscribe }}<br>{{ .Text }}: {{ .URL }}{{ end }}<br>{{ .Hermes.Product.Copyright }}</p>
 `

@@ -144,6 +144,10 @@ func message() mail.Message {
 		MessageID: "<thanks-1.inc_abc@seabreeze.example>",
 		Date:      time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC),
 		Tags:      map[string]string{"incident": "inc_abc", "step": "thanks-1"},
+		Headers: map[string]string{
+			"List-Unsubscribe":      "<https://care.example/u/tok>, <mailto:care+unsubscribe-abc@seabreeze.example?subject=unsubscribe>",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		},
 	}
 }
 
@@ -176,6 +180,9 @@ func TestSend(t *testing.T) {
 		"Reply-To":             "<desk@seabreeze.example>",
 		"X-Aftercare-Incident": "inc_abc",
 		"X-Aftercare-Step":     "thanks-1",
+		// RFC 8058, as the receiving mailbox reads it.
+		"List-Unsubscribe":      "<https://care.example/u/tok>, <mailto:care+unsubscribe-abc@seabreeze.example?subject=unsubscribe>",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	} {
 		if got := env.GetHeader(header); got != want {
 			t.Errorf("%s = %q, want %q", header, got, want)
