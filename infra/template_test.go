@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"gopkg.in/yaml.v3"
 
+	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/compose"
@@ -1503,5 +1504,66 @@ func TestTemplateTimeoutsWithinTheClaimLease(t *testing.T) {
 		if limit := domain.DefaultClaimLease / 2; time.Duration(secs)*time.Second > limit {
 			t.Errorf("%s: Timeout %ds; a function that sends must end within half the claim lease (%s)", f.id, secs, limit)
 		}
+	}
+}
+
+// TestTemplateFeedback follows a bounce from SES to the feedback function:
+// the configuration set publishes bounces, complaints and delays to the
+// default bus; the rule takes those of this configuration set to the
+// function; the function's role reads and writes the table by key and
+// nothing else (no scheduler, no SES), and its failures land in a queue.
+func TestTemplateFeedback(t *testing.T) {
+	tp := loadTemplate(t)
+	res := tp.resources("AWS::SES::ConfigurationSetEventDestination")
+	dest := get(res["ConfigurationSetEvents"], "Properties", "EventDestination")
+	types := list(get(dest, "MatchingEventTypes"))
+	for _, want := range []string{"bounce", "complaint", "deliveryDelay"} {
+		if !slices.Contains(types, any(want)) {
+			t.Errorf("the configuration set does not publish %s events: %v", want, types)
+		}
+	}
+	if bus := fmt.Sprint(get(dest, "EventBridgeDestination", "EventBusArn")); !strings.Contains(bus, "event-bus/default") {
+		t.Errorf("events go to %s, want the default bus", bus)
+	}
+
+	fn := tp.resources("AWS::Serverless::Function")["FeedbackFunction"]
+	if fn == nil {
+		t.Fatal("no FeedbackFunction")
+	}
+	var rules int
+	for _, ev := range get(fn, "Properties", "Events").(map[string]any) {
+		if str(get(ev, "Type")) != "EventBridgeRule" {
+			t.Errorf("FeedbackFunction has a %s event", str(get(ev, "Type")))
+			continue
+		}
+		rules++
+		p := get(ev, "Properties", "Pattern")
+		if src := list(get(p, "source")); len(src) != 1 || src[0] != "aws.ses" {
+			t.Errorf("rule source %v, want aws.ses", src)
+		}
+		got := list(get(p, "detail", "eventType"))
+		for _, want := range []string{app.MailBounce, app.MailComplaint, app.MailDelay} {
+			if !slices.Contains(got, any(want)) {
+				t.Errorf("the rule does not take %s events: %v", want, got)
+			}
+		}
+		if cs := list(get(p, "detail", "mail", "tags", "ses:configuration-set")); len(cs) != 1 || refTarget(cs[0]) != "ConfigurationSet" {
+			t.Errorf("the rule is not limited to this stack's configuration set: %v", cs)
+		}
+	}
+	if rules != 1 {
+		t.Errorf("%d EventBridge rules, want 1", rules)
+	}
+	for _, st := range statements(fn) {
+		for _, a := range list(get(st, "Action")) {
+			switch a := str(a); {
+			case a == "dynamodb:GetItem", a == "dynamodb:PutItem", a == "ssm:GetParameters":
+			default:
+				t.Errorf("FeedbackFunction may %s; it needs the table by key and its parameters only", a)
+			}
+		}
+	}
+	if q := refTarget(get(fn, "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")); q != "FeedbackFailureQueue" {
+		t.Errorf("failed events go to %q, want FeedbackFailureQueue", q)
 	}
 }

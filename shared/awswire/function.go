@@ -45,7 +45,7 @@ type Function struct {
 	Contacts bool
 }
 
-// The five functions of template.yaml.
+// The functions of template.yaml.
 var (
 	// Ingest takes webhooks and reconciles the incident inline.
 	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true, Contacts: true}
@@ -65,11 +65,15 @@ var (
 	// neither the renderer nor SES.
 	// A message to the List-Unsubscribe mailto: address unsubscribes.
 	Replies = Function{Name: "replies", Scheduler: true, Inbound: true, Contacts: true}
+	// Feedback takes SES's bounce, complaint and delivery-delay events
+	// from EventBridge: it suppresses people and notes the events on the
+	// timeline; it schedules and sends nothing.
+	Feedback = Function{Name: "feedback", Contacts: true}
 )
 
 // Functions lists every function, for tests that check the template
 // against the code.
-var Functions = []Function{Ingest, Respond, Dispatch, Planner, Replies}
+var Functions = []Function{Ingest, Respond, Dispatch, Planner, Replies, Feedback}
 
 // Needs is what the composition of f requires of the settings.
 func (f Function) Needs() compose.Needs {

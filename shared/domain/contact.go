@@ -38,6 +38,9 @@ type Contact struct {
 	// TransientBounces are the recent soft bounces (mailbox full, server
 	// down), at most maxTransient; three within 30 days suppress.
 	TransientBounces []time.Time `json:"transient_bounces,omitempty"`
+	// MailEvents are the ids of the latest mail events applied (at most
+	// maxMailEvents), so that a redelivered event counts once.
+	MailEvents []string `json:"mail_events,omitempty"`
 	// Version is maintained by the store for optimistic concurrency.
 	Version int64 `json:"version"`
 }
@@ -209,4 +212,23 @@ func (c *Contact) SoftBounce(now time.Time) bool {
 		return c.Suppress(fmt.Sprintf("%d soft bounces within 30 days", len(c.TransientBounces)), now)
 	}
 	return false
+}
+
+const maxMailEvents = 10
+
+// SawMailEvent notes a mail event (a bounce, a complaint) by its id and
+// reports whether it is new: the event bus delivers at least once, and a
+// soft bounce must count once.
+func (c *Contact) SawMailEvent(id string) bool {
+	if id == "" {
+		return true
+	}
+	if slices.Contains(c.MailEvents, id) {
+		return false
+	}
+	c.MailEvents = append(c.MailEvents, truncate(id, 128))
+	if len(c.MailEvents) > maxMailEvents {
+		c.MailEvents = c.MailEvents[len(c.MailEvents)-maxMailEvents:]
+	}
+	return true
 }

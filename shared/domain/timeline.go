@@ -180,6 +180,17 @@ func (inc *Incident) Record(at time.Time, kind, step, detail string) {
 	inc.record(Entry{At: at, Kind: kind, Step: step, Detail: truncate(detail, maxEntryText)})
 }
 
+// RecordMailEvent notes what the mail system reported about a message
+// (a bounce, a complaint, a delay), once per event id (ref); it reports
+// whether it was new.
+func (inc *Incident) RecordMailEvent(at time.Time, step, detail, ref string) bool {
+	if ref != "" && slices.ContainsFunc(inc.Timeline, func(e Entry) bool { return e.Kind == EntryMailEvent && e.Ref == ref }) {
+		return false
+	}
+	inc.record(Entry{At: at, Kind: EntryMailEvent, Step: step, Detail: truncate(detail, maxEntryText), Ref: truncate(ref, 128)})
+	return true
+}
+
 // cycleOf reads the cycle or escalation number a step key ends with
 // ("csat-2" → 2, "csat-2-r" → 2, "alert-7" → 7); -1 if none.
 var keyNumber = regexp.MustCompile(`-([0-9]+)(?:-r)?$`)

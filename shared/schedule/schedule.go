@@ -6,6 +6,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -44,3 +45,16 @@ type Scheduler interface {
 
 // Target is what a fired schedule calls: the dispatch use case.
 type Target func(ctx context.Context, f Fire) error
+
+// None is the scheduler of a composition that plans nothing (the feedback
+// function records bounces and complaints, which change no plan). Every
+// call fails, naming why, and its role may not touch the scheduler.
+type None struct{}
+
+var errNone = errors.New("schedule: this composition schedules nothing")
+
+// Create fails: there is no scheduler.
+func (None) Create(context.Context, Schedule) error { return errNone }
+
+// Delete fails: there is no scheduler.
+func (None) Delete(context.Context, string) error { return errNone }
