@@ -23,6 +23,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/replies"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
+	"github.com/aftercare/aftercare/shared/sesevents"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/web"
 )
@@ -67,6 +68,7 @@ func (rt *Runtime) mountConsole(h *web.Handler) {
 	dev("POST /dev/api/schedules/{name}/run", rt.apiRunOne)
 	dev("GET /dev/api/outbox", rt.apiOutbox)
 	dev("POST /dev/api/inbound", rt.apiInbound)
+	dev("POST /dev/api/ses-events", rt.apiSESEvents)
 	dev("POST /dev/inbound", rt.inboundForm)
 	dev("GET /dev/inbound/{name}", rt.inboundRaw)
 }
@@ -518,6 +520,33 @@ func (rt *Runtime) apiInbound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := rt.receive(r, raw, r.URL.Query()["to"])
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, res)
+}
+
+// apiSESEvents takes a bounce, complaint or delivery-delay event exactly
+// as EventBridge delivers it to the feedback function on AWS (see
+// shared/sesevents), and runs the same use case.
+func (rt *Runtime) apiSESEvents(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sesevents.MaxEvent))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		apiError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("event over %d bytes (EventBridge's limit)", sesevents.MaxEvent))
+		return
+	case err != nil:
+		apiError(w, http.StatusBadRequest, err)
+		return
+	}
+	ev, err := sesevents.Parse(raw)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, fmt.Errorf("%w; post the event as EventBridge delivers it: {\"source\": \"aws.ses\", \"detail-type\": \"Email Bounced\", \"detail\": {\"eventType\": \"Bounce\", \"mail\": {\"tags\": {\"incident\": [\"inc_…\"]}}, \"bounce\": {\"bounceType\": \"Permanent\", …}}}", err))
+		return
+	}
+	res, err := rt.svc.RecordMailEvent(r.Context(), ev)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err)
 		return

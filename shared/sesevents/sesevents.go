@@ -11,9 +11,12 @@
 package sesevents
 
 import (
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
@@ -122,4 +125,30 @@ func tag(tags map[string][]string, name string) string {
 		return v[0]
 	}
 	return ""
+}
+
+//go:embed samples/*.json
+var samples embed.FS
+
+// Samples are the sample events, by name: "bounce-permanent",
+// "bounce-transient", "complaint", "delivery-delay".
+var Samples = []string{"bounce-permanent", "bounce-transient", "complaint", "delivery-delay"}
+
+// Sample is one of the sample events, shaped as AWS documents them (the
+// EventBridge envelope around SES's event record), about the message of an
+// incident's step to recipient. The dev console's "simulate" buttons and
+// the tests post them. The event id is made unique per incident, step and
+// suffix, so that the same simulated event posted twice is a redelivery.
+func Sample(name, incident, step, recipient, suffix string) ([]byte, error) {
+	if !slices.Contains(Samples, name) {
+		return nil, fmt.Errorf("sesevents: no sample %q (have %v)", name, Samples)
+	}
+	b, err := samples.ReadFile("samples/" + name + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("sesevents: %w", err)
+	}
+	quote := func(s string) string { q, _ := json.Marshal(s); return string(q[1 : len(q)-1]) }
+	r := strings.NewReplacer(`"INCIDENT"`, `"`+quote(incident)+`"`, `"STEP"`, `"`+quote(step)+`"`, `"RECIPIENT"`, `"`+quote(recipient)+`"`,
+		`-4b36-a0c8-b2f1e7a5d0`, "-"+quote(incident+"-"+step+"-"+suffix)+"-")
+	return []byte(r.Replace(string(b))), nil
 }
