@@ -31,6 +31,7 @@ import (
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/lambdah/feedback"
 	"github.com/aftercare/aftercare/shared/lambdah/inbound"
 	"github.com/aftercare/aftercare/shared/lambdah/pages"
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
@@ -164,16 +165,18 @@ type world struct {
 	clock *clock.Settable
 	store interface {
 		Get(ctx context.Context, id string) (domain.Incident, error)
+		GetContact(ctx context.Context, key string) (domain.Contact, error)
 	}
 	sched  *localsched.Scheduler
 	mailer *keepMailer
 	s3     *fakeS3
-	// The five functions' handlers, each composed by the builder its
+	// The functions' handlers, each composed by the builder its
 	// main uses, and a service to look at what respond would show.
 	ingest, respond http.Handler
 	planner         any
 	dispatch        any
 	replies         any
+	feedback        any
 	svc             *app.Service
 }
 
@@ -219,6 +222,9 @@ func (m *keepMailer) Send(_ context.Context, msg mail.Message) (string, error) {
 	return "ses-sample-1", nil
 }
 
+// sampleContactKey keys the sample stack's people's records.
+const sampleContactKey = "sample-contact-key-0123456789abcdef0123456789"
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	dir := t.TempDir()
@@ -261,7 +267,7 @@ func newWorld(t *testing.T) *world {
 	}
 	// The secrets Parameter Store would hold.
 	env[compose.LinkSecret], env[compose.WebhookSecret] = SampleLinkKey, stdwebhooks.DevSecret
-	env[compose.ContactKey] = "sample-contact-key-0123456789abcdef0123456789"
+	env[compose.ContactKey] = sampleContactKey
 	settings := func(f awswire.Function) compose.Settings {
 		s, err := compose.Parse(func(k string) string { return env[k] }, f.Needs())
 		if err != nil {
@@ -272,14 +278,15 @@ func newWorld(t *testing.T) *world {
 	ports := compose.Ports{Store: st, Scheduler: w.sched, Clock: w.clock}
 	mailing := ports
 	mailing.Mailer, mailing.Renderer = w.mailer, render.New(settings(awswire.Dispatch).Brand)
-	var err1, err2, err3, err4, err5, err6 error
+	var err1, err2, err3, err4, err5, err6, err7 error
 	w.ingest, err1 = lambdah.Ingest(settings(awswire.Ingest), ports, nil)
 	w.respond, err2 = pages.Respond(settings(awswire.Respond), mailing, nil)
 	w.planner, err3 = stream.Planner(settings(awswire.Planner), ports, nil)
 	w.dispatch, err4 = lambdah.Dispatch(settings(awswire.Dispatch), mailing, nil)
 	w.replies, err5 = inbound.Replies(settings(awswire.Replies), ports, objects.GetObject, nil)
 	w.svc, err6 = compose.Service(settings(awswire.Respond), mailing, nil)
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	w.feedback, err7 = feedback.Feedback(settings(awswire.Feedback), compose.Ports{Store: st, Clock: w.clock}, nil)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -311,12 +318,12 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 	ctx := context.Background()
 
 	phase := func(name string) int {
-		for i, p := range []string{"ingest-", "planner-", "dispatch-", "respond-", "replies-"} {
+		for i, p := range []string{"ingest-", "planner-", "dispatch-", "respond-", "replies-", "feedback-"} {
 			if strings.HasPrefix(name, p) {
 				return i
 			}
 		}
-		t.Errorf("events/%s: no handler for this sample; name it ingest-, planner-, dispatch-, respond- or replies-…", name)
+		t.Errorf("events/%s: no handler for this sample; name it ingest-, planner-, dispatch-, respond-, replies- or feedback-…", name)
 		return -1
 	}
 	names := make([]string, 0, len(samples))
@@ -346,6 +353,7 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 	planner := lambda.NewHandler(w.planner)
 	dispatch := lambda.NewHandler(w.dispatch)
 	repliesFn := lambda.NewHandler(w.replies)
+	feedbackFn := lambda.NewHandler(w.feedback)
 
 	// The thank-you carries the signed reply address the sample reply is
 	// sent to: the one the generator signs with the sample key.
@@ -462,6 +470,26 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			v, err := w.svc.Peek(ctx, e.PathParameters["token"])
 			if err != nil || v.Answer.Score != 5 {
 				t.Errorf("%s: answer not recorded: %+v, %v", name, v.Answer, err)
+			}
+
+		case strings.HasPrefix(name, "feedback-"):
+			// As EventBridge delivers SES's event: the envelope, the record.
+			var env struct {
+				Source     string          `json:"source"`
+				DetailType string          `json:"detail-type"`
+				Detail     json.RawMessage `json:"detail"`
+			}
+			if err := json.Unmarshal(disk, &env); err != nil || env.Source != "aws.ses" || env.DetailType != "Email Bounced" || len(env.Detail) == 0 {
+				t.Errorf("%s: not an SES event as EventBridge delivers it: %v", name, err)
+			}
+			var res app.MailEventResult
+			strictDecode(t, name+" (response)", invoke(feedbackFn, name, disk), &res)
+			if res.Outcome != app.MailSuppressed || res.IncidentID != fire.IncidentID || res.Step != fire.Step {
+				t.Errorf("%s: result %+v", name, res)
+			}
+			c, err := w.store.GetContact(ctx, domain.ContactKey([]byte(sampleContactKey), "maria@example.com"))
+			if err != nil || c.Consent.State != domain.ConsentSuppressed {
+				t.Errorf("%s: the person is not suppressed: %+v %v", name, c.Consent, err)
 			}
 
 		case strings.HasPrefix(name, "replies-"):

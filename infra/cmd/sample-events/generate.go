@@ -21,6 +21,7 @@ import (
 	"github.com/aftercare/aftercare/shared/providers/native"
 	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/schedule"
+	"github.com/aftercare/aftercare/shared/sesevents"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
@@ -171,6 +172,11 @@ func Generate(bodies map[string][]byte, o Options) (map[string][]byte, error) {
 		bucket = SampleInboundBucket
 	}
 	if files["replies-s3.json"], err = encode(s3Notification(bucket, "inbound/"+sampleSESMessageID, msg, at)); err != nil {
+		return nil, err
+	}
+	// The thank-you bounced for good: SES's event as EventBridge hands it
+	// to the feedback function.
+	if files["feedback-bounce.json"], err = sesevents.Sample("bounce-permanent", flow.ID, step.Key, flow.Customer.Email, "sample"); err != nil {
 		return nil, err
 	}
 	return files, nil
