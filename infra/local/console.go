@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/replies"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/sesevents"
@@ -69,6 +71,9 @@ func (rt *Runtime) mountConsole(h *web.Handler) {
 	dev("GET /dev/api/outbox", rt.apiOutbox)
 	dev("POST /dev/api/inbound", rt.apiInbound)
 	dev("POST /dev/api/ses-events", rt.apiSESEvents)
+	dev("GET /dev/api/contacts", rt.apiContact)
+	dev("GET /dev/api/contacts/export", rt.apiExport)
+	dev("POST /dev/api/contacts/erase", rt.apiErase)
 	dev("POST /dev/inbound", rt.inboundForm)
 	dev("GET /dev/inbound/{name}", rt.inboundRaw)
 }
@@ -552,6 +557,78 @@ func (rt *Runtime) apiSESEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, res)
+}
+
+// apiContact shows the record held about ?email=.
+func (rt *Runtime) apiContact(w http.ResponseWriter, r *http.Request) {
+	email, ok := emailParam(w, r.URL.Query().Get("email"))
+	if !ok {
+		return
+	}
+	c, err := rt.svc.Person(r.Context(), email)
+	if err != nil {
+		personError(w, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, c)
+}
+
+// apiExport answers "what do you hold about me?" for ?email=: one JSON
+// document.
+func (rt *Runtime) apiExport(w http.ResponseWriter, r *http.Request) {
+	email, ok := emailParam(w, r.URL.Query().Get("email"))
+	if !ok {
+		return
+	}
+	exp, err := rt.svc.Export(r.Context(), email)
+	if err != nil {
+		personError(w, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="aftercare-export.json"`)
+	web.WriteJSON(w, http.StatusOK, exp)
+}
+
+// apiErase answers "delete me" for {"email": …}.
+func (rt *Runtime) apiErase(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Email string `json:"email"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		apiError(w, http.StatusBadRequest, fmt.Errorf(`post {"email": "…"}: %w`, err))
+		return
+	}
+	if _, ok := emailParam(w, req.Email); !ok {
+		return
+	}
+	res, err := rt.svc.Erase(r.Context(), req.Email)
+	if err != nil {
+		personError(w, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, res)
+}
+
+// emailParam checks an address given to the people routes.
+func emailParam(w http.ResponseWriter, email string) (string, bool) {
+	if _, _, ok := mail.SplitAddress(strings.TrimSpace(email)); !ok {
+		apiError(w, http.StatusBadRequest, errors.New("give the person's email address: ?email=<address> (or {\"email\": …} for erase)"))
+		return "", false
+	}
+	return email, true
+}
+
+// personError answers the people routes' errors: a missing or malformed
+// address is the caller's, an unknown one is 404.
+func personError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, app.ErrNoPerson):
+		apiError(w, http.StatusNotFound, err)
+	default:
+		apiError(w, http.StatusInternalServerError, err)
+	}
 }
 
 // inboundForm is the console's "paste a reply" box.

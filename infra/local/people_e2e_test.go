@@ -23,7 +23,9 @@ import (
 // it was throttled); the email's List-Unsubscribe header is POSTed as
 // Gmail does (RFC 8058), and nothing more is sent, not even the survey's
 // reminder, whose timeline says why; a bounce posted as EventBridge
-// delivers it is noted on the incident.
+// delivers it is noted on the incident. Then she asks what is held about
+// her, and to be deleted: nothing is left but a suppression entry under
+// the keyed hash of her address.
 func TestOnePersonAcrossProviders(t *testing.T) {
 	srv := startWithProviders(t)
 	now := time.Now().UTC()
@@ -144,5 +146,66 @@ func TestOnePersonAcrossProviders(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "aws.ses") {
 		t.Fatalf("a bad event: %d %s", resp.StatusCode, body)
+	}
+
+	// She writes back; the raw message is kept in the data directory.
+	replyTo := env.GetHeader("Reply-To")
+	raw := "From: María Pérez <maria@example.com>\r\nTo: " + replyTo + "\r\nSubject: Re: gracias\r\nMessage-ID: <r1@example.com>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTodo bien, gracias.\r\n"
+	resp, err = http.Post(srv.base+"/dev/api/inbound", "message/rfc822", strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if kept, _ := filepath.Glob(filepath.Join(srv.dataDir, "inbound", "*.eml")); resp.StatusCode != http.StatusOK || len(kept) != 1 {
+		t.Fatalf("reply: %d, %d kept", resp.StatusCode, len(kept))
+	}
+
+	// "What do you hold about me?"
+	var exp struct {
+		Contact struct {
+			Email string `json:"email"`
+		} `json:"contact"`
+		Incidents []apiIncident `json:"incidents"`
+		Messages  []string      `json:"messages"`
+	}
+	srv.getJSON("/dev/api/contacts/export?email=Maria@Example.com", &exp)
+	if exp.Contact.Email != "maria@example.com" || len(exp.Incidents) != 2 || len(exp.Messages) != 1 {
+		t.Fatalf("export: %+v", exp)
+	}
+	// "Delete me."
+	resp, err = http.Post(srv.base+"/dev/api/contacts/erase", "application/json", strings.NewReader(`{"email": "maria@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var erased struct{ Incidents, Messages, Sent int }
+	_ = json.NewDecoder(resp.Body).Decode(&erased)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || erased.Incidents != 2 || erased.Messages != 1 || erased.Sent != 1 {
+		t.Fatalf("erase: %d %+v", resp.StatusCode, erased)
+	}
+	// Nothing is left but the suppression entry under the keyed hash: not
+	// in the store (read through the dev API), not in the data directory.
+	srv.getJSON("/dev/api/incidents", &incidents)
+	if len(incidents) != 0 {
+		t.Fatalf("%d incidents after the erase", len(incidents))
+	}
+	for _, dir := range []string{"inbound", "outbox"} {
+		if left, _ := filepath.Glob(filepath.Join(srv.dataDir, dir, "*")); len(left) != 0 {
+			t.Errorf("%s still holds %v", dir, left)
+		}
+	}
+	var c map[string]any
+	srv.getJSON("/dev/api/contacts?email=maria@example.com", &c)
+	if c["consent"].(map[string]any)["state"] != "suppressed" || c["email"] != "" || c["incidents"] != nil || !strings.HasPrefix(c["key"].(string), "con_") {
+		t.Fatalf("contact after the erase: %v", c)
+	}
+	for _, bad := range []string{"/dev/api/contacts", "/dev/api/contacts/export?email=not-an-address"} {
+		if resp, err := http.Get(srv.base + bad); err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: %v %v", bad, resp.StatusCode, err)
+		}
+	}
+	if resp, err := http.Get(srv.base + "/dev/api/contacts?email=nobody@example.com"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a stranger: %v %v", resp.StatusCode, err)
 	}
 }

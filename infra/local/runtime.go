@@ -106,7 +106,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	}
 	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
 		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand), Clock: rt.Clock,
-		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound,
+		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound, Messages: localMessages{rt.inbox, rt.outbox},
 	}, log)
 	if err != nil {
 		return nil, err

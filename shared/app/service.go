@@ -79,6 +79,11 @@ type Config struct {
 	// is for and Dispatch spends the person's survey budget. Without it
 	// nobody's surveys are throttled.
 	ContactKey []byte
+	// Messages keeps the raw messages replies were read from (the local
+	// inbox; on AWS the inbound bucket, reached by the admin command).
+	// Erasing a person deletes theirs; without it their references are
+	// reported as kept.
+	Messages MessageStore
 
 	// StreamPlanner says a planner on the table's stream creates the
 	// wake-up calls a write adds (AWS; Incident.Replan flags those

@@ -39,6 +39,8 @@ type Ports struct {
 	// ParseReply reads received email (replies.Inbound), for the
 	// compositions that take replies.
 	ParseReply app.ReplyParser
+	// Messages keeps raw replies, for erasing a person (app.Config.Messages).
+	Messages app.MessageStore
 }
 
 // Service builds the use cases from settings and ports. A composition
@@ -56,7 +58,7 @@ func Service(s Settings, p Ports, log *slog.Logger) (*app.Service, error) {
 		Store: p.Store, Scheduler: p.Scheduler, Mailer: p.Mailer, Renderer: p.Renderer, Clock: p.Clock,
 		Policy: s.Policy, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
 		PublicURL: s.PublicURL, From: s.From, ReplyTo: s.ReplyTo, Team: s.Team, TeamLocale: s.TeamLocale,
-		Notifier: p.Notifier, ParseReply: p.ParseReply, ContactKey: s.ContactKey,
+		Notifier: p.Notifier, ParseReply: p.ParseReply, ContactKey: s.ContactKey, Messages: p.Messages,
 	}
 	if len(s.LinkKeys) > 0 {
 		signer, err := links.NewSigner(s.LinkKeys...)

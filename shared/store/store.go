@@ -41,6 +41,9 @@ type Store interface {
 	// List returns up to limit incidents, most recently updated first. It
 	// serves the dev console and operators' reports, not request paths.
 	List(ctx context.Context, limit int) ([]domain.Incident, error)
+	// Delete removes an incident for good (erasing a person's data); a
+	// missing one is not an error, so an interrupted erase can be rerun.
+	Delete(ctx context.Context, id string) error
 
 	// GetContact returns the contact with the given key (domain.ContactKey)
 	// or ErrNotFound.
@@ -78,6 +81,9 @@ func (None) UpdateFrom(context.Context, domain.Incident, func(*domain.Incident) 
 
 // List fails: there is no store.
 func (None) List(context.Context, int) ([]domain.Incident, error) { return nil, errNone }
+
+// Delete fails: there is no store.
+func (None) Delete(context.Context, string) error { return errNone }
 
 // GetContact fails: there is no store.
 func (None) GetContact(context.Context, string) (domain.Contact, error) {

@@ -245,3 +245,33 @@ func safe(s string) string {
 	}
 	return s
 }
+
+// Forget removes every message written for an incident (erasing a
+// person: the outbox holds their address and what was sent to them). It
+// returns how many files it removed.
+func (o *Outbox) Forget(incidentID string) (int, error) {
+	inc := safe(incidentID)
+	if inc == "" {
+		return 0, errors.New("outbox: forget: no incident id")
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	des, err := os.ReadDir(o.dir)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: %w", err)
+	}
+	n := 0
+	for _, de := range des {
+		name := de.Name()
+		k := keyOfName(name)
+		if !de.Type().IsRegular() || !nameRE.MatchString(name) || !strings.HasSuffix(k, "-"+inc) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(o.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("outbox: forget: %w", err)
+		}
+		delete(o.sent, k)
+		n++
+	}
+	return n, nil
+}

@@ -313,3 +313,39 @@ func TestSendIsIdempotentPerStep(t *testing.T) {
 		t.Fatalf("outbox holds %d files, want 2", len(des))
 	}
 }
+
+// Forget removes an incident's messages and no other's; a message for
+// the same step sent afterwards is written afresh.
+func TestForget(t *testing.T) {
+	o, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	msg := func(step, inc string) mail.Message {
+		return mail.Message{
+			From: netmail.Address{Address: "care@seabreeze.example"}, To: netmail.Address{Address: "maria@example.com"},
+			Subject: "s", Text: "t", Date: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC),
+			Tags: map[string]string{"incident": inc, "step": step},
+		}
+	}
+	for _, m := range []mail.Message{msg("thanks-1", "inc_a"), msg("thanks-1-r", "inc_a"), msg("thanks-1", "inc_b"), msg("alert-1", "inc_aa")} {
+		if _, err := o.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := o.Forget("inc_a")
+	if err != nil || n != 2 {
+		t.Fatalf("forget: %d %v", n, err)
+	}
+	left, _ := o.List(0)
+	if len(left) != 2 {
+		t.Fatalf("%d messages left, want inc_b's and inc_aa's", len(left))
+	}
+	if _, ok := o.Sent(msg("thanks-1", "inc_a")); ok {
+		t.Error("a forgotten message is still known as sent")
+	}
+	if _, err := o.Forget(""); err == nil {
+		t.Error("forgetting no incident")
+	}
+}

@@ -151,3 +151,28 @@ func (s *Store) StoredSize(ctx context.Context, id string) (int, error) {
 	})
 	return n, err
 }
+
+// Delete removes an incident and its listing entry; a missing one is not
+// an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bolt store: delete %q: %w", id, err)
+	}
+	return s.group.Update(func(tx *bbolt.Tx) error {
+		data, index := tx.Bucket(incidentsBucket), tx.Bucket(updatedBucket)
+		raw := data.Get([]byte(id))
+		if raw == nil {
+			return nil
+		}
+		var inc domain.Incident
+		if err := decode(id, raw, &inc); err == nil {
+			if err := index.Delete(updatedKey(inc.UpdatedAt, id)); err != nil {
+				return fmt.Errorf("bolt store: unindex %q: %w", id, err)
+			}
+		}
+		if err := data.Delete([]byte(id)); err != nil {
+			return fmt.Errorf("bolt store: delete %q: %w", id, err)
+		}
+		return nil
+	})
+}

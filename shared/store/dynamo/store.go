@@ -26,11 +26,14 @@ type API struct {
 	PutItem      func(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query        func(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem func(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	// DeleteItem serves Delete (erasing a person's data: the admin
+	// command); no function's role may call it.
+	DeleteItem func(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // ClientAPI is the API of a DynamoDB client.
 func ClientAPI(c *dynamodb.Client) API {
-	return API{GetItem: c.GetItem, PutItem: c.PutItem, Query: c.Query, BatchGetItem: c.BatchGetItem}
+	return API{GetItem: c.GetItem, PutItem: c.PutItem, Query: c.Query, BatchGetItem: c.BatchGetItem, DeleteItem: c.DeleteItem}
 }
 
 // Defaults for Config's zero fields.
@@ -101,6 +104,18 @@ func (s *Store) Get(ctx context.Context, id string) (domain.Incident, error) {
 		return domain.Incident{}, fmt.Errorf("dynamo: get %s: %w", id, store.ErrNotFound)
 	}
 	return decodeItem(id, item)
+}
+
+// Delete removes an incident's item (and so its listing index entry); a
+// missing one is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if s.client.DeleteItem == nil {
+		return fmt.Errorf("dynamo: delete %s: this store's client cannot delete", id)
+	}
+	if _, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.cfg.Table), Key: key(id)}); err != nil {
+		return fmt.Errorf("dynamo: delete %s: %w", id, err)
+	}
+	return nil
 }
 
 // getItem reads an incident's item consistently; nil if there is none.

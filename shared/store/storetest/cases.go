@@ -366,3 +366,33 @@ func testUpdateFrom(t *testing.T, s store.Store) {
 		t.Fatalf("UpdateFrom(unchanged) = %+v, %v", got.Version, err)
 	}
 }
+
+// Delete removes the incident and its listing entry; deleting again, or
+// a missing incident, is not an error; the id can be created afresh.
+func testDelete(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	create(t, s, "inc_keep", t0)
+	create(t, s, "inc_gone", t0.Add(time.Minute))
+	if err := s.Delete(ctx, "inc_gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "inc_gone"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get after Delete: %v", err)
+	}
+	list, err := s.List(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID != "inc_keep" {
+		t.Fatalf("List after Delete: %d incidents", len(list))
+	}
+	if err := s.Delete(ctx, "inc_gone"); err != nil {
+		t.Fatalf("Delete again: %v", err)
+	}
+	if err := s.Delete(ctx, "inc_never"); err != nil {
+		t.Fatalf("Delete of a missing incident: %v", err)
+	}
+	if inc := create(t, s, "inc_gone", t0.Add(2*time.Minute)); inc.Version != 1 {
+		t.Fatalf("re-created at version %d, want 1", inc.Version)
+	}
+}

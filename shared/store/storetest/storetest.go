@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SizeBounded", testSizeBounded},
 		{"UpdateFrom", testUpdateFrom},
 		{"Contacts", testContacts},
+		{"Delete", testDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
