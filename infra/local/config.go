@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/compose"
+	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/replies"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
@@ -38,7 +40,14 @@ type Config struct {
 	CrashAt string
 	// Warnings are said at start (a setting that was set aside).
 	Warnings []string
+	// Retention is how long after its last change an incident is kept
+	// (AFTERCARE_RETENTION, default 400d, as the DynamoDB TTL on AWS).
+	Retention time.Duration
 }
+
+// DefaultRetention is dynamo.DefaultRetention (a test holds them equal),
+// spelt here so that the local runtime links no DynamoDB client.
+const DefaultRetention = 400 * 24 * time.Hour
 
 // ReplyAddressOff, as AFTERCARE_REPLY_ADDRESS, sends email without signed
 // reply addresses (AFTERCARE_REPLY_TO is then the Reply-To).
@@ -73,6 +82,7 @@ const (
 //	AFTERCARE_REPLY_TO        Reply-To address (none)
 //	AFTERCARE_BRAND_NAME, AFTERCARE_BRAND_LINK, AFTERCARE_BRAND_LOGO, AFTERCARE_BRAND_COLOR
 //	AFTERCARE_POLICY          path of a policy JSON file (embedded default)
+//	AFTERCARE_RETENTION       how long after its last change an incident is kept (400d)
 //	AFTERCARE_SMTP_ADDR       host:port of an SMTP server; mail is sent there as well as to the outbox
 //	AFTERCARE_SMTP_USER, AFTERCARE_SMTP_PASSWORD
 //	AFTERCARE_CALCOM_SECRET    Cal.com webhook secret(s), comma-separated (unset: /webhooks/calcom not mounted)
@@ -104,6 +114,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SMTPUser: env("AFTERCARE_SMTP_USER"),
 		SMTPPass: env("AFTERCARE_SMTP_PASSWORD"),
 		CrashAt:  env("AFTERCARE_CRASH_AT"),
+	}
+	c.Retention = DefaultRetention
+	if v := env("AFTERCARE_RETENTION"); v != "" {
+		d, err := domain.ParseDuration(v)
+		if err != nil || d < 24*time.Hour {
+			return Config{}, fmt.Errorf("AFTERCARE_RETENTION %q: want a duration of at least a day, such as 400d", v)
+		}
+		c.Retention = d
 	}
 	if c.CrashAt != "" && !slices.Contains(app.CrashPoints, c.CrashAt) {
 		return Config{}, fmt.Errorf("AFTERCARE_CRASH_AT %q is not one of %s", c.CrashAt, strings.Join(app.CrashPoints, ", "))

@@ -128,6 +128,8 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	})
 	rt.mountConsole(h)
 	rt.handler = h
+	// Expired incidents first: nothing is reconciled only to be deleted.
+	rt.expire(context.Background())
 	if err := rt.recoverWork(context.Background()); err != nil {
 		log.Error("reconciling at start failed; the next change retries", "error", err)
 	}
@@ -172,6 +174,23 @@ func (rt *Runtime) recoverWork(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// expireEvery is how often a running runtime applies the retention.
+const expireEvery = 6 * time.Hour
+
+// expire applies the retention, as DynamoDB's TTL does on AWS: incidents
+// last changed longer ago than the retention go, with the people's
+// records of nobody left (suppressions stay).
+func (rt *Runtime) expire(ctx context.Context) {
+	incs, cons, err := rt.store.Expire(ctx, rt.Clock.Now().Add(-rt.cfg.Retention))
+	if err != nil {
+		rt.log.Error("applying the retention failed; it is tried again later", "error", err)
+		return
+	}
+	if incs+cons > 0 {
+		rt.log.Info("retention applied", "incidents", incs, "contacts", cons, "retention", rt.cfg.Retention.String())
+	}
+}
+
 // recoverLimit bounds the start-up reconcile: the most recently changed
 // incidents are the ones a crash can have left half done.
 const recoverLimit = 1000
@@ -189,6 +208,18 @@ func (rt *Runtime) Service() *app.Service { return rt.svc }
 // Serve runs the scheduler loop and the HTTP server on ln until ctx ends.
 func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	rt.sched.Start(ctx)
+	go func() {
+		t := time.NewTicker(expireEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				rt.expire(ctx)
+			}
+		}
+	}()
 	srv := &http.Server{
 		Handler:           rt.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -21,7 +21,10 @@ import (
 //	pk (S)          "CON#<contact key>"
 //	sk (S)          "CONTACT"
 //	version (N)     optimistic-concurrency counter, 1 on create
-//	expires_at (N)  TTL, epoch seconds: max(LastSeen, write time) + retention
+//	expires_at (N)  TTL, epoch seconds: max(LastSeen, write time) + retention;
+//	                absent once the person unsubscribed or was suppressed
+//	                (a bounce, a complaint, an erase): that entry is kept
+//	                for good, so they are never mailed again
 //	doc (S)         the whole contact as JSON
 //
 // No listing-index attributes (contacts are never listed, so a contact
@@ -157,7 +160,9 @@ func encodeContactItem(c domain.Contact, expires int64) (map[string]types.Attrib
 	}
 	item := contactKey(c.Key)
 	item[VersionAttribute] = number(c.Version)
-	item[TTLAttribute] = number(expires)
+	if c.Consent.State == "" {
+		item[TTLAttribute] = number(expires)
+	}
 	item[DocAttribute] = str(string(doc))
 	return item, nil
 }

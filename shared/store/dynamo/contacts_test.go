@@ -76,6 +76,25 @@ func TestContactItemLayout(t *testing.T) {
 	if got, want := scalar(item[dynamo.TTLAttribute]), fmt.Sprint(now.Add(24*time.Hour).Unix()); got != want {
 		t.Errorf("old contact %s = %s, want now + retention = %s", dynamo.TTLAttribute, got, want)
 	}
+
+	// A suppression (or an unsubscription) never expires: the person must
+	// not be mailed again when their incidents are gone.
+	if _, err := s.UpdateContact(t.Context(), "con_old", func(ct *domain.Contact) error {
+		ct.Suppress("permanent bounce", now)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+		dynamo.PartitionKey: &types.AttributeValueMemberS{Value: "CON#con_old"},
+		dynamo.SortKey:      &types.AttributeValueMemberS{Value: "CONTACT"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := out.Item[dynamo.TTLAttribute]; ok {
+		t.Errorf("a suppressed contact expires at %s", scalar(out.Item[dynamo.TTLAttribute]))
+	}
 }
 
 // TestContactConflict makes another writer win inside fn.

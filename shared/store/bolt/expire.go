@@ -1,0 +1,86 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/aftercare/aftercare/shared/domain"
+)
+
+// expireBatch bounds one expiry transaction, so that a first sweep over a
+// large store does not hold the writer for long.
+const expireBatch = 500
+
+// Expire is the local counterpart of DynamoDB's TTL: it deletes the
+// incidents last changed before cutoff, and the people's records last
+// seen before it (their last incident is gone too), except those that
+// unsubscribed or were suppressed: that entry is kept for good, as on
+// DynamoDB, so they are never mailed again. It returns what it deleted.
+// The clock is the incident's UpdatedAt, the time of its last change (on
+// DynamoDB, the later of it and the time of writing).
+func (s *Store) Expire(ctx context.Context, cutoff time.Time) (incidents, contacts int, err error) {
+	limit := updatedKey(cutoff, "")
+	for {
+		if err := ctx.Err(); err != nil {
+			return incidents, contacts, fmt.Errorf("bolt store: expire: %w", err)
+		}
+		n := 0
+		err := s.group.Update(func(tx *bbolt.Tx) error {
+			n = 0
+			data, index := tx.Bucket(incidentsBucket), tx.Bucket(updatedBucket)
+			var keys [][]byte
+			c := index.Cursor()
+			for k, _ := c.First(); k != nil && bytes.Compare(k[:timeKeyLen], limit) < 0 && len(keys) < expireBatch; k, _ = c.Next() {
+				keys = append(keys, bytes.Clone(k))
+			}
+			for _, k := range keys {
+				if err := index.Delete(k); err != nil {
+					return fmt.Errorf("bolt store: expire: %w", err)
+				}
+				if err := data.Delete(k[timeKeyLen:]); err != nil {
+					return fmt.Errorf("bolt store: expire: %w", err)
+				}
+			}
+			n = len(keys)
+			return nil
+		})
+		if err != nil {
+			return incidents, contacts, err
+		}
+		incidents += n
+		if n < expireBatch {
+			break
+		}
+	}
+	err = s.group.Update(func(tx *bbolt.Tx) error {
+		contacts = 0
+		b := tx.Bucket(contactsBucket)
+		var gone [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var c domain.Contact
+			if decodeContact(string(k), v, &c) != nil || c.Consent.State != "" {
+				return nil
+			}
+			if c.LastSeen.Before(cutoff) {
+				gone = append(gone, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range gone {
+			if err := b.Delete(k); err != nil {
+				return fmt.Errorf("bolt store: expire contact: %w", err)
+			}
+		}
+		contacts = len(gone)
+		return nil
+	})
+	return incidents, contacts, err
+}
+
