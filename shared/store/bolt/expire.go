@@ -83,4 +83,3 @@ func (s *Store) Expire(ctx context.Context, cutoff time.Time) (incidents, contac
 	})
 	return incidents, contacts, err
 }
-
