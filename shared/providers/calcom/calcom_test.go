@@ -1,6 +1,7 @@
 package calcom
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -405,5 +406,23 @@ func TestThankYouFromCreateAlone(t *testing.T) {
 	apply(&other, hooktest.Edit(t, "booking-cancelled.json", func(m map[string]any) { payload(m)["uid"] = "unique-booking-id" }))
 	if got := planned(other); len(got) != 0 {
 		t.Fatalf("after BOOKING_CANCELLED: plan %+v", got)
+	}
+}
+
+// A booking made with metadata[no_survey]=true asks for no survey; the
+// documented payload's metadata (a video link) says nothing.
+func TestNoSurveyMetadata(t *testing.T) {
+	p := newProvider(t, testSecret)
+	doc := hooktest.Fixture(t, "booking-created.json")
+	evs, err := p.Parse(signed(testSecret, doc), testNow)
+	if err != nil || evs[0].NoSurvey != nil {
+		t.Fatalf("documented payload: %+v %v", evs, err)
+	}
+	for value, want := range map[string]bool{`"true"`: true, `true`: true, `"false"`: false} {
+		body := bytes.Replace(doc, []byte(`"metadata": {`), []byte(`"metadata": {"no_survey": `+value+`, `), 1)
+		evs, err := p.Parse(signed(testSecret, body), testNow)
+		if err != nil || evs[0].NoSurvey == nil || *evs[0].NoSurvey != want {
+			t.Errorf("no_survey %s: %+v %v", value, evs, err)
+		}
 	}
 }

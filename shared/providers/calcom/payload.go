@@ -37,18 +37,21 @@ type booking struct {
 	BookingUID    string `json:"bookingUid"` // BOOKING_NO_SHOW_UPDATED
 	RescheduleUID string `json:"rescheduleUid"`
 	// The old booking's times, on BOOKING_RESCHEDULED.
-	RescheduleStartTime string     `json:"rescheduleStartTime"`
-	RescheduleEndTime   string     `json:"rescheduleEndTime"`
-	Title               string     `json:"title"`
-	EventTitle          string     `json:"eventTitle"`
-	StartTime           string     `json:"startTime"`
-	EndTime             string     `json:"endTime"`
-	Location            string     `json:"location"`
-	Status              string     `json:"status"`
-	Organizer           *person    `json:"organizer"`
-	User                *person    `json:"user"` // MEETING_* bodies
-	Attendees           []attendee `json:"attendees"`
-	Responses           struct {
+	RescheduleStartTime string `json:"rescheduleStartTime"`
+	RescheduleEndTime   string `json:"rescheduleEndTime"`
+	Title               string `json:"title"`
+	EventTitle          string `json:"eventTitle"`
+	StartTime           string `json:"startTime"`
+	EndTime             string `json:"endTime"`
+	Location            string `json:"location"`
+	Status              string `json:"status"`
+	// Metadata is the booking's metadata (booking-page URL parameters
+	// metadata[key]=value); metadata[no_survey]=true asks for no survey.
+	Metadata  map[string]any `json:"metadata"`
+	Organizer *person        `json:"organizer"`
+	User      *person        `json:"user"` // MEETING_* bodies
+	Attendees []attendee     `json:"attendees"`
+	Responses struct {
 		Name  response `json:"name"`
 		Email response `json:"email"`
 	} `json:"responses"`
@@ -185,6 +188,7 @@ func (pl *booking) toEvent(t domain.EventType, at time.Time, prefix string) (map
 		Ref:        strings.TrimSpace(pl.UID),
 		Title:      hookutil.Clip(firstOf(pl.EventTitle, pl.Title)),
 		Location:   hookutil.Clip(location(pl.Location)),
+		NoSurvey:   hookutil.Flag(pl.Metadata["no_survey"]),
 	}
 	if o := firstPerson(pl.Organizer, pl.User); o != nil {
 		e.Agent = hookutil.Clip(o.Name)

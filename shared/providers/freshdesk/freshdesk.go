@@ -23,7 +23,10 @@ const (
 // "Trigger webhook" action (Content: Advanced). Keys mirror the placeholders
 // that fill them. language and time_zone are for the operator to fill (a
 // BCP 47 tag such as "es", an IANA zone such as "Europe/Madrid"): Freshdesk
-// has no placeholder for either; empty means English and UTC.
+// has no placeholder for either; empty means English and UTC. no_survey
+// reads a checkbox custom field named "no_survey" (ticked: no survey for
+// this ticket); without that field Freshdesk leaves it empty, which asks
+// nothing.
 const AutomationBody = `{
   "ticket": {
     "id": "{{ticket.id}}",
@@ -31,6 +34,7 @@ const AutomationBody = `{
     "status": "{{ticket.status}}",
     "triggered_event": "{{triggered_event}}",
     "agent": { "name": "{{ticket.agent.name}}" },
+    "no_survey": "{{ticket.cf_no_survey}}",
     "requester": {
       "email": "{{ticket.requester.email}}",
       "name": "{{ticket.requester.name}}",

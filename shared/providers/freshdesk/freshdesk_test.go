@@ -266,4 +266,24 @@ func TestRenderedAutomationBody(t *testing.T) {
 	if err != nil || evs[0].Type != domain.TicketClosed || evs[0].Ref != "4711" || evs[0].Customer.Name != "Lucía" {
 		t.Fatalf("Parse = %+v, %v", evs, err)
 	}
+	if evs[0].NoSurvey != nil {
+		t.Errorf("an unrendered no_survey placeholder said %v", *evs[0].NoSurvey)
+	}
+}
+
+// The no_survey checkbox field: ticked asks for no survey, unticked (or
+// empty: no such field) lifts it.
+func TestNoSurveyField(t *testing.T) {
+	for value, want := range map[string]bool{"true": true, "Yes": true, "1": true, "false": false, "": false} {
+		body := strings.NewReplacer(
+			"{{ticket.id}}", "4711", "{{ticket.subject}}", "s", "{{ticket.status}}", "Resolved",
+			"{{triggered_event}}", "{status:{from:Open,to:Resolved}}", "{{ticket.agent.name}}", "Nikos",
+			"{{ticket.requester.email}}", "lucia@example.es", "{{ticket.requester.name}}", "Lucía",
+			"{{ticket.cf_no_survey}}", value,
+		).Replace(AutomationBody)
+		evs, err := newProvider(t).Parse(withHeader(testToken, []byte(body)), testNow)
+		if err != nil || evs[0].NoSurvey == nil || *evs[0].NoSurvey != want {
+			t.Errorf("no_survey %q: %+v %v", value, evs, err)
+		}
+	}
 }

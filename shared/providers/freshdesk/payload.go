@@ -17,7 +17,9 @@ type body struct {
 		Status         hookutil.Text `json:"status"`
 		TriggeredEvent string        `json:"triggered_event"`
 		UpdatedAt      string        `json:"updated_at"`
-		Agent          struct {
+		// NoSurvey is the "no_survey" checkbox field (hookutil.Flag).
+		NoSurvey any `json:"no_survey"`
+		Agent    struct {
 			Name string `json:"name"`
 		} `json:"agent"`
 		Requester struct {
@@ -84,8 +86,9 @@ func (b body) event(now time.Time) (domain.Event, error) {
 			Locale:   hookutil.Clip(tk.Requester.Language),
 			TimeZone: strings.TrimSpace(tk.Requester.TimeZone),
 		},
-		Title: hookutil.Clip(tk.Subject),
-		Agent: hookutil.Clip(tk.Agent.Name),
+		Title:    hookutil.Clip(tk.Subject),
+		Agent:    hookutil.Clip(tk.Agent.Name),
+		NoSurvey: hookutil.Flag(tk.NoSurvey),
 	}.Clean()
 	if err := hookutil.Validate(e, names); err != nil {
 		return domain.Event{}, err

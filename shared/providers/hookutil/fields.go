@@ -3,6 +3,8 @@ package hookutil
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/aftercare/aftercare/shared/domain"
 )
@@ -32,4 +34,30 @@ func Validate(e domain.Event, names map[string]string) error {
 		field = n
 	}
 	return Invalid(field, fe.Reason)
+}
+
+// Flag reads a yes/no value a sender's template renders as text ("true",
+// "yes", "1", "on" and their opposites, any case; empty is no): nil when
+// it is absent or an unrendered placeholder, so that saying nothing
+// changes nothing.
+func Flag(raw any) *bool {
+	var s string
+	switch v := raw.(type) {
+	case nil:
+		return nil
+	case bool:
+		return &v
+	case string:
+		s = v
+	case float64:
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		return nil
+	}
+	s = strings.ToLower(strings.TrimSpace(s))
+	if strings.Contains(s, "{{") {
+		return nil
+	}
+	yes := s == "true" || s == "yes" || s == "1" || s == "on" || s == "y"
+	return &yes
 }

@@ -3,6 +3,7 @@ package zendesk
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -32,7 +33,10 @@ type ticket struct {
 	Title     string        `json:"title"`
 	Status    string        `json:"status"`
 	UpdatedAt string        `json:"updated_at"`
-	Assignee  struct {
+	// Tags is {{ticket.tags}}: the ticket's tags, space-separated. The
+	// tag NoSurveyTag asks for no survey; tags without it lift that.
+	Tags     *string `json:"tags"`
+	Assignee struct {
 		Name string `json:"name"`
 	} `json:"assignee"`
 	Requester struct {
@@ -97,13 +101,27 @@ func (b body) fromTrigger() (domain.Event, error) {
 			Locale:   locale(tk.Requester.Language),
 			TimeZone: strings.TrimSpace(tk.Requester.TimeZone),
 		},
-		Title: hookutil.Clip(tk.Title),
-		Agent: hookutil.Clip(tk.Assignee.Name),
+		Title:    hookutil.Clip(tk.Title),
+		Agent:    hookutil.Clip(tk.Assignee.Name),
+		NoSurvey: noSurvey(tk.Tags),
 	}.Clean()
 	if err := hookutil.Validate(e, names); err != nil {
 		return domain.Event{}, err
 	}
 	return e, nil
+}
+
+// NoSurveyTag on a Zendesk ticket asks Aftercare for no survey about it.
+const NoSurveyTag = "aftercare_no_survey"
+
+// noSurvey reads the ticket's tags: nil when the body carries none (or an
+// unrendered placeholder), else whether NoSurveyTag is among them.
+func noSurvey(tags *string) *bool {
+	if tags == nil || strings.Contains(*tags, "{{") {
+		return nil
+	}
+	v := slices.Contains(strings.Fields(strings.ToLower(*tags)), NoSurveyTag)
+	return &v
 }
 
 // The event-subscription types that would change a follow-up.

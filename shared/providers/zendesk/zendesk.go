@@ -35,6 +35,7 @@ const TriggerBody = `{
     "title": "{{ticket.title}}",
     "status": "{{ticket.status}}",
     "updated_at": "{{ticket.updated_at_with_timestamp}}",
+    "tags": "{{ticket.tags}}",
     "assignee": { "name": "{{ticket.assignee.name}}" },
     "requester": {
       "email": "{{ticket.requester.email}}",

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"net/http"
 	"os"
@@ -105,6 +106,32 @@ func TestTriggerBodyIsTheShippedOne(t *testing.T) {
 	}
 }
 
+// A ticket tagged aftercare_no_survey asks for no survey; tags without it
+// lift an earlier ask; a body without tags says nothing.
+func TestNoSurveyTag(t *testing.T) {
+	body := func(tags string) []byte {
+		r := strings.NewReplacer(
+			"{{ticket.id}}", "88", "{{ticket.title}}", "t", "{{ticket.status}}", "Solved",
+			"{{ticket.updated_at_with_timestamp}}", "2026-11-20T17:30Z", "{{ticket.assignee.name}}", "Eleni",
+			"{{ticket.requester.email}}", "giorgos@example.gr", "{{ticket.requester.name}}", "G",
+			"{{ticket.requester.language}}", "English", "{{ticket.tags}}", tags)
+		return []byte(r.Replace(TriggerBody))
+	}
+	for tags, want := range map[string]string{"vip aftercare_no_survey": "true", "AFTERCARE_NO_SURVEY": "true", "vip": "false", "": "false", "{{ticket.tags}}": "nil"} {
+		evs, err := newProvider(t).Parse(signed(testSecret, body(tags)), testNow)
+		if err != nil {
+			t.Fatalf("%q: %v", tags, err)
+		}
+		got := "nil"
+		if p := evs[0].NoSurvey; p != nil {
+			got = fmt.Sprint(*p)
+		}
+		if got != want {
+			t.Errorf("tags %q: no_survey %s, want %s", tags, got, want)
+		}
+	}
+}
+
 // TestRenderedTriggerBody fills TriggerBody's placeholders the way Zendesk
 // does and parses the result.
 func TestRenderedTriggerBody(t *testing.T) {
@@ -113,6 +140,7 @@ func TestRenderedTriggerBody(t *testing.T) {
 		"{{ticket.status}}", "Solved", "{{ticket.updated_at_with_timestamp}}", "2026-11-20T17:30Z",
 		"{{ticket.assignee.name}}", "Eleni", "{{ticket.requester.email}}", "giorgos@example.gr",
 		"{{ticket.requester.name}}", "Γιώργος", "{{ticket.requester.language}}", "Ελληνικά",
+		"{{ticket.tags}}", "vip",
 	).Replace(TriggerBody)
 	evs, err := newProvider(t).Parse(signed(testSecret, []byte(body)), testNow)
 	if err != nil {
