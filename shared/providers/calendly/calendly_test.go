@@ -1,6 +1,7 @@
 package calendly
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -381,5 +382,21 @@ func TestRescheduleMovesTheThankYou(t *testing.T) {
 		if len(got) != 1 || !got[newRef+" thanks-1"].Equal(utc(t, "2019-08-27T14:00:00Z")) {
 			t.Errorf("order %v: planned %v, want only the new booking's thank-you", order, got)
 		}
+	}
+}
+
+// A booking through a link with utm_content=aftercare_no_survey asks for
+// no survey; the documented payload (all UTM fields null) says nothing.
+func TestNoSurveyUTM(t *testing.T) {
+	p := newProvider(t)
+	doc := hooktest.Fixture(t, "invitee-created.json")
+	evs, err := p.Parse(signed(testKey, doc), testNow)
+	if err != nil || evs[0].NoSurvey != nil {
+		t.Fatalf("documented payload: %+v %v", evs, err)
+	}
+	body := bytes.Replace(doc, []byte(`"utm_content": null`), []byte(`"utm_content": "Aftercare_No_Survey"`), 1)
+	evs, err = p.Parse(signed(testKey, body), testNow)
+	if err != nil || evs[0].NoSurvey == nil || !*evs[0].NoSurvey {
+		t.Fatalf("utm_content: %+v %v", evs, err)
 	}
 }

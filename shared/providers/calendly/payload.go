@@ -24,14 +24,23 @@ type delivery struct {
 	Payload   *invitee `json:"payload"`
 }
 
+// NoSurveyUTM, as a booking link's utm_content, asks for no survey.
+const NoSurveyUTM = "aftercare_no_survey"
+
 type invitee struct {
-	URI            string `json:"uri"`
-	Email          string `json:"email"`
-	Name           string `json:"name"`
-	FirstName      string `json:"first_name"`
-	LastName       string `json:"last_name"`
-	Timezone       string `json:"timezone"`
-	OldInvitee     string `json:"old_invitee"`
+	URI        string `json:"uri"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	Timezone   string `json:"timezone"`
+	OldInvitee string `json:"old_invitee"`
+	// Tracking carries the booking link's UTM parameters; utm_content
+	// NoSurveyUTM asks for no survey (Calendly has no other field a link
+	// can set).
+	Tracking struct {
+		UTMContent *string `json:"utm_content"`
+	} `json:"tracking"`
 	ScheduledEvent *struct {
 		Name      string `json:"name"`
 		StartTime string `json:"start_time"`
@@ -118,6 +127,10 @@ func (in *invitee) toEvent(at time.Time) (domain.Event, error) {
 			Name:     hookutil.Clip(name),
 			TimeZone: strings.TrimSpace(in.Timezone),
 		},
+	}
+	if c := in.Tracking.UTMContent; c != nil && strings.EqualFold(strings.TrimSpace(*c), NoSurveyUTM) {
+		yes := true
+		e.NoSurvey = &yes
 	}
 	se := in.ScheduledEvent
 	if se == nil {
