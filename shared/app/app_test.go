@@ -205,11 +205,43 @@ func TestSupersededScheduleSkips(t *testing.T) {
 	if len(s) != 1 || s[0].Name == old.Schedule {
 		t.Fatalf("want one new schedule, got %+v", s)
 	}
-	if r, _ := h.svc.Dispatch(context.Background(), old); r.Skipped != app.SkipSuperseded {
-		t.Fatalf("old schedule: %+v", r)
+	for range 2 { // a redelivered call notes nothing twice
+		if r, _ := h.svc.Dispatch(context.Background(), old); r.Skipped != app.SkipSuperseded {
+			t.Fatalf("old schedule: %+v", r)
+		}
+	}
+	inc := h.incident(old.IncidentID)
+	var notes []string
+	for _, e := range inc.Timeline {
+		if e.Kind == domain.EntryNotSent {
+			notes = append(notes, e.Detail)
+		}
+	}
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "superseded: ") {
+		t.Fatalf("timeline notes %q, want one superseded", notes)
 	}
 	if r, err := h.svc.Dispatch(context.Background(), fireOf(s[0])); err != nil || !r.Sent {
 		t.Fatalf("new schedule: %+v %v", r, err)
+	}
+}
+
+// A wake-up call that comes more than max_lateness (7 days) after the
+// step was due sends nothing; the timeline says it was too late.
+func TestTooLate(t *testing.T) {
+	h := newHarness(t)
+	h.ingest(h.event("e1", domain.BookingCompleted, t0))
+	sc := h.schedules()[0]
+	h.clock.Set(sc.Due.Add(8 * 24 * time.Hour))
+	r, err := h.svc.Dispatch(context.Background(), sc.Fire())
+	if err != nil || r.Sent || r.Skipped != app.SkipTooLate {
+		t.Fatalf("%+v %v", r, err)
+	}
+	inc := h.incident(sc.IncidentID)
+	if st := inc.Steps[sc.Step]; st.Status != domain.StepSkipped || !strings.HasPrefix(st.Error, "too late: it was due ") {
+		t.Fatalf("step %+v", st)
+	}
+	if h.sends.Load() != 0 {
+		t.Fatal("a late step was sent")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ const (
 	// SkipThrottled: the person's survey budget was used by another survey
 	// within the policy's survey_cooldown.
 	SkipThrottled = "throttled: the person was surveyed recently"
+	// SkipTooLate: the step's due time passed more than the policy's
+	// max_lateness ago.
+	SkipTooLate = "too late"
 	// SkipNoSurvey: the sender asked for no survey for the incident.
 	SkipNoSurvey = "no_survey: the sender asked for none"
 	// SkipSampledOut: the policy's survey_sample leaves the incident out.
@@ -60,10 +64,16 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	lease := s.cfg.Policy.Lease()
 	step, ok := domain.Find(domain.Plan(inc, s.cfg.Policy, now), f.Step)
 	if !ok {
+		// Wanted but too late (the policy's max_lateness: the scheduler or
+		// the laptop was down): recorded on the timeline, never sent.
+		if late, ok := s.tooLate(inc, f.Step, now); ok {
+			return s.skipStep(ctx, inc, late.Key, fmt.Sprintf("too late: it was due %s, more than max_lateness (%s) ago",
+				late.Due.UTC().Format(time.RFC3339), time.Duration(s.cfg.Policy.MaxLateness)), SkipTooLate, now)
+		}
 		return s.skipAndMend(ctx, inc, f, SkipNotWanted), nil
 	}
 	if f.Schedule != "" && domain.ScheduleName(inc.ID, step.Key, step.Due) != f.Schedule {
-		return s.skipAndMend(ctx, inc, f, SkipSuperseded), nil
+		return s.superseded(ctx, inc, f, step, now), nil
 	}
 	if st, ok := inc.Steps[step.Key]; ok && st.Status == domain.StepSending && now.Before(st.ClaimedAt.Add(lease)) {
 		// The lease's own wake-up call came early (clock skew, or the dev
@@ -267,6 +277,38 @@ func (s *Service) skip(ctx context.Context, f schedule.Fire, reason string) Disp
 // skipStep records that a due step will not be sent, and why, on the
 // incident (unless a dispatcher claimed it meanwhile), and deletes the
 // wake-up call that fired.
+// tooLate finds a step the plan would want but for the policy's
+// max_lateness, and not yet claimed.
+func (s *Service) tooLate(inc domain.Incident, key string, now time.Time) (domain.PlannedStep, bool) {
+	if s.cfg.Policy.MaxLateness <= 0 {
+		return domain.PlannedStep{}, false
+	}
+	if _, claimed := inc.Steps[key]; claimed {
+		return domain.PlannedStep{}, false
+	}
+	p := s.cfg.Policy
+	p.MaxLateness = 0
+	return domain.Find(domain.Plan(inc, p, now), key)
+}
+
+// superseded answers a wake-up call that an older plan made: the step is
+// still wanted, at another time, whose own call sends it. The timeline
+// says so (it is a change the team may wonder about), and the calls are
+// mended.
+func (s *Service) superseded(ctx context.Context, inc domain.Incident, f schedule.Fire, step domain.PlannedStep, now time.Time) DispatchResult {
+	detail := "superseded: a wake-up call from an earlier plan; it goes at " + step.Due.UTC().Format(time.RFC3339)
+	if _, err := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
+		if slices.ContainsFunc(cur.Timeline, func(e domain.Entry) bool { return e.Kind == domain.EntryNotSent && e.Detail == detail }) {
+			return store.ErrUnchanged // the same call again
+		}
+		cur.Record(now, domain.EntryNotSent, step.Key, detail)
+		return nil
+	}); err != nil {
+		s.log.WarnContext(ctx, "superseded call not noted on the timeline", "incident", inc.ID, "error", err)
+	}
+	return s.skipAndMend(ctx, inc, f, SkipSuperseded)
+}
+
 func (s *Service) skipStep(ctx context.Context, inc domain.Incident, key, reason, result string, now time.Time) (DispatchResult, error) {
 	c, err := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
 		if _, ok := cur.Steps[key]; ok {
