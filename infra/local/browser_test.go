@@ -419,3 +419,61 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	}
 	b.noProblems()
 }
+
+// TestBrowserUnsubscribe follows the footer's unsubscribe link in a real
+// browser: the page is in the customer's language, opening it changes
+// nothing, its one button unsubscribes, and the page then offers to
+// subscribe again, all within the page's Content-Security-Policy.
+func TestBrowserUnsubscribe(t *testing.T) {
+	srv := startDev(t, t.TempDir())
+	b := newBrowserTab(t)
+	if code, reply := srv.post("msg_browser_unsub", bookingCompleted(t, time.Now().Add(-time.Hour))); code != http.StatusAccepted {
+		t.Fatalf("webhook: %d %v", code, reply)
+	}
+	srv.runDue(time.Now().Add(72 * time.Hour))
+	emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
+	if len(emls) != 1 {
+		t.Fatalf("outbox has %d messages, want 1", len(emls))
+	}
+	raw, err := os.ReadFile(emls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(srv.base) + `/u/[A-Za-z0-9_\-.]+`).FindString(env.HTML)
+	if link == "" {
+		t.Fatal("no unsubscribe link in the email's footer")
+	}
+	consent := func() string {
+		var c struct {
+			Consent struct {
+				State string `json:"state"`
+			} `json:"consent"`
+		}
+		srv.getJSON("/dev/api/contacts?email=maria@example.com", &c)
+		return c.Consent.State
+	}
+
+	b.do("open the unsubscribe link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form#consent button`)))
+	if got := b.text("h1"); got != "¿Darse de baja?" {
+		t.Errorf("title %q, want the Spanish page", got)
+	}
+	if st := consent(); st != "" {
+		t.Fatalf("opening the page changed consent to %q", st)
+	}
+	b.do("press unsubscribe", chromedp.Click(chromedp.CSS(`form#consent button`)), chromedp.WaitReady(chromedp.CSS(`input[value="resubscribe"]`)))
+	if st := consent(); st != "unsubscribed" {
+		t.Fatalf("consent %q after the button", st)
+	}
+	if got := b.text("h1"); got != "Se ha dado de baja" {
+		t.Errorf("title %q after unsubscribing", got)
+	}
+	b.do("subscribe again", chromedp.Click(chromedp.CSS(`form#consent button`)), chromedp.WaitReady(chromedp.CSS(`input[value="unsubscribe"]`)))
+	if st := consent(); st != "" {
+		t.Fatalf("consent %q after subscribing again", st)
+	}
+	b.noProblems()
+}
