@@ -30,9 +30,11 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/aftercare/aftercare/infra/emulators"
+	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/lambdah/feedback"
 	"github.com/aftercare/aftercare/shared/lambdah/pages"
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/links"
@@ -40,6 +42,7 @@ import (
 	"github.com/aftercare/aftercare/shared/mail/ses"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
+	"github.com/aftercare/aftercare/shared/sesevents"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 	"github.com/aftercare/aftercare/shared/store"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
@@ -268,7 +271,8 @@ func TestRequestBudget(t *testing.T) {
 	planner, err2 := stream.Planner(settings, ports, log)
 	dispatch, err3 := lambdah.Dispatch(settings, mailing, log)
 	respond, err4 := pages.Respond(settings, mailing, log)
-	for _, err := range []error{err1, err2, err3, err4} {
+	bounced, err5 := feedback.Feedback(settings, compose.Ports{Store: st}, log)
+	for _, err := range []error{err1, err2, err3, err4, err5} {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +374,7 @@ func TestRequestBudget(t *testing.T) {
 		return counts{
 			writes: n.get("dynamodb:PutItem") - w0, reads: n.get("dynamodb:GetItem") - r0, emails: n.get("ses:SendEmail") - e0,
 			contactWrites: n.get("dynamodb:PutItem:contact") - cw0, contactReads: n.get("dynamodb:GetItem:contact") - cr0,
-			lambda:    invocations["ingest"] + invocations["planner"] + invocations["dispatch"] + invocations["respond"],
+			lambda:    invocations["ingest"] + invocations["planner"] + invocations["dispatch"] + invocations["respond"] + invocations["feedback"],
 			scheduler: invocations["scheduler"], apigw: invocations["ingest"] + invocations["respond"], size: size,
 			logs: int(logBytes.n.Load() - l0),
 		}
@@ -394,6 +398,20 @@ func TestRequestBudget(t *testing.T) {
 			booking("BK-3")
 			f := fire("thanks-1")
 			rate(f, 1, url.Values{"confirm": {"1"}, "comment": {"The boat was an hour late."}})
+			return f.IncidentID
+		}},
+		{"bounced: thank-you, then SES's permanent bounce (feedback; EventBridge delivers AWS events free)", func() string {
+			booking("BK-4")
+			f := fire("thanks-1")
+			raw, err := sesevents.Sample("bounce-permanent", f.IncidentID, f.Step, "bk-4@example.com", "budget")
+			if err != nil {
+				t.Fatal(err)
+			}
+			invocations["feedback"]++
+			if res, err := bounced(ctx, raw); err != nil || res.Outcome != app.MailSuppressed {
+				t.Fatalf("feedback: %+v %v", res, err)
+			}
+			plannerRuns()
 			return f.IncidentID
 		}},
 	}
