@@ -21,7 +21,6 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/jhillyerd/enmime/v2"
 )
 
 // The browser tests drive a real headless Chromium through the DevTools
@@ -361,18 +360,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	}
 	id := reply["results"].([]any)[0].(map[string]any)["incident_id"].(string)
 	srv.runDue(time.Now().Add(72 * time.Hour))
-	emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
-	if len(emls) != 1 {
-		t.Fatalf("outbox has %d messages, want 1", len(emls))
-	}
-	raw, err := os.ReadFile(emls[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := srv.onlyEmail()
 	links := regexp.MustCompile(regexp.QuoteMeta(srv.base)+`/r/[A-Za-z0-9_\-.]+`).FindAllString(env.Text, -1)
 	if len(links) != 5 {
 		t.Fatalf("want 5 rating links, found %d", len(links))
@@ -431,18 +419,7 @@ func TestBrowserUnsubscribe(t *testing.T) {
 		t.Fatalf("webhook: %d %v", code, reply)
 	}
 	srv.runDue(time.Now().Add(72 * time.Hour))
-	emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
-	if len(emls) != 1 {
-		t.Fatalf("outbox has %d messages, want 1", len(emls))
-	}
-	raw, err := os.ReadFile(emls[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := srv.onlyEmail()
 	link := regexp.MustCompile(regexp.QuoteMeta(srv.base) + `/u/[A-Za-z0-9_\-.]+`).FindString(env.HTML)
 	if link == "" {
 		t.Fatal("no unsubscribe link in the email's footer")

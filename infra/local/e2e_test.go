@@ -193,6 +193,24 @@ func (s *devServer) incident(id string) apiIncident {
 	return apiIncident{}
 }
 
+// onlyEmail reads the one message in the outbox, as a mailbox would.
+func (s *devServer) onlyEmail() *enmime.Envelope {
+	s.t.Helper()
+	emls, _ := filepath.Glob(filepath.Join(s.dataDir, "outbox", "*.eml"))
+	if len(emls) != 1 {
+		s.t.Fatalf("outbox has %d messages, want 1", len(emls))
+	}
+	raw, err := os.ReadFile(emls[0])
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return env
+}
+
 func kinds(inc apiIncident) []string {
 	var out []string
 	for _, e := range inc.Timeline {
@@ -277,19 +295,7 @@ func TestFollowUpLoop(t *testing.T) {
 	}
 
 	// The email is an .eml in the outbox.
-	emls, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
-	if len(emls) != 1 {
-		t.Fatalf("outbox has %d messages, want 1", len(emls))
-	}
-	f, err := os.Open(emls[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := enmime.ReadEnvelope(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := srv.onlyEmail()
 	if to := env.GetHeader("To"); !strings.Contains(to, "maria") && !strings.Contains(to, "@") {
 		t.Errorf("To = %q", to)
 	}
