@@ -9,8 +9,20 @@
 // .aftercare, as `make dev` uses it) while `make dev` is stopped: the
 // store is a single-writer file. With `make dev` running, use the dev API
 // instead (GET /dev/api/contacts/export?email=…, POST
-// /dev/api/contacts/erase). Against a deployed stack it is not available
-// yet; see the README's privacy section.
+// /dev/api/contacts/erase).
+//
+// With -stack <name> it works on a deployed stack instead: the stack's
+// outputs name the table, the secrets path, the schedule group and the
+// inbound bucket; credentials and region come from the environment:
+//
+//	eval "$(aws configure export-credentials --format env)"; export AWS_REGION=eu-west-1
+//	go run ./infra/cmd/aftercare-admin erase -email maria@example.com -stack aftercare-prod
+//
+// The identity needs: cloudformation:DescribeStacks on the stack;
+// ssm:GetParameters (and kms:Decrypt through SSM) on <SecretsPath>/contact-key,
+// /policy and /alert-webhook-url; dynamodb:GetItem, PutItem and DeleteItem
+// on the table; scheduler:DeleteSchedule in the schedule group;
+// s3:DeleteObject on the inbound bucket's inbound/*.
 //
 // It prints JSON on stdout (the export, or what was changed) and never
 // logs the address.
@@ -49,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "the person's email address")
 	data := fs.String("data", "", "local data directory (default $AFTERCARE_DATA, else .aftercare)")
+	stack := fs.String("stack", "", "a deployed stack's name: work on its table and inbound bucket (AWS credentials and AWS_REGION from the environment)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -62,36 +75,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "-email: give the person's address\n%s\n", usage)
 		return 2
 	}
-	env := func(k string) string {
-		if k == "AFTERCARE_DATA" && *data != "" {
-			return *data
+	var svc *app.Service
+	if *stack != "" {
+		var err error
+		if svc, err = awsService(ctx, *stack, getenv); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
 		}
-		return getenv(k)
+	} else {
+		rt, code := openLocal(*data, getenv, stderr)
+		if rt == nil {
+			return code
+		}
+		defer rt.Close()
+		svc = rt.Service()
 	}
-	// The directory must exist: reading the configuration would make a
-	// fresh one, and an erase there would find nothing, silently.
-	dir := env("AFTERCARE_DATA")
-	if dir == "" {
-		dir = ".aftercare"
-	}
-	if _, err := os.Stat(filepath.Join(dir, "aftercare.db")); err != nil {
-		fmt.Fprintf(stderr, "data directory %s holds no store (%v); give -data\n", dir, err)
-		return 1
-	}
-	cfg, err := local.ConfigFromEnv(env)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt, err := local.Open(cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "open %s: %v\n(is `make dev` running on it? stop it, or use the dev API: /dev/api/contacts/export?email=…, POST /dev/api/contacts/erase)\n", cfg.DataDir, err)
-		return 1
-	}
-	defer rt.Close()
 	var out any
-	svc := rt.Service()
+	var err error
 	switch cmd {
 	case "export":
 		out, err = svc.Export(ctx, *email)
@@ -118,4 +118,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// openLocal opens the local runtime on a data directory `make dev` made.
+func openLocal(data string, getenv func(string) string, stderr io.Writer) (*local.Runtime, int) {
+	env := func(k string) string {
+		if k == "AFTERCARE_DATA" && data != "" {
+			return data
+		}
+		return getenv(k)
+	}
+	// The directory must exist: reading the configuration would make a
+	// fresh one, and an erase there would find nothing, silently.
+	dir := env("AFTERCARE_DATA")
+	if dir == "" {
+		dir = ".aftercare"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "aftercare.db")); err != nil {
+		fmt.Fprintf(stderr, "data directory %s holds no store (%v); give -data\n", dir, err)
+		return nil, 1
+	}
+	cfg, err := local.ConfigFromEnv(env)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, 1
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rt, err := local.Open(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "open %s: %v\n(is `make dev` running on it? stop it, or use the dev API: /dev/api/contacts/export?email=…, POST /dev/api/contacts/erase)\n", cfg.DataDir, err)
+		return nil, 1
+	}
+	return rt, 0
 }
