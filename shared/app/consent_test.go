@@ -114,6 +114,26 @@ func TestUnsubscribeStopsReminders(t *testing.T) {
 	}
 }
 
+// Any email to the person, not only a survey, is their last message.
+func TestLastSentCountsEveryEmail(t *testing.T) {
+	h := fatigued(t)
+	ctx := context.Background()
+	_, f := h.booking("BK-1", t0)
+	if r, err := h.svc.Dispatch(ctx, f); err != nil || !r.Sent {
+		t.Fatalf("survey: %+v %v", r, err)
+	}
+	i := slices.IndexFunc(h.schedules(), func(e localsched.Entry) bool { return e.Step == "thanks-1-r" })
+	rem := h.schedules()[i]
+	h.clock.Set(rem.FiresAt())
+	if r, err := h.svc.Dispatch(ctx, rem.Fire()); err != nil || !r.Sent {
+		t.Fatalf("reminder: %+v %v", r, err)
+	}
+	c, err := h.store.GetContact(ctx, domain.ContactKey(contactKey, "nikos@example.com"))
+	if err != nil || c.LastSent == nil || c.LastSent.Step != "thanks-1-r" || !c.LastSent.At.Equal(rem.FiresAt()) || c.LastSurvey.Step != "thanks-1" {
+		t.Fatalf("contact %+v %v", c, err)
+	}
+}
+
 // A suppressed person (bounce, complaint) is not undone by the person's
 // link; an unsubscribe link answers no survey; a rating link is no
 // unsubscribe link; a forged token is refused.

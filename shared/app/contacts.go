@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/store"
@@ -36,27 +36,62 @@ func (s *Service) sawContact(ctx context.Context, inc domain.Incident) error {
 // reminders and recovery surveys (which belong to the survey they follow)
 // and a composition without a contact key claim nothing.
 func (s *Service) claimSurvey(ctx context.Context, inc domain.Incident, step domain.PlannedStep) error {
-	if s.cfg.ContactKey == nil || step.Kind != domain.KindSurvey || step.Step.Survey == domain.SurveyNone || inc.Customer.Email == "" {
+	if s.cfg.ContactKey == nil || !s.claimsSurvey(step) || inc.Customer.Email == "" {
 		return nil
 	}
 	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
 	now := s.cfg.Clock.Now()
+	// refused is why the survey may not go; what the record learnt about
+	// the incident (a completed booking) is kept all the same.
+	var refused error
 	_, err := s.cfg.Store.UpdateContact(ctx, key, func(c *domain.Contact) error {
+		refused = nil
 		c.Key = key
-		c.Saw(inc, now)
+		learnt := c.Saw(inc, now)
 		if reason, ok := c.Mailable(); !ok {
-			return &notMailable{reason}
+			refused = &notMailable{reason}
+		} else if err := c.ClaimSurvey(inc.ID, step.Key, s.cfg.Policy.Cooldown(), now); err != nil {
+			refused = err
+		} else {
+			// The survey goes now: noted in the same write.
+			c.LastSent = &domain.SurveyClaim{At: now, Incident: inc.ID, Step: step.Key}
+			return nil
 		}
-		return c.ClaimSurvey(inc.ID, step.Key, s.cfg.Policy.Cooldown(), now)
+		if learnt {
+			return nil
+		}
+		return store.ErrUnchanged
 	})
-	var nm *notMailable
-	if err != nil && !errors.Is(err, domain.ErrThrottled) && !errors.As(err, &nm) {
+	if err != nil {
 		return fmt.Errorf("claim the survey budget for %s: %w", inc.ID, err)
 	}
-	return err
+	return refused
 }
 
 // notMailable is the person's consent refusing a follow-up.
 type notMailable struct{ reason string }
 
 func (e *notMailable) Error() string { return e.reason }
+
+// noteSent records on the person's record the email that just went to them
+// (a survey's claim records it already). A failure is logged, not
+// returned: the email went.
+func (s *Service) noteSent(ctx context.Context, inc domain.Incident, step domain.PlannedStep, now time.Time) {
+	if s.cfg.ContactKey == nil || inc.Customer.Email == "" || step.Kind.Audience() != "customer" || s.claimsSurvey(step) {
+		return
+	}
+	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
+	if _, err := s.cfg.Store.UpdateContact(ctx, key, func(c *domain.Contact) error {
+		c.Key = key
+		c.Saw(inc, now)
+		c.LastSent = &domain.SurveyClaim{At: now, Incident: inc.ID, Step: step.Key}
+		return nil
+	}); err != nil {
+		s.log.WarnContext(ctx, "email sent but not noted on the person's record", "incident", inc.ID, "step", step.Key, "error", err)
+	}
+}
+
+// claimsSurvey says whether a step spends the survey budget (claimSurvey).
+func (s *Service) claimsSurvey(step domain.PlannedStep) bool {
+	return step.Kind == domain.KindSurvey && step.Step.Survey != domain.SurveyNone
+}

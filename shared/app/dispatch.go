@@ -167,7 +167,9 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 	id, err := s.deliver(ctx, inc, step, now)
 	if err == nil {
 		s.crash(CrashAfterSend)
-		return s.markSent(ctx, inc, step.Key, id)
+		res, err := s.markSent(ctx, inc, step.Key, id)
+		s.noteSent(ctx, inc, step, now)
+		return res, err
 	}
 	permanent := errors.Is(err, mail.ErrPermanent) || errors.Is(err, errCompose) || errors.Is(err, notify.ErrPermanent)
 	s.log.ErrorContext(ctx, "send failed", "incident", inc.ID, "step", step.Key, "permanent", permanent, "error", mail.Redact(err.Error()))

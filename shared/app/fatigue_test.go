@@ -78,6 +78,10 @@ func TestOneSurveyPerPersonPerCooldown(t *testing.T) {
 	if err != nil || len(c.Incidents) != 2 || c.LastSurvey == nil || c.LastSurvey.Incident != first {
 		t.Fatalf("contact %+v %v", c, err)
 	}
+	// Two completed bookings, and the last email that went to them.
+	if c.CompletedBookings != 2 || c.LastSent == nil || c.LastSent.Incident != first || c.LastSent.Step != "thanks-1" {
+		t.Fatalf("completed %d, last sent %+v", c.CompletedBookings, c.LastSent)
+	}
 	// The first survey's reminder is not a new survey: it goes.
 	if !slices.ContainsFunc(h.schedules(), func(e localsched.Entry) bool { return e.Step == "thanks-1-r" }) {
 		t.Error("the survey's reminder was not planned")
@@ -158,5 +162,27 @@ func TestNoSurveyAndSample(t *testing.T) {
 	}
 	if sent < 10 || skipped < 10 || sent+skipped != 40 {
 		t.Fatalf("1/2 sample: %d sent, %d sampled out of 40", sent, skipped)
+	}
+}
+
+// A booking that completes after it was created is counted when its
+// survey is dispatched, even when the survey is throttled.
+func TestThrottledSurveyStillCountsTheBooking(t *testing.T) {
+	h := fatigued(t)
+	ctx := context.Background()
+	_, f1 := h.booking("BK-1", t0)
+	if r, err := h.svc.Dispatch(ctx, f1); err != nil || !r.Sent {
+		t.Fatalf("%+v %v", r, err)
+	}
+	created := h.event("e-created-BK-2", domain.BookingCreated, t0)
+	created.Ref = "BK-2"
+	h.ingest(created)
+	_, f2 := h.booking("BK-2", t0.Add(time.Minute))
+	if r, err := h.svc.Dispatch(ctx, f2); err != nil || r.Skipped != app.SkipThrottled {
+		t.Fatalf("%+v %v", r, err)
+	}
+	c, err := h.store.GetContact(ctx, domain.ContactKey(contactKey, "nikos@example.com"))
+	if err != nil || c.CompletedBookings != 2 {
+		t.Fatalf("completed bookings %d (%v), want 2", c.CompletedBookings, err)
 	}
 }

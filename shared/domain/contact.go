@@ -32,6 +32,13 @@ type Contact struct {
 	Incidents []string `json:"incidents,omitempty"`
 	// LastSurvey is the survey that used the person's survey budget.
 	LastSurvey *SurveyClaim `json:"last_survey,omitempty"`
+	// LastSent is the latest email that went to the person (any kind).
+	LastSent *SurveyClaim `json:"last_sent,omitempty"`
+	// CompletedBookings counts the person's completed bookings (a
+	// returning guest's loyalty); Completed holds the latest of their ids
+	// (at most maxContactIncidents), so that none counts twice.
+	CompletedBookings int      `json:"completed_bookings,omitempty"`
+	Completed         []string `json:"completed,omitempty"`
 	// Consent is whether the person may be mailed follow-ups; the zero
 	// value is subscribed.
 	Consent Consent `json:"consent,omitzero"`
@@ -45,8 +52,8 @@ type Contact struct {
 	Version int64 `json:"version"`
 }
 
-// SurveyClaim is one use of a person's survey budget: when, and for which
-// incident and step.
+// SurveyClaim is one use of a person's survey budget (or, as LastSent, one
+// email sent): when, and for which incident and step.
 type SurveyClaim struct {
 	At       time.Time `json:"at"`
 	Incident string    `json:"incident"`
@@ -94,6 +101,18 @@ func (c *Contact) Saw(inc Incident, now time.Time) bool {
 		if len(c.Incidents) > maxContactIncidents {
 			c.Incidents = c.Incidents[len(c.Incidents)-maxContactIncidents:]
 		}
+		changed = true
+	}
+	// A booking counts once it is completed: said so, or (Cal.com,
+	// Calendly) its end passed.
+	status, _, at := effectiveResolution(inc)
+	completed := inc.Status == StatusCompleted || status == StatusCompleted && !at.After(now)
+	if inc.Kind == KindBooking && completed && !slices.Contains(c.Completed, inc.ID) {
+		c.Completed = append(c.Completed, inc.ID)
+		if len(c.Completed) > maxContactIncidents {
+			c.Completed = c.Completed[len(c.Completed)-maxContactIncidents:]
+		}
+		c.CompletedBookings++
 		changed = true
 	}
 	if changed {

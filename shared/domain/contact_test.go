@@ -156,3 +156,29 @@ func TestConsent(t *testing.T) {
 		t.Fatalf("reason not bounded: %d", len(d.Consent.Reason))
 	}
 }
+
+// A completed booking counts once, whether the sender said so or (Cal.com,
+// Calendly) its end passed; a ticket or a booking still to come does not.
+func TestContactCountsCompletedBookings(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	var c Contact
+	booked := Incident{ID: "inc_a", Kind: KindBooking, Status: StatusBooked, Customer: Customer{Email: "a@b.example"}}
+	c.Saw(booked, now)
+	done := booked
+	done.Status = StatusCompleted
+	c.Saw(done, now)
+	c.Saw(done, now.Add(time.Hour))
+	implicit := Incident{ID: "inc_b", Kind: KindBooking, Status: StatusBooked, CompletesAtEnd: true, EndsAt: now.Add(time.Hour), Customer: booked.Customer}
+	c.Saw(implicit, now) // not over yet
+	if c.CompletedBookings != 1 {
+		t.Fatalf("completed = %d, want 1", c.CompletedBookings)
+	}
+	if !c.Saw(implicit, now.Add(2*time.Hour)) || c.CompletedBookings != 2 {
+		t.Fatalf("after its end: %d", c.CompletedBookings)
+	}
+	ticket := Incident{ID: "inc_c", Kind: KindTicket, Status: StatusSolved, Customer: booked.Customer}
+	c.Saw(ticket, now)
+	if c.CompletedBookings != 2 {
+		t.Fatalf("a ticket counted: %d", c.CompletedBookings)
+	}
+}
