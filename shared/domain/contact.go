@@ -60,7 +60,11 @@ type SurveyClaim struct {
 	Step     string    `json:"step"`
 }
 
-const maxContactIncidents = 50
+// maxContactIncidents bounds the ids a person's record keeps: 200 ids are
+// about 4 KB, one DynamoDB read unit, and more incidents than almost anyone
+// has within the 400-day retention (export and erase find the incidents
+// through this list).
+const maxContactIncidents = 200
 
 // NormaliseEmail is how an address identifies a person: trimmed and
 // lower-cased whole. Mailbox providers treat the local part
