@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -75,52 +74,10 @@ func (s *Store) getContactItem(ctx context.Context, key string) (map[string]type
 // survey budget thus run one after another: the loser's fn sees the
 // winner's claim.
 func (s *Store) UpdateContact(ctx context.Context, key string, fn func(*domain.Contact) error) (domain.Contact, error) {
-	if key == "" {
-		return domain.Contact{}, errors.New("dynamo: update contact: empty contact key")
-	}
-	return optimistic(ctx, s, "contact "+key, func() (domain.Contact, error) {
-		item, err := s.getContactItem(ctx, key)
-		if err != nil {
-			return domain.Contact{}, err
-		}
-		loaded, next, err := s.decideContact(ctx, key, item, fn)
-		if errors.Is(err, store.ErrUnchanged) {
-			return loaded, nil
-		}
-		if err != nil {
-			return domain.Contact{}, err
-		}
-		if err := s.putContact(ctx, next, loaded.Version, item != nil); err != nil {
-			return next, fmt.Errorf("dynamo: put contact %s: %w", key, err)
-		}
-		return next, nil
-	})
-}
-
-// decideContact runs fn on the contact in item (the zero contact if item
-// is nil) and checks what it left. The item is decoded twice, so fn's
-// changes to slices and pointers never leak into loaded, which
-// ErrUnchanged returns.
-func (s *Store) decideContact(ctx context.Context, key string, item map[string]types.AttributeValue, fn func(*domain.Contact) error) (loaded, next domain.Contact, err error) {
-	if item != nil {
-		if loaded, err = decodeContactItem(key, item); err != nil {
-			return loaded, next, err
-		}
-		if next, err = decodeContactItem(key, item); err != nil {
-			return loaded, next, err
-		}
-	}
-	if err := fn(&next); err != nil {
-		return loaded, domain.Contact{}, err // unchanged, as the port promises
-	}
-	if next.Key != key {
-		return loaded, domain.Contact{}, fmt.Errorf("dynamo: update contact %s: fn left the contact key %q (set it to %q to create)", key, next.Key, key)
-	}
-	if err := ctx.Err(); err != nil {
-		return loaded, domain.Contact{}, fmt.Errorf("dynamo: update contact %s: %w", key, err)
-	}
-	next.Version = loaded.Version + 1
-	return loaded, next, nil
+	return update(ctx, s, record[domain.Contact]{
+		what: "contact", get: s.getContactItem, decode: decodeContactItem, put: s.putContact,
+		key: func(c *domain.Contact) string { return c.Key }, version: func(c *domain.Contact) *int64 { return &c.Version },
+	}, key, fn)
 }
 
 // putContact writes c if the stored version is still prev (or, when

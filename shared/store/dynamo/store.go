@@ -138,26 +138,10 @@ func (s *Store) getItem(ctx context.Context, id string) (map[string]types.Attrib
 // nobody wrote in between; otherwise it reloads and calls fn again, up to
 // MaxTries times, then returns store.ErrConflict.
 func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error) {
-	if id == "" {
-		return domain.Incident{}, errors.New("dynamo: update: empty incident id")
-	}
-	return optimistic(ctx, s, id, func() (domain.Incident, error) {
-		item, err := s.getItem(ctx, id)
-		if err != nil {
-			return domain.Incident{}, err
-		}
-		loaded, next, err := s.decide(ctx, id, item, fn)
-		if errors.Is(err, store.ErrUnchanged) {
-			return loaded, nil
-		}
-		if err != nil {
-			return domain.Incident{}, err
-		}
-		if err := s.put(ctx, next, loaded.Version, item != nil); err != nil {
-			return next, fmt.Errorf("dynamo: put %s: %w", id, err)
-		}
-		return next, nil
-	})
+	return update(ctx, s, record[domain.Incident]{
+		what: "incident", get: s.getItem, decode: decodeItem, put: s.put,
+		key: func(inc *domain.Incident) string { return inc.ID }, version: func(inc *domain.Incident) *int64 { return &inc.Version },
+	}, id, fn)
 }
 
 // UpdateFrom is Update starting from from (as last read): the first try
@@ -224,31 +208,61 @@ func optimistic[T any](ctx context.Context, s *Store, what string, attempt func(
 	}
 }
 
-// decide runs fn on the incident in item (the zero incident if item is
-// nil) and checks what it left. The item is decoded twice, so fn's changes
-// to maps and slices never leak into loaded, which ErrUnchanged returns.
-func (s *Store) decide(ctx context.Context, id string, item map[string]types.AttributeValue, fn func(*domain.Incident) error) (loaded, next domain.Incident, err error) {
-	if item != nil {
-		if loaded, err = decodeItem(id, item); err != nil {
-			return loaded, next, err
+// record is what the optimistic read-decide-put needs to know of one
+// stored type (incidents, contacts).
+type record[T any] struct {
+	what    string // in messages
+	get     func(ctx context.Context, key string) (map[string]types.AttributeValue, error)
+	decode  func(key string, item map[string]types.AttributeValue) (T, error)
+	put     func(ctx context.Context, v T, prev int64, exists bool) error
+	key     func(*T) string
+	version func(*T) *int64
+}
+
+// update loads the record under key (the zero value if there is none),
+// runs fn on it and puts the result on the condition that the stored
+// version is still the one read, retrying as optimistic does. The item is
+// decoded twice, so fn's changes to maps, slices and pointers never leak
+// into the record as loaded, which ErrUnchanged returns.
+func update[T any](ctx context.Context, s *Store, r record[T], key string, fn func(*T) error) (T, error) {
+	var zero T
+	if key == "" {
+		return zero, fmt.Errorf("dynamo: update %s: empty key", r.what)
+	}
+	return optimistic(ctx, s, r.what+" "+key, func() (T, error) {
+		item, err := r.get(ctx, key)
+		if err != nil {
+			return zero, err
 		}
-		if next, err = decodeItem(id, item); err != nil {
-			return loaded, next, err
+		var loaded, next T
+		if item != nil {
+			if loaded, err = r.decode(key, item); err != nil {
+				return zero, err
+			}
+			if next, err = r.decode(key, item); err != nil {
+				return zero, err
+			}
 		}
-	}
-	if err := fn(&next); err != nil {
-		return loaded, domain.Incident{}, err // unchanged, as the port promises
-	}
-	if next.ID != id {
-		return loaded, domain.Incident{}, fmt.Errorf("dynamo: update %s: fn left the incident id %q (set it to %q to create)", id, next.ID, id)
-	}
-	// A cancellation during fn must not be followed by a write that the
-	// caller would then be told failed.
-	if err := ctx.Err(); err != nil {
-		return loaded, domain.Incident{}, fmt.Errorf("dynamo: update %s: %w", id, err)
-	}
-	next.Version = loaded.Version + 1
-	return loaded, next, nil
+		if err := fn(&next); errors.Is(err, store.ErrUnchanged) {
+			return loaded, nil
+		} else if err != nil {
+			return zero, err // unchanged, as the port promises
+		}
+		if got := r.key(&next); got != key {
+			return zero, fmt.Errorf("dynamo: update %s %s: fn left the key %q (set it to %q to create)", r.what, key, got, key)
+		}
+		// A cancellation during fn must not be followed by a write that
+		// the caller would then be told failed.
+		if err := ctx.Err(); err != nil {
+			return zero, fmt.Errorf("dynamo: update %s %s: %w", r.what, key, err)
+		}
+		prev := *r.version(&loaded)
+		*r.version(&next) = prev + 1
+		if err := r.put(ctx, next, prev, item != nil); err != nil {
+			return next, fmt.Errorf("dynamo: put %s %s: %w", r.what, key, err)
+		}
+		return next, nil
+	})
 }
 
 // put writes inc if the stored version is still prev (or, when !exists, if
