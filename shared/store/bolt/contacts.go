@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -40,66 +39,10 @@ func (s *Store) GetContact(ctx context.Context, key string) (domain.Contact, err
 // fails, leaves the key wrong or ctx ends meanwhile, nothing of this call
 // is written.
 func (s *Store) UpdateContact(ctx context.Context, key string, fn func(*domain.Contact) error) (domain.Contact, error) {
-	if err := ctx.Err(); err != nil {
-		return domain.Contact{}, fmt.Errorf("bolt store: update contact %q: %w", key, err)
-	}
-	if key == "" {
-		return domain.Contact{}, errors.New("bolt store: update contact: empty contact key")
-	}
-	var (
-		loaded, next domain.Contact
-		// As in Update: fnErr is fn's error, refused any other reason
-		// this call writes nothing; neither fails the shared transaction.
-		fnErr, refused error
-	)
-	err := s.group.Update(func(tx *bbolt.Tx) error {
-		loaded, next, fnErr, refused = domain.Contact{}, domain.Contact{}, nil, nil
-		data := tx.Bucket(contactsBucket)
-		raw := data.Get([]byte(key))
-		if raw != nil {
-			// Decoded twice, so that fn's changes to slices (and to
-			// LastSurvey) never leak into the contact as loaded, which
-			// ErrUnchanged returns.
-			if refused = decodeContact(key, raw, &loaded); refused != nil {
-				return nil
-			}
-			if refused = decodeContact(key, raw, &next); refused != nil {
-				return nil
-			}
-		}
-		if fnErr = fn(&next); fnErr != nil {
-			return nil
-		}
-		if next.Key != key {
-			refused = fmt.Errorf("bolt store: update contact %q: fn left the contact key %q (set it to %q to create)", key, next.Key, key)
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			refused = fmt.Errorf("bolt store: update contact %q: %w", key, err)
-			return nil
-		}
-		next.Version = loaded.Version + 1
-		buf, err := encodeContact(next)
-		if err != nil {
-			refused = fmt.Errorf("bolt store: encode contact %q: %w", key, err)
-			return nil
-		}
-		if err := data.Put([]byte(key), buf); err != nil {
-			return fmt.Errorf("bolt store: put contact %q: %w", key, err)
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
-		return domain.Contact{}, err
-	case refused != nil:
-		return domain.Contact{}, refused
-	case fnErr != nil && errors.Is(fnErr, store.ErrUnchanged):
-		return loaded, nil
-	case fnErr != nil:
-		return domain.Contact{}, fnErr // unchanged, as the port promises
-	}
-	return next, nil
+	return update(ctx, s, record[domain.Contact]{
+		what: "contact", bucket: contactsBucket, decode: decodeContact, encode: encodeContact,
+		key: func(c *domain.Contact) string { return c.Key }, version: func(c *domain.Contact) *int64 { return &c.Version },
+	}, key, fn)
 }
 
 // encodeContact is the contact's JSON as domain.Encode writes an

@@ -38,75 +38,109 @@ func (s *Store) Get(ctx context.Context, id string) (domain.Incident, error) {
 // caller's write in it fails. If fn fails, leaves the id wrong or ctx ends
 // meanwhile, nothing of this call is written.
 func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error) {
+	return update(ctx, s, record[domain.Incident]{
+		what: "incident", bucket: incidentsBucket, decode: decode, encode: domain.Encode,
+		key: func(inc *domain.Incident) string { return inc.ID }, version: func(inc *domain.Incident) *int64 { return &inc.Version },
+		// The listing index, keyed by the time of the last change.
+		indexKey: func(inc *domain.Incident) []byte { return updatedKey(inc.UpdatedAt, inc.ID) },
+		index:    updatedBucket,
+	}, id, fn)
+}
+
+// record is what update needs to know of one stored type.
+type record[T any] struct {
+	what    string // in messages
+	bucket  []byte
+	decode  func(key string, raw []byte, v *T) error
+	encode  func(T) ([]byte, error)
+	key     func(*T) string
+	version func(*T) *int64
+	// indexKey, when set, is the record's entry in the index bucket,
+	// moved along with each write.
+	indexKey func(*T) []byte
+	index    []byte
+}
+
+// update loads, changes and stores one record inside a bbolt write
+// transaction shared with concurrent callers (group commit); see Update.
+func update[T any](ctx context.Context, s *Store, r record[T], key string, fn func(*T) error) (T, error) {
+	var zero T
 	if err := ctx.Err(); err != nil {
-		return domain.Incident{}, fmt.Errorf("bolt store: update %q: %w", id, err)
+		return zero, fmt.Errorf("bolt store: update %s %q: %w", r.what, key, err)
 	}
-	if id == "" {
-		return domain.Incident{}, errors.New("bolt store: update: empty incident id")
+	if key == "" {
+		return zero, fmt.Errorf("bolt store: update %s: empty key", r.what)
 	}
 	var (
-		loaded, next domain.Incident
+		loaded, next T
 		// fnErr is fn's error; refused is any other reason this call
 		// writes nothing. Neither fails the shared transaction: this
 		// call just leaves it untouched, and the others commit.
 		fnErr, refused error
 	)
 	err := s.group.Update(func(tx *bbolt.Tx) error {
-		loaded, next, fnErr, refused = domain.Incident{}, domain.Incident{}, nil, nil
-		data, index := tx.Bucket(incidentsBucket), tx.Bucket(updatedBucket)
-		raw := data.Get([]byte(id))
+		loaded, next, fnErr, refused = zero, zero, nil, nil
+		data := tx.Bucket(r.bucket)
+		raw := data.Get([]byte(key))
+		var oldIndex []byte
 		if raw != nil {
-			if refused = decode(id, raw, &next); refused != nil {
+			if refused = r.decode(key, raw, &next); refused != nil {
 				return nil
 			}
+			if r.indexKey != nil {
+				oldIndex = r.indexKey(&next)
+			}
 		}
-		version, updated := next.Version, next.UpdatedAt
+		version := *r.version(&next)
 		if fnErr = fn(&next); fnErr != nil {
 			if raw != nil && errors.Is(fnErr, store.ErrUnchanged) {
-				// fn may have changed its copy (maps included): return
-				// the incident as loaded, decoded afresh.
-				refused = decode(id, raw, &loaded)
+				// fn may have changed its copy (maps and slices
+				// included): return the record as loaded, decoded afresh.
+				refused = r.decode(key, raw, &loaded)
 			}
 			return nil
 		}
-		if next.ID != id {
-			refused = fmt.Errorf("bolt store: update %q: fn left the incident id %q (set it to %q to create)", id, next.ID, id)
+		if got := r.key(&next); got != key {
+			refused = fmt.Errorf("bolt store: update %s %q: fn left the key %q (set it to %q to create)", r.what, key, got, key)
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
-			refused = fmt.Errorf("bolt store: update %q: %w", id, err)
+			refused = fmt.Errorf("bolt store: update %s %q: %w", r.what, key, err)
 			return nil
 		}
-		next.Version = version + 1
-		buf, err := domain.Encode(next)
+		*r.version(&next) = version + 1
+		buf, err := r.encode(next)
 		if err != nil {
-			refused = fmt.Errorf("bolt store: encode incident %q: %w", id, err)
+			refused = fmt.Errorf("bolt store: encode %s %q: %w", r.what, key, err)
 			return nil
 		}
 		// From here on a failure has written part of this call: it must
 		// fail the transaction (the others are then retried without it).
-		if raw != nil {
-			if err := index.Delete(updatedKey(updated, id)); err != nil {
-				return fmt.Errorf("bolt store: unindex %q: %w", id, err)
+		if r.indexKey != nil {
+			index := tx.Bucket(r.index)
+			if oldIndex != nil {
+				if err := index.Delete(oldIndex); err != nil {
+					return fmt.Errorf("bolt store: unindex %s %q: %w", r.what, key, err)
+				}
+			}
+			if err := index.Put(r.indexKey(&next), nil); err != nil {
+				return fmt.Errorf("bolt store: index %s %q: %w", r.what, key, err)
 			}
 		}
-		if err := index.Put(updatedKey(next.UpdatedAt, id), nil); err != nil {
-			return fmt.Errorf("bolt store: index %q: %w", id, err)
-		}
-		if err := data.Put([]byte(id), buf); err != nil {
-			return fmt.Errorf("bolt store: put %q: %w", id, err)
+		if err := data.Put([]byte(key), buf); err != nil {
+			return fmt.Errorf("bolt store: put %s %q: %w", r.what, key, err)
 		}
 		return nil
 	})
 	switch {
 	case err != nil:
-		return domain.Incident{}, err
+		return zero, err
 	case refused != nil:
-		return domain.Incident{}, refused
+		return zero, refused
 	case fnErr != nil && errors.Is(fnErr, store.ErrUnchanged):
 		return loaded, nil
 	case fnErr != nil:
-		return domain.Incident{}, fnErr // unchanged, as the port promises
+		return zero, fnErr // unchanged, as the port promises
 	}
 	return next, nil
 }
