@@ -68,21 +68,25 @@ func (s *Service) consent(ctx context.Context, token string, change func(*domain
 	if c.Step != unsubscribeStep {
 		return ConsentView{}, fmt.Errorf("%w: not an unsubscribe link", ErrBadLink)
 	}
-	return s.changeConsent(ctx, c.Incident, change, "the person's one-click link")
-}
-
-// changeConsent applies a consent change (nil: none) to the customer of an
-// incident, and notes it on the incident's timeline; how says what asked.
-func (s *Service) changeConsent(ctx context.Context, incidentID string, change func(*domain.Contact, time.Time) bool, how string) (ConsentView, error) {
 	if s.cfg.ContactKey == nil {
 		return ConsentView{}, ErrNoContacts
 	}
-	inc, err := s.cfg.Store.Get(ctx, incidentID)
+	inc, err := s.cfg.Store.Get(ctx, c.Incident)
 	if errors.Is(err, store.ErrNotFound) {
 		return ConsentView{}, fmt.Errorf("%w: %w", ErrBadLink, err)
 	}
 	if err != nil {
 		return ConsentView{}, err
+	}
+	return s.changeConsent(ctx, inc, change, "the person's one-click link")
+}
+
+// changeConsent applies a consent change (nil: none) to the customer of an
+// incident just read, and notes it on the incident's timeline; how says
+// what asked.
+func (s *Service) changeConsent(ctx context.Context, inc domain.Incident, change func(*domain.Contact, time.Time) bool, how string) (ConsentView, error) {
+	if s.cfg.ContactKey == nil {
+		return ConsentView{}, ErrNoContacts
 	}
 	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
 	now := s.cfg.Clock.Now()
@@ -105,7 +109,7 @@ func (s *Service) changeConsent(ctx context.Context, incidentID string, change f
 			state = "resubscribed"
 		}
 		s.log.InfoContext(ctx, "consent changed", "incident", inc.ID, "contact", key, "consent", state)
-		if _, err := s.update(ctx, inc.ID, func(cur *domain.Incident) error {
+		if _, err := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
 			cur.Record(now, domain.EntryConsent, "", state+" ("+how+")")
 			return nil
 		}); err != nil {

@@ -131,7 +131,7 @@ func (s *Service) RecordMailEvent(ctx context.Context, ev MailEvent) (MailEventR
 		}
 	}
 	noted := false
-	if _, err := s.update(ctx, inc.ID, func(cur *domain.Incident) error {
+	if _, err := s.updateFrom(ctx, inc, func(cur *domain.Incident) error {
 		if !cur.RecordMailEvent(now, ev.Step, detail, ev.ID) {
 			return store.ErrUnchanged
 		}

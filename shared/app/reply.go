@@ -147,7 +147,7 @@ func (s *Service) unsubscribeByMail(ctx context.Context, id, ref string, r Inbou
 	if !mail.SameAddress(r.From.Address, inc.Customer.Email) {
 		return s.drop(ctx, ref, "unsubscribe request from another sender"), nil
 	}
-	if _, err := s.changeConsent(ctx, id, (*domain.Contact).Unsubscribe, "an email to the unsubscribe address"); errors.Is(err, ErrNoContacts) {
+	if _, err := s.changeConsent(ctx, inc, (*domain.Contact).Unsubscribe, "an email to the unsubscribe address"); errors.Is(err, ErrNoContacts) {
 		return s.drop(ctx, ref, "unsubscribe request, but no people's records are kept"), nil
 	} else if err != nil {
 		return ReplyResult{}, fmt.Errorf("unsubscribe by mail for %s: %w", id, err)

@@ -136,8 +136,8 @@ var Samples = []string{"bounce-permanent", "bounce-transient", "complaint", "del
 
 // Sample is one of the sample events, shaped as AWS documents them (the
 // EventBridge envelope around SES's event record), about the message of an
-// incident's step to recipient. The dev console's "simulate" buttons and
-// the tests post them. The event id is made unique per incident, step and
+// incident's step to recipient: what the sample-events generator writes
+// to events/, and what the tests post. The event id is made unique per incident, step and
 // suffix, so that the same simulated event posted twice is a redelivery.
 func Sample(name, incident, step, recipient, suffix string) ([]byte, error) {
 	if !slices.Contains(Samples, name) {
