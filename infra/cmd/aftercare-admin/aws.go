@@ -11,12 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/compose"
-	"github.com/aftercare/aftercare/shared/schedule"
+	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
@@ -63,36 +62,17 @@ func awsService(ctx context.Context, stack string, getenv func(string) string) (
 	if err != nil {
 		return nil, err
 	}
-	ports := compose.Ports{
-		Store:     dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table),
-		Scheduler: groupDeleter{client: scheduler.NewFromConfig(e.AWS), group: outputs["ScheduleGroupName"]},
+	canceller, err := eventbridge.NewCanceller(scheduler.NewFromConfig(e.AWS), outputs["ScheduleGroupName"])
+	if err != nil {
+		return nil, err
 	}
+	ports := compose.Ports{Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: canceller}
 	if b := outputs["InboundBucketName"]; b != "" {
 		// Path-style addressing for an endpoint override (emulators).
 		pathStyle := func(o *s3.Options) { o.UsePathStyle = e.AWS.BaseEndpoint != nil }
 		ports.Messages = bucketMessages{client: s3.NewFromConfig(e.AWS, pathStyle), bucket: b}
 	}
 	return compose.Service(e.Settings, ports, nil)
-}
-
-// groupDeleter cancels wake-up calls in the stack's schedule group; the
-// command creates none.
-type groupDeleter struct {
-	client *scheduler.Client
-	group  string
-}
-
-func (g groupDeleter) Create(context.Context, schedule.Schedule) error {
-	return errors.New("aftercare-admin schedules nothing")
-}
-
-func (g groupDeleter) Delete(ctx context.Context, name string) error {
-	_, err := g.client.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String(name), GroupName: aws.String(g.group)})
-	var gone *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &gone) {
-		return fmt.Errorf("delete schedule %s: %w", name, err)
-	}
-	return nil
 }
 
 // bucketMessages deletes raw replies from the stack's inbound bucket

@@ -225,6 +225,22 @@ func New(client *scheduler.Client, cfg Config) (*Scheduler, error) {
 	return &Scheduler{create: client.CreateSchedule, delete: client.DeleteSchedule, cfg: cfg, retryer: r}, nil
 }
 
+// NewCanceller returns a Scheduler that only deletes schedules in group
+// (Create fails): what erasing a person from the admin command needs,
+// which has no dispatch target to schedule for.
+func NewCanceller(client *scheduler.Client, group string) (*Scheduler, error) {
+	if client == nil {
+		return nil, errors.New("eventbridge: nil scheduler client")
+	}
+	if err := validName(group); err != nil {
+		return nil, fmt.Errorf("eventbridge: group name: %w", err)
+	}
+	r := retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts, o.MaxBackoff = DefaultMaxAttempts, DefaultMaxBackoff
+	})
+	return &Scheduler{delete: client.DeleteSchedule, cfg: Config{GroupName: group}, retryer: r}, nil
+}
+
 // Create schedules a one-time wake-up call. Creating a name that already
 // exists succeeds (ConflictException is the expected answer to a repeated
 // reconcile), so callers need no lookup first.
@@ -244,6 +260,9 @@ func New(client *scheduler.Client, cfg Config) (*Scheduler, error) {
 // twice because clocks go back (the repeated hour of a daylight-saving
 // change), where the service's choice between the two is not documented.
 func (s *Scheduler) Create(ctx context.Context, sc schedule.Schedule) error {
+	if s.create == nil {
+		return fmt.Errorf("eventbridge: create schedule %s: this scheduler only cancels (NewCanceller)", sc.Name)
+	}
 	if err := validName(sc.Name); err != nil {
 		return fmt.Errorf("eventbridge: create schedule: %w", err)
 	}

@@ -561,3 +561,35 @@ func TestCreateStopsRetryingWhenContextEnds(t *testing.T) {
 		t.Errorf("made all %d attempts despite the deadline", n)
 	}
 }
+
+// A canceller deletes in its group, with the same treatment of a missing
+// schedule, and refuses to create anything.
+func TestCanceller(t *testing.T) {
+	fake := &fakeService{t: t, replies: []reply{ok(), fail(404, "ResourceNotFoundException")}}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	client := scheduler.New(scheduler.Options{
+		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(),
+	})
+	c, err := eventbridge.NewCanceller(client, group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := domain.ScheduleName("inc_7kq2mz4xyw3a5bn6cd7e", "csat-1", utc("2026-03-28T08:00:00Z"))
+	for range 2 { // deleted, then already gone
+		if err := c.Delete(context.Background(), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := fake.requests()
+	if len(reqs) != 2 || reqs[0].Method != http.MethodDelete || reqs[0].Query.Get("groupName") != group {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if err := c.Create(context.Background(), schedule.Schedule{Name: name, IncidentID: "inc_x", Step: "s"}); err == nil {
+		t.Fatal("a canceller created a schedule")
+	}
+	if _, err := eventbridge.NewCanceller(client, "bad group!"); err == nil {
+		t.Fatal("a bad group name was accepted")
+	}
+}
