@@ -26,7 +26,7 @@ import (
 // devServer is the local runtime, started the way `make dev` starts it,
 // on a free port with its own data directory.
 type devServer struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	dataDir string
 	secret  string
@@ -37,7 +37,7 @@ type devServer struct {
 // startDev starts the local runtime as `make dev` does, on a free port with
 // dataDir as its data directory; extra adds to (or overrides) its
 // environment.
-func startDev(t *testing.T, dataDir string, extra ...map[string]string) *devServer {
+func startDev(t testing.TB, dataDir string, extra ...map[string]string) *devServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *devServer) post(id string, body []byte) (int, map[string]any) {
 
 // signedWebhook is a native webhook request, signed as a Standard
 // Webhooks sender signs it.
-func signedWebhook(t *testing.T, base, secret, id string, body []byte) *http.Request {
+func signedWebhook(t testing.TB, base, secret, id string, body []byte) *http.Request {
 	t.Helper()
 	sig, err := stdwebhooks.Sign(secret, id, time.Now(), body)
 	if err != nil {

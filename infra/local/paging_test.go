@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aftercare/aftercare/infra/local"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/schedule"
@@ -267,7 +265,7 @@ func uniq(s []string) map[string]bool {
 func BenchmarkConsolePage(b *testing.B) {
 	dir := b.TempDir()
 	seed(b, dir, 2000)
-	srv := startDevB(b, dir)
+	srv := startDev(b, dir).base
 	for name, path := range map[string]string{"console": "/", "incidents": "/dev/api/incidents", "schedules": "/dev/api/schedules"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
@@ -280,31 +278,4 @@ func BenchmarkConsolePage(b *testing.B) {
 			}
 		})
 	}
-}
-
-// startDevB starts the runtime for a benchmark and returns its base URL.
-func startDevB(b *testing.B, dir string) string {
-	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := map[string]string{"AFTERCARE_DATA": dir, "AFTERCARE_ADDR": ln.Addr().String()}
-	cfg, err := local.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		b.Fatal(err)
-	}
-	rt, err := local.Open(cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Serve(ctx, ln) }()
-	b.Cleanup(func() {
-		cancel()
-		<-done
-		rt.Close()
-	})
-	return "http://" + ln.Addr().String()
 }
