@@ -77,6 +77,8 @@ type Incident struct {
 	// Recovered says whether the recovery survey found the problem fixed
 	// (nil: no recovery survey answered yet).
 	Recovered *bool `json:"recovered,omitempty"`
+	// Team is the team's work on the incident (nil until somebody acts).
+	Team *Handling `json:"team,omitempty"`
 
 	// Seen holds the most recent event ids (long ones as short hashes, see
 	// seenKey), to apply each delivery once.

@@ -24,6 +24,8 @@ type Entry struct {
 	Ref string `json:"ref,omitempty"`
 	// From is the sender of a reply that did not come from the customer.
 	From string `json:"from,omitempty"`
+	// By is the team member who acted (team actions only).
+	By string `json:"by,omitempty"`
 }
 
 // Timeline entry kinds.
@@ -154,7 +156,7 @@ func (inc *Incident) record(e Entry) {
 
 // entrySize is an entry's JSON size, escapes included, near enough.
 func entrySize(e Entry) int {
-	return 64 + jsonLen(e.Kind) + jsonLen(e.Step) + jsonLen(e.Detail) + jsonLen(e.Ref) + jsonLen(e.From)
+	return 64 + jsonLen(e.Kind) + jsonLen(e.Step) + jsonLen(e.Detail) + jsonLen(e.Ref) + jsonLen(e.From) + jsonLen(e.By)
 }
 
 // jsonLen is the length of s as a JSON string body written by Encode.
