@@ -13,7 +13,15 @@ type Attention struct {
 	// the incident in a later cycle sends the recovery survey.
 	Cycle   int `json:"cycle"`
 	Episode int `json:"episode"`
+	// HandledAt is set when the team marked the episode handled: it
+	// leaves the attention queue, and the recovery survey may go once the
+	// incident is resolved; a good recovery answer clears Attention.
+	HandledAt time.Time `json:"handled_at,omitzero"`
 }
+
+// NeedsTeam reports whether the incident waits in the team's attention
+// queue: attention raised and not yet handled.
+func (inc *Incident) NeedsTeam() bool { return inc.Attention != nil && inc.Attention.HandledAt.IsZero() }
 
 // Escalation is one alert to the team. The first of an attention episode
 // is due at once; later changes in the same episode become one follow-up
