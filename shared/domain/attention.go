@@ -21,7 +21,9 @@ type Attention struct {
 
 // NeedsTeam reports whether the incident waits in the team's attention
 // queue: attention raised and not yet handled.
-func (inc *Incident) NeedsTeam() bool { return inc.Attention != nil && inc.Attention.HandledAt.IsZero() }
+func (inc *Incident) NeedsTeam() bool {
+	return inc.Attention != nil && inc.Attention.HandledAt.IsZero()
+}
 
 // Escalation is one alert to the team. The first of an attention episode
 // is due at once; later changes in the same episode become one follow-up
@@ -71,7 +73,9 @@ func (e Escalation) Immediate() bool { return e.Folded == 0 && e.N > 0 }
 // customer flipping a score 200 times makes two alerts, not 200. It
 // reports the escalation as stored.
 func (inc *Incident) Escalate(e Escalation, every time.Duration, now time.Time) Escalation {
-	if inc.Attention == nil {
+	// An episode the team marked handled is over: what the customer says
+	// next opens a new one, back in the team's queue.
+	if inc.Attention == nil || !inc.Attention.HandledAt.IsZero() {
 		inc.Episodes++
 		// The cycle Plan works in, which for a booking that completes at
 		// its end is one ahead of Cycle until the completion is stored.

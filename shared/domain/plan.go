@@ -102,11 +102,24 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		}
 		// The recovery survey replaces the usual steps in the cycle after
 		// attention was raised, and stays their replacement in a cycle
-		// where it was sent.
+		// where it was sent. A team that marked the episode handled asks
+		// in this cycle, counting from when it was handled.
 		_, recovering := inc.Steps[p.RecoveryStep().ID+cycleSuffix]
-		if a := inc.Attention; a != nil && cycle > a.Cycle || recovering {
+		a := inc.Attention
+		switch {
+		case a != nil && cycle == a.Cycle && !a.HandledAt.IsZero() && !recovering:
+			s, key := p.RecoveryStep(), p.RecoveryStep().ID+cycleSuffix
+			anchor := a.HandledAt
+			if anchor.Before(resolvedAt) {
+				anchor = resolvedAt
+			}
+			add(PlannedStep{Key: key, Kind: KindRecovery, Step: s, Due: s.dueAfter(anchor, loc), Answers: key}, true)
+			if r, ok := reminder(inc, p, s, key); ok {
+				add(r, true)
+			}
+		case a != nil && cycle > a.Cycle || recovering:
 			planStep(KindRecovery, p.RecoveryStep())
-		} else {
+		default:
 			for _, r := range p.Rules {
 				if r.Kind == inc.Kind && slices.Contains(r.Status, status) {
 					for _, s := range r.Steps {
