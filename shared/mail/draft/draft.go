@@ -87,6 +87,9 @@ type Request struct {
 	Changes int
 	// Kind is "booking" or "ticket", to name the title row.
 	Kind string
+	// Message is what a team member wrote to the customer (team_message),
+	// as they typed it; it is shown as paragraphs, never as markup.
+	Message string
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for

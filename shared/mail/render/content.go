@@ -22,6 +22,9 @@ type content struct {
 	quotes    []quote // the customer's words, for the team only
 	button    *button // a single call to action
 	team      bool    // written to the operator's staff, not the customer
+	// footer, when set, is the catalog key of a team email's footer
+	// (given the brand's name) instead of the alert's.
+	footer string
 }
 
 // spec is one template: its wording and what it may show.
@@ -43,6 +46,8 @@ var templates = map[string]spec{
 	"recovery":        {build: recovery, ratings: true, survey: domain.SurveyCSAT},
 	"acknowledgement": {build: acknowledgement},
 	"team_alert":      {build: teamAlert},
+	"team_signin":     {build: teamSignIn},
+	"team_message":    {build: teamMessage},
 }
 
 // Subject parts are cut short so that a long title cannot push the point

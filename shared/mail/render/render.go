@@ -165,7 +165,11 @@ func (r *Renderer) compose(req Request) (message, error) {
 		v.Signer = l.T("email.signer", r.brand.Name)
 	}
 	if c.team {
-		v.Footer = l.T("team_alert.footer", r.brand.Name)
+		footer := "team_alert.footer"
+		if c.footer != "" {
+			footer = c.footer
+		}
+		v.Footer = l.T(footer, r.brand.Name)
 	} else if in.UnsubscribeURL != "" {
 		v.Unsubscribe = &button{Text: l.T("email.unsubscribe"), URL: in.UnsubscribeURL}
 	}

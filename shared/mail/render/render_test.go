@@ -65,6 +65,11 @@ func goldenRequest(template, locale string) Request {
 		req.Reasons = []string{"waiting", "communication"}
 		req.Comment = "The boat left 40 minutes late.\r\nNobody told us why.\r\n\r\n\r\nThe crew was lovely, though."
 		req.TimelineURL = "https://care.example/team/incidents/inc_7f3a?from=alert&x=1"
+	case "team_signin":
+		req.TimelineURL = "https://care.example/team/signin/tok-s?x=1&y=2"
+	case "team_message":
+		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
+		req.Message = "We are so sorry the boat left late.\nThe captain has explained what happened.\n\nWe have refunded 20% of the tour to your card."
 	}
 	return req
 }
@@ -96,6 +101,9 @@ func goldenCases() []goldenCase {
 		goldenCase{"thank_you.nps", "el", withSurvey(goldenRequest("thank_you", "el"), domain.SurveyNPS)},
 		goldenCase{"thank_you.ces", "es", withSurvey(goldenRequest("thank_you", "es"), domain.SurveyCES)},
 		goldenCase{"team_alert.reply", "en", reply},
+		goldenCase{"team_signin", "en", goldenRequest("team_signin", "en")},
+		goldenCase{"team_message", "en", goldenRequest("team_message", "en")},
+		goldenCase{"team_message", "es", goldenRequest("team_message", "es")},
 	)
 }
 
@@ -283,9 +291,17 @@ func TestEscaping(t *testing.T) {
 		req.CustomerEmail = attr + "@example.com"
 		req.Provider, req.Ref, req.Status, req.Kind = script, attr, script, attr
 		req.TimelineURL = "javascript:alert(1)"
+		req.Message = "message " + script + "\n\n" + attr
 		out, err := r.Render(req)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if template == "team_signin" {
+			// It carries nothing anybody else wrote, only its link.
+			if strings.Contains(out.HTML+out.Text, "alert(1)") || strings.Contains(out.HTML+out.Text, "img src") {
+				t.Errorf("%s: shows text it was not meant to", template)
+			}
+			continue
 		}
 		if strings.Contains(strings.ToLower(out.HTML+out.Text), "javascript:") {
 			t.Errorf("%s: a javascript: timeline link got through", template)
