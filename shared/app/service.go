@@ -64,6 +64,10 @@ type Config struct {
 	// means no team email. TeamLocale is the language of those emails.
 	Team       netmail.Address
 	TeamLocale string
+	// TeamMembers are the addresses that may sign in to the team's
+	// dashboard (the team list); empty means no dashboard. The store must
+	// then be a store.Team.
+	TeamMembers []string
 	// Notifier, when set, also posts each alert (e.g. an outbound webhook).
 	Notifier notify.Notifier
 	// ReplyAddresses, when set, gives every email a signed per-incident
@@ -123,7 +127,7 @@ func (s *Service) crash(point string) {
 }
 
 // builtinTemplates are the emails Aftercare sends on its own account.
-var builtinTemplates = []string{domain.ReminderTemplate, "acknowledgement", "team_alert", "recovery"}
+var builtinTemplates = []string{domain.ReminderTemplate, "acknowledgement", "team_alert", "recovery", "team_signin", "team_message"}
 
 // Service runs the use cases.
 type Service struct {
