@@ -258,4 +258,3 @@ func digest(s string) string {
 // memberRef names a team member in logs without their address: their
 // position's hash, enough to tell two apart.
 func memberRef(member string) string { return "member-" + digest(strings.ToLower(member))[:8] }
-
