@@ -232,3 +232,6 @@ var (
 
 // Policy returns the policy in force, for the dev console and reports.
 func (s *Service) Policy() domain.Policy { return s.cfg.Policy }
+
+// PublicURL is the base of every link Aftercare writes, for the pages.
+func (s *Service) PublicURL() string { return s.cfg.PublicURL }

@@ -148,3 +148,12 @@ func (s *Service) searchPerson(ctx context.Context, f Filter) (SearchResult, err
 	}
 	return res, nil
 }
+
+// TeamIncident returns one incident for the dashboard.
+func (s *Service) TeamIncident(ctx context.Context, id string) (domain.Incident, error) {
+	inc, err := s.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return domain.Incident{}, fmt.Errorf("incident %s: %w", id, err)
+	}
+	return inc, nil
+}

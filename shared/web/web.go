@@ -68,6 +68,8 @@ type Handler struct {
 //	POST /u/{token}             unsubscribes at once (RFC 8058 one-click,
 //	                            "List-Unsubscribe=One-Click"), or resubscribes
 //	                            with action=resubscribe
+//	GET  /team                  the team's dashboard: sign-in, then
+//	     /team/...              queue, incidents, actions (see dash.go)
 //	GET  /healthz               liveness
 func New(cfg Config) *Handler {
 	h := &Handler{
@@ -88,6 +90,7 @@ func New(cfg Config) *Handler {
 	public("GET /t/{token}", h.team)
 	public("GET /u/{token}", h.consentPage)
 	public("POST /u/{token}", h.consent)
+	newDash(cfg.Service, cfg.Brand, cfg.Clock, h.log).routes(public)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
