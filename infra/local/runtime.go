@@ -189,6 +189,11 @@ func (rt *Runtime) expire(ctx context.Context) {
 	if incs+cons > 0 {
 		rt.log.Info("retention applied", "incidents", incs, "contacts", cons, "retention", rt.cfg.Retention.String())
 	}
+	// Sign-in tokens, sessions and rate-limit windows past their expiry
+	// by the runtime's clock (they already read as missing).
+	if _, err := rt.store.ExpireEphemera(ctx, rt.Clock.Now()); err != nil {
+		rt.log.Error("deleting expired sessions and tokens failed; it is tried again later", "error", err)
+	}
 }
 
 // recoverLimit bounds the start-up reconcile: the most recently changed

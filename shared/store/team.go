@@ -45,12 +45,20 @@ type CountDelta struct {
 	Counts Counts
 }
 
+// MaxCountDeltas bounds the buckets one AddCounts may change: DynamoDB
+// applies a change as one transaction of at most 100 items, one of which
+// is the change's marker. Callers produce a handful per incident change.
+const MaxCountDeltas = 99
+
 // Counters keeps the report aggregates. AddCounts applies a change exactly
 // once per change id: a stream batch delivered twice, or a retried write,
 // counts once.
 type Counters interface {
 	// AddCounts adds deltas to their buckets, all or nothing, unless
 	// change was applied before (then it does nothing and returns nil).
+	// Deltas naming the same bucket are summed; more than MaxCountDeltas
+	// buckets is an error. A change id is remembered for at least seven
+	// days, longer than any redelivery (a stream keeps records 24 hours).
 	AddCounts(ctx context.Context, change string, deltas []CountDelta) error
 	// ReadCounts returns the counters of the buckets asked for; a bucket
 	// never counted is absent from the map.

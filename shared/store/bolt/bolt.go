@@ -9,7 +9,9 @@
 // so a page costs the same however many incidents there are. Both buckets
 // change in the same write transaction, so the index never disagrees with
 // the data. Bucket "contacts" maps a contact key (domain.ContactKey) to
-// the contact's JSON; contacts are not listed, so it has no index.
+// the contact's JSON; contacts are not listed, so it has no index. The
+// team's buckets (ephemera, counters, change ids, the attention queue)
+// are described in team.go.
 package bolt
 
 import (
@@ -25,6 +27,7 @@ import (
 	"github.com/aftercare/aftercare/shared/boltgroup"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/store"
 )
 
@@ -47,6 +50,8 @@ type Store struct {
 	db    *bbolt.DB
 	path  string
 	group *boltgroup.Group
+	// count, when set, keeps the report aggregates inline (CountWith).
+	count func(before, after domain.Incident) []store.CountDelta
 }
 
 var _ store.Store = (*Store)(nil)
@@ -65,9 +70,18 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("bolt store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{incidentsBucket, updatedBucket, contactsBucket} {
+		for _, name := range [][]byte{incidentsBucket, updatedBucket, contactsBucket, ephemeraBucket, countersBucket, changesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		if tx.Bucket(attentionBucket) == nil {
+			b, err := tx.CreateBucket(attentionBucket)
+			if err != nil {
+				return fmt.Errorf("create bucket %s: %w", attentionBucket, err)
+			}
+			if err := indexAttention(tx, b); err != nil {
+				return fmt.Errorf("index attention: %w", err)
 			}
 		}
 		return nil

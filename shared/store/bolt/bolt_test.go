@@ -33,6 +33,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
+func TestTeamContract(t *testing.T) {
+	storetest.RunTeam(t, func(t *testing.T) store.Team { return openTemp(t) })
+}
+
 func put(t *testing.T, s store.Store, id string, updated time.Time) domain.Incident {
 	t.Helper()
 	inc, err := s.Update(t.Context(), id, func(inc *domain.Incident) error {

@@ -21,7 +21,9 @@ const expireBatch = 500
 // unsubscribed or were suppressed: that entry is kept for good, as on
 // DynamoDB, so they are never mailed again. It returns what it deleted.
 // The clock is the incident's UpdatedAt, the time of its last change (on
-// DynamoDB, the later of it and the time of writing).
+// DynamoDB, the later of it and the time of writing). It also forgets the
+// AddCounts change ids older than ChangeMemory (by the machine's clock,
+// which stamped them); ExpireEphemera sweeps the ephemera.
 func (s *Store) Expire(ctx context.Context, cutoff time.Time) (incidents, contacts int, err error) {
 	limit := updatedKey(cutoff, "")
 	for {
@@ -38,10 +40,21 @@ func (s *Store) Expire(ctx context.Context, cutoff time.Time) (incidents, contac
 				keys = append(keys, bytes.Clone(k))
 			}
 			for _, k := range keys {
+				id := k[timeKeyLen:]
+				var inc domain.Incident
+				if raw := data.Get(id); raw != nil && decode(string(id), raw, &inc) == nil && inc.ID == string(id) {
+					// With its attention entry, and its counts taken
+					// back if the store counts inline, as TTL's removal
+					// reaches the stream's counting on AWS.
+					if err := s.remove(tx, inc); err != nil {
+						return fmt.Errorf("bolt store: expire: %w", err)
+					}
+					continue
+				}
 				if err := index.Delete(k); err != nil {
 					return fmt.Errorf("bolt store: expire: %w", err)
 				}
-				if err := data.Delete(k[timeKeyLen:]); err != nil {
+				if err := data.Delete(id); err != nil {
 					return fmt.Errorf("bolt store: expire: %w", err)
 				}
 			}
@@ -55,6 +68,9 @@ func (s *Store) Expire(ctx context.Context, cutoff time.Time) (incidents, contac
 		if n < expireBatch {
 			break
 		}
+	}
+	if err := s.expireChanges(ctx, time.Now().Add(-ChangeMemory)); err != nil {
+		return incidents, contacts, err
 	}
 	err = s.group.Update(func(tx *bbolt.Tx) error {
 		contacts = 0

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,13 +39,32 @@ func (s *Store) Get(ctx context.Context, id string) (domain.Incident, error) {
 // caller's write in it fails. If fn fails, leaves the id wrong or ctx ends
 // meanwhile, nothing of this call is written.
 func (s *Store) Update(ctx context.Context, id string, fn func(*domain.Incident) error) (domain.Incident, error) {
-	return update(ctx, s, record[domain.Incident]{
+	return update(ctx, s, s.incidentRecord(), id, fn)
+}
+
+// incidentRecord describes incidents to update: their two indexes, and
+// the inline aggregates (CountWith) applied in the same transaction.
+func (s *Store) incidentRecord() record[domain.Incident] {
+	r := record[domain.Incident]{
 		what: "incident", bucket: incidentsBucket, decode: decode, encode: domain.Encode,
 		key: func(inc *domain.Incident) string { return inc.ID }, version: func(inc *domain.Incident) *int64 { return &inc.Version },
-		// The listing index, keyed by the time of the last change.
-		indexKey: func(inc *domain.Incident) []byte { return updatedKey(inc.UpdatedAt, inc.ID) },
-		index:    updatedBucket,
-	}, id, fn)
+		indexes: incidentIndexes,
+	}
+	if s.count != nil {
+		r.changed = func(tx *bbolt.Tx, before, after *domain.Incident) error {
+			return s.countChange(tx, *before, *after)
+		}
+	}
+	return r
+}
+
+// incidentIndexes are the secondary indexes of an incident, moved with
+// each of its writes.
+var incidentIndexes = []index[domain.Incident]{
+	// The listing index, keyed by the time of the last change.
+	{bucket: updatedBucket, key: func(inc *domain.Incident) []byte { return updatedKey(inc.UpdatedAt, inc.ID) }},
+	// The attention queue: only incidents waiting for the team.
+	{bucket: attentionBucket, key: attentionKey},
 }
 
 // record is what update needs to know of one stored type.
@@ -55,10 +75,20 @@ type record[T any] struct {
 	encode  func(T) ([]byte, error)
 	key     func(*T) string
 	version func(*T) *int64
-	// indexKey, when set, is the record's entry in the index bucket,
-	// moved along with each write.
-	indexKey func(*T) []byte
-	index    []byte
+	// indexes are the record's entries in index buckets, moved along
+	// with each write.
+	indexes []index[T]
+	// changed, when set, runs in the write's transaction once the record
+	// is stored, with the record as loaded (the zero T if new) and as
+	// written; its error fails the write.
+	changed func(tx *bbolt.Tx, before, after *T) error
+}
+
+// index is a secondary index: a bucket of keys with empty values.
+type index[T any] struct {
+	bucket []byte
+	// key is the record's entry; nil for none (a sparse index).
+	key func(*T) []byte
 }
 
 // update loads, changes and stores one record inside a bbolt write
@@ -82,13 +112,13 @@ func update[T any](ctx context.Context, s *Store, r record[T], key string, fn fu
 		loaded, next, fnErr, refused = zero, zero, nil, nil
 		data := tx.Bucket(r.bucket)
 		raw := data.Get([]byte(key))
-		var oldIndex []byte
+		oldIndex := make([][]byte, len(r.indexes))
 		if raw != nil {
 			if refused = r.decode(key, raw, &next); refused != nil {
 				return nil
 			}
-			if r.indexKey != nil {
-				oldIndex = r.indexKey(&next)
+			for i, ix := range r.indexes {
+				oldIndex[i] = ix.key(&next)
 			}
 		}
 		version := *r.version(&next)
@@ -116,19 +146,24 @@ func update[T any](ctx context.Context, s *Store, r record[T], key string, fn fu
 		}
 		// From here on a failure has written part of this call: it must
 		// fail the transaction (the others are then retried without it).
-		if r.indexKey != nil {
-			index := tx.Bucket(r.index)
-			if oldIndex != nil {
-				if err := index.Delete(oldIndex); err != nil {
-					return fmt.Errorf("bolt store: unindex %s %q: %w", r.what, key, err)
-				}
-			}
-			if err := index.Put(r.indexKey(&next), nil); err != nil {
+		for i, ix := range r.indexes {
+			if err := moveIndex(tx.Bucket(ix.bucket), oldIndex[i], ix.key(&next)); err != nil {
 				return fmt.Errorf("bolt store: index %s %q: %w", r.what, key, err)
 			}
 		}
 		if err := data.Put([]byte(key), buf); err != nil {
 			return fmt.Errorf("bolt store: put %s %q: %w", r.what, key, err)
+		}
+		if r.changed != nil {
+			var before T
+			if raw != nil {
+				if err := r.decode(key, raw, &before); err != nil {
+					return err
+				}
+			}
+			if err := r.changed(tx, &before, &next); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -193,20 +228,54 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("bolt store: delete %q: %w", id, err)
 	}
 	return s.group.Update(func(tx *bbolt.Tx) error {
-		data, index := tx.Bucket(incidentsBucket), tx.Bucket(updatedBucket)
-		raw := data.Get([]byte(id))
+		raw := tx.Bucket(incidentsBucket).Get([]byte(id))
 		if raw == nil {
 			return nil
 		}
 		var inc domain.Incident
-		if err := decode(id, raw, &inc); err == nil {
-			if err := index.Delete(updatedKey(inc.UpdatedAt, id)); err != nil {
-				return fmt.Errorf("bolt store: unindex %q: %w", id, err)
+		if err := decode(id, raw, &inc); err != nil || inc.ID != id {
+			// Erasing must work on a corrupt record too; its index
+			// entries cannot be found without it, and stay (List and
+			// NeedingAttention report them).
+			if err := tx.Bucket(incidentsBucket).Delete([]byte(id)); err != nil {
+				return fmt.Errorf("bolt store: delete %q: %w", id, err)
 			}
+			return nil
 		}
-		if err := data.Delete([]byte(id)); err != nil {
-			return fmt.Errorf("bolt store: delete %q: %w", id, err)
-		}
-		return nil
+		return s.remove(tx, inc)
 	})
+}
+
+// remove deletes a stored incident with its index entries, and takes its
+// counts back if the store counts inline, all in tx.
+func (s *Store) remove(tx *bbolt.Tx, inc domain.Incident) error {
+	for _, ix := range incidentIndexes {
+		if err := moveIndex(tx.Bucket(ix.bucket), ix.key(&inc), nil); err != nil {
+			return fmt.Errorf("bolt store: unindex %q: %w", inc.ID, err)
+		}
+	}
+	if err := tx.Bucket(incidentsBucket).Delete([]byte(inc.ID)); err != nil {
+		return fmt.Errorf("bolt store: delete %q: %w", inc.ID, err)
+	}
+	if s.count != nil {
+		return s.countChange(tx, inc, domain.Incident{})
+	}
+	return nil
+}
+
+// moveIndex replaces an index entry: from old (nil for none) to next (nil
+// for none), leaving it alone if they are equal.
+func moveIndex(b *bbolt.Bucket, old, next []byte) error {
+	if bytes.Equal(old, next) {
+		return nil
+	}
+	if old != nil {
+		if err := b.Delete(old); err != nil {
+			return err
+		}
+	}
+	if next != nil {
+		return b.Put(next, nil)
+	}
+	return nil
 }
