@@ -819,7 +819,7 @@ func TestTemplateRoutes(t *testing.T) {
 	}
 
 	placeholder := regexp.MustCompile(`\{(\w+)\+?\}`)
-	values := map[string]string{"provider": "aftercare", "token": "not-a-token"}
+	values := map[string]string{"provider": "aftercare", "token": "not-a-token", "id": "inc_none", "action": "take"}
 	handlers := map[string]http.Handler{}
 	var have []string
 	for _, r := range routes {
@@ -847,6 +847,38 @@ func TestTemplateRoutes(t *testing.T) {
 		}
 		if r.method == http.MethodPost && strings.HasPrefix(r.path, "/webhooks/") && w.Code == http.StatusNotFound {
 			t.Errorf("%s %s is routed to %s, which has no webhook provider %q: %s", r.method, r.path, r.fn, values["provider"], body)
+		}
+	}
+	// arnGlob is a SourceArn pattern as IAM reads it: * is any run of
+	// characters, slashes included.
+	arnGlob := func(pattern string) *regexp.Regexp {
+		parts := strings.Split(pattern, "*")
+		for i, p := range parts {
+			parts[i] = regexp.QuoteMeta(p)
+		}
+		return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$")
+	}
+	// API Gateway may invoke a function only where a Lambda permission's
+	// SourceArn matches the request ("<api>/<stage>/<METHOD>/<path>"):
+	// a route outside every pattern answers 500 on AWS alone.
+	perms := map[string][]string{}
+	for _, p := range tp.resources("AWS::Lambda::Permission") {
+		if str(get(p, "Properties", "Principal")) != "apigateway.amazonaws.com" {
+			continue
+		}
+		arn := str(get(p, "Properties", "SourceArn", "Fn::Sub"))
+		if _, pattern, ok := strings.Cut(arn, "${HttpApi}/"); ok {
+			fn := refTarget(get(p, "Properties", "FunctionName"))
+			perms[fn] = append(perms[fn], pattern)
+		}
+	}
+	for _, r := range routes {
+		path := placeholder.ReplaceAllStringFunc(r.path, func(p string) string {
+			return values[placeholder.FindStringSubmatch(p)[1]]
+		})
+		req := "$default/" + r.method + path
+		if !slices.ContainsFunc(perms[r.fn], func(pattern string) bool { return arnGlob(pattern).MatchString(req) }) {
+			t.Errorf("%s %s: no Lambda permission lets API Gateway invoke %s for %s (patterns %q)", r.method, r.path, r.fn, req, perms[r.fn])
 		}
 	}
 	for _, want := range web.New(web.Config{}).Routes() {

@@ -38,7 +38,7 @@ const (
 	BrandLink    = "AFTERCARE_BRAND_LINK"    //
 	BrandLogo    = "AFTERCARE_BRAND_LOGO"    //
 	BrandColor   = "AFTERCARE_BRAND_COLOR"   //
-	TeamEmail    = "AFTERCARE_TEAM_EMAIL"    // where alerts go; optional
+	TeamEmail    = "AFTERCARE_TEAM_EMAIL"    // the team list, comma-separated: alerts go to the first, all may sign in; optional
 	TeamLocale   = "AFTERCARE_TEAM_LOCALE"   // their language, BCP 47 (en)
 	ReplyAddress = "AFTERCARE_REPLY_ADDRESS" // base mailbox of signed reply addresses; optional
 	ClaimLease   = "AFTERCARE_CLAIM_LEASE"   // how long a step may stay "sending" (15m)
@@ -119,9 +119,12 @@ type Settings struct {
 	ReplyTo   string
 	Brand     draft.Brand
 	Policy    domain.Policy
-	// Team receives alerts by email (zero: none), in TeamLocale.
-	Team       netmail.Address
-	TeamLocale string
+	// Team receives alerts by email (zero: none), in TeamLocale: the first
+	// address of the team list. TeamMembers is the whole list (TeamEmail,
+	// comma-separated): who may sign in to the dashboard.
+	Team        netmail.Address
+	TeamMembers []string
+	TeamLocale  string
 	// ReplyAddress is the base mailbox of signed reply addresses; "" none.
 	ReplyAddress string
 	// WebhookSecrets verify the native webhook (two while rotating).
@@ -175,12 +178,16 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 			bad("%s is not an address list", ReplyTo)
 		}
 	}
-	if team := v(TeamEmail); team != "" {
-		if a, err := netmail.ParseAddress(team); err != nil {
-			bad("%s is not an email address", TeamEmail)
-		} else {
+	for i, team := range List(v(TeamEmail)) {
+		a, err := netmail.ParseAddress(team)
+		if err != nil {
+			bad("%s: item %d is not an email address", TeamEmail, i+1)
+			continue
+		}
+		if i == 0 {
 			s.Team = *a
 		}
+		s.TeamMembers = append(s.TeamMembers, a.Address)
 	}
 	if s.TeamLocale == "" {
 		s.TeamLocale = DefaultTeamLocale

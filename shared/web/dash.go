@@ -75,9 +75,13 @@ type dash struct {
 func newDash(svc *app.Service, brand render.Brand, clk clock.Clock, log *slog.Logger) *dash {
 	d := &dash{svc: svc, brand: render.WithDefaults(brand), clock: clk, log: log}
 	d.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"zoned": zoned,
-		"deref": func(b *bool) bool { return b != nil && *b },
+		"zoned":     zoned,
+		"needsTeam": func(inc domain.Incident) bool { return inc.NeedsTeam() },
+		"deref":     func(b *bool) bool { return b != nil && *b },
 	}).ParseFS(templateFS, "templates/dash/*.html"))
+	if svc == nil { // only listing the routes (the template test)
+		return d
+	}
 	if u, err := url.Parse(svc.PublicURL()); err == nil {
 		d.base = strings.TrimRight(u.Path, "/")
 		if u.Scheme != "https" && !isLocalhost(u.Hostname()) {

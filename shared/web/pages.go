@@ -20,7 +20,7 @@ import (
 	"github.com/aftercare/aftercare/shared/mail/render"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/dash/*.html
 var templateFS embed.FS
 
 // Form fields of the rating form (POST /r/{token}). The form also sends
