@@ -38,7 +38,10 @@ type PeriodRow struct {
 type ValueRow struct {
 	// Value is the provider, agent, location, reason or step (NoValue
 	// for facts without one).
-	Value   string
+	Value string
+	// None marks the row of facts without a value (Value is NoValue),
+	// which a value spelled "(none)" cannot be mistaken for.
+	None    bool
 	Figures Figures
 }
 
@@ -323,14 +326,16 @@ func Build(r Request, counts map[string]store.Counts) Report {
 	rep.Total.finish()
 	for i := range rep.Breakdown {
 		v := &rep.Breakdown[i]
-		if v.Value != NoValue {
+		if v.Value == NoValue {
+			v.None = true
+		} else {
 			v.Value = unescapeValue(v.Value)
 		}
 		v.Figures.finish()
 	}
 	slices.SortFunc(rep.Breakdown, func(a, b ValueRow) int {
-		if (a.Value == NoValue) != (b.Value == NoValue) {
-			if a.Value == NoValue {
+		if a.None != b.None {
+			if a.None {
 				return 1
 			}
 			return -1

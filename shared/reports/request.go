@@ -144,6 +144,9 @@ func (r Request) Periods() []Period {
 // for an invalid request.
 func (r Request) Buckets() []string {
 	ps := r.Periods()
+	if ps == nil {
+		return nil
+	}
 	n := 1
 	if r.Breakdown != DimNone {
 		n = 2
