@@ -49,7 +49,8 @@ var ErrBadRequest = errors.New("bad report request")
 func (e *FieldError) Unwrap() error { return ErrBadRequest }
 
 // Validate checks the request: a range that is not empty, not longer than
-// MaxRange years, a known grouping and breakdown.
+// MaxRange years (give or take the widening to whole periods), a known
+// grouping and breakdown.
 func (r Request) Validate() error {
 	switch {
 	case r.From.IsZero():

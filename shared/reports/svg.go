@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Charts are drawn on the server as SVG so that the reports page needs no
@@ -117,8 +118,16 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
-// labelEvery thins axis labels so at most six show.
-func labelEvery(n int) int { return max(1, (n+5)/6) }
+// labelEvery thins axis labels so that they do not overlap: a label is
+// about 0.6 em a character wide, with a gap of one em between labels.
+func labelEvery[T any](items []T, label func(T) string) int {
+	longest := 1
+	for _, it := range items {
+		longest = max(longest, utf8.RuneCountInString(label(it)))
+	}
+	fit := max(1, int(float64(chartW-padL-padR)/(float64(longest)*0.6*fontSize+fontSize)))
+	return max(1, (len(items)+fit-1)/fit)
+}
 
 // TrendSVG draws a line of one value per period (CSAT %, NPS, CES
 // average…). Points without data (N 0) break the line; each point carries
@@ -165,7 +174,7 @@ func TrendSVG(w io.Writer, title string, points []Point) error {
 	if path.Len() > 0 {
 		b.f(`<path d="%s" fill="none" stroke="#1f5fa8" stroke-width="2"/>`, bytes.TrimSpace(path.Bytes()))
 	}
-	every := labelEvery(len(points))
+	every := labelEvery(points, func(p Point) string { return p.Label })
 	for i, p := range points {
 		if p.N > 0 {
 			b.f(`<circle cx="%s" cy="%s" r="3.5" fill="#1f5fa8"><title>`, num(x(i)), num(y(p.Value)))
@@ -196,14 +205,15 @@ func DistributionSVG(w io.Writer, title string, bars []Bar) error {
 	}
 	var b svgBuf
 	b.open(title, desc.String())
-	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)
+	// headroom for the count above the tallest bar
+	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB-fontSize)
 	b.f(`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#999"/>`, padL, chartW-padR, chartH-padB, chartH-padB)
 	if total == 0 {
 		b.f(`<text x="%d" y="%d" text-anchor="middle" fill="#555">No data</text>`, chartW/2, chartH/2)
 		return b.flush(w, "distribution")
 	}
 	slot := plotW / float64(len(bars))
-	every := labelEvery(len(bars) / 2)
+	every := labelEvery(bars, func(b Bar) string { return b.Label })
 	for i, bar := range bars {
 		h := plotH * float64(max(bar.Count, 0)) / float64(top)
 		x := float64(padL) + slot*float64(i)
