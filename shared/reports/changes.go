@@ -219,6 +219,12 @@ func stepBase(key string) string {
 // had leaves it counted). A later deletion then takes back only what the
 // incident still holds.
 //
+// The change id that makes AddCounts exactly-once must name the write,
+// not the delta: the incident's id with the Version the write stored
+// (a deletion: with the Version it removed), or the stream record's
+// sequence number, so a redelivered stream batch or a retried write
+// counts once.
+//
 // A typical write changes one fact: 2 periods × up to 6 dimensions, at
 // most 12 buckets. A write that changes the incident's provider, agent or
 // location moves every fact of the incident, so it touches the buckets of
