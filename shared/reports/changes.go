@@ -135,6 +135,10 @@ func facts(p domain.Policy, inc domain.Incident) []fact {
 			out = append(out, f)
 		}
 	}
+	// A survey is responded to by its answer or by any reply after it
+	// went out, as Plan decides its reminder (RepliedAt keeps only the
+	// latest reply, so a reply after a later cycle's survey also counts
+	// for an earlier one left unanswered).
 	for key, st := range inc.Steps {
 		if st.Status != domain.StepSent || st.Survey == domain.SurveyNone || st.SentAt.IsZero() || strings.HasSuffix(key, "-r") {
 			continue // not a survey that went out; a reminder is the same survey again
@@ -226,7 +230,11 @@ func stepBase(key string) string {
 // counts once.
 //
 // A typical write changes one fact: 2 periods × up to 6 dimensions, at
-// most 12 buckets. A write that changes the incident's provider, agent or
+// most 12 buckets. An answer write may touch two periods' worth, at most
+// 24: a changed score moves the answer from its old time to the new one,
+// and a first answer to a survey delivered in an earlier week or month
+// marks that delivery responded (it counts at its delivery time, so a
+// period's response rate is of the surveys it sent). A write that changes the incident's provider, agent or
 // location moves every fact of the incident, so it touches the buckets of
 // every period the incident has facts in.
 func Changes(p domain.Policy, before, after domain.Incident) []store.CountDelta {

@@ -271,6 +271,7 @@ func TestChangesSumToFacts(t *testing.T) {
 			cycle := 1 + rng.IntN(3)
 			key := []string{"csat", "nps", "thanks", "recovery"}[rng.IntN(4)] + fmt.Sprintf("-%d", cycle)
 			k := kinds[rng.IntN(3)]
+			answered := false
 			switch rng.IntN(11) {
 			case 0:
 				next.Agent = []string{"", "ana", "bob", "c|d"}[rng.IntN(4)]
@@ -284,6 +285,7 @@ func TestChangesSumToFacts(t *testing.T) {
 				if st, ok := next.Steps[key]; ok && st.Survey != "" {
 					lo, hi := st.Survey.Range()
 					answer(&next, key, st.Survey, lo+rng.IntN(hi-lo+1), now, []string{"staff", "price", "waiting"}[:rng.IntN(3)]...)
+					answered = true
 				}
 			case 7:
 				next.RepliedAt = now
@@ -304,7 +306,11 @@ func TestChangesSumToFacts(t *testing.T) {
 					next = domain.Incident{} // deleted
 				}
 			}
-			apply(acc, Changes(p, cur, next))
+			ds := Changes(p, cur, next)
+			if answered && cur.ID != "" && len(ds) > 24 {
+				t.Fatalf("sequence %d, write %d: one write touched %d buckets: %v", seq, step, len(ds), bucketNames(ds))
+			}
+			apply(acc, ds)
 			want := map[string]store.Counts{}
 			apply(want, Changes(p, domain.Incident{}, next))
 			if !maps.EqualFunc(acc, want, maps.Equal) {

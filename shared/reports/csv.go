@@ -141,8 +141,12 @@ func (c *IncidentCSV) Write(inc domain.Incident) error {
 	if inc.Team != nil && len(inc.Team.Handled) > 0 {
 		r[13] = csvTime(inc.Team.Handled[len(inc.Team.Handled)-1].At)
 	}
-	if inc.Recovered != nil {
-		r[14] = map[bool]string{true: "yes", false: "no"}[*inc.Recovered]
+	switch {
+	case inc.Recovered == nil:
+	case *inc.Recovered:
+		r[14] = "yes"
+	default:
+		r[14] = "no"
 	}
 	return c.s.write(inc.ID)
 }

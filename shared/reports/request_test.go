@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,6 +91,10 @@ func TestParseRequestErrors(t *testing.T) {
 		var fe *FieldError
 		if !errors.As(err, &fe) || fe.Field != c.field || !errors.Is(err, ErrBadRequest) {
 			t.Errorf("%v: err = %v, want a FieldError on %s", c.q, err, c.field)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, c.field+": ") || fe.Problem == "" {
+			t.Errorf("%v: message %q does not name the field", c.q, msg)
 		}
 	}
 }

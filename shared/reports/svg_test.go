@@ -163,3 +163,21 @@ func TestTrendFromReport(t *testing.T) {
 		t.Fatalf("trend = %+v", pts)
 	}
 }
+
+func TestValueAxis(t *testing.T) {
+	for _, c := range []struct {
+		points []Point
+		lo, hi float64
+	}{
+		{[]Point{{Value: 4.5, N: 2}, {Value: 2, N: 1}}, 0, 5},     // CES average
+		{[]Point{{Value: 85, N: 2}, {Value: 1000, N: 0}}, 0, 100}, // a point without data does not count
+		{[]Point{{Value: -30, N: 2}, {Value: 40, N: 2}}, -100, 100},
+		{[]Point{{Value: 130, N: 1}}, 0, 200},
+		{[]Point{{Value: 0, N: 1}}, 0, 1},
+		{nil, 0, 100},
+	} {
+		if lo, hi := scale(c.points); lo != c.lo || hi != c.hi {
+			t.Errorf("scale(%v) = %v, %v, want %v, %v", c.points, lo, hi, c.lo, c.hi)
+		}
+	}
+}
