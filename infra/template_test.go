@@ -819,7 +819,7 @@ func TestTemplateRoutes(t *testing.T) {
 	}
 
 	placeholder := regexp.MustCompile(`\{(\w+)\+?\}`)
-	values := map[string]string{"provider": "aftercare", "token": "not-a-token", "id": "inc_none", "action": "take"}
+	values := map[string]string{"provider": "aftercare", "token": "not-a-token", "id": "inc_none", "action": "take", "file": "incidents.csv"}
 	handlers := map[string]http.Handler{}
 	var have []string
 	for _, r := range routes {

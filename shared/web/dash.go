@@ -111,6 +111,8 @@ func (d *dash) routes(public func(string, http.HandlerFunc)) {
 	public("GET /team/incidents", d.guard(d.member(d.incidents)))
 	public("GET /team/incidents/{id}", d.guard(d.member(d.incident)))
 	public("POST /team/incidents/{id}/{action}", d.guard(d.member(d.act)))
+	public("GET /team/reports", d.guard(d.member(d.reports)))
+	public("GET /team/export/{file}", d.guard(d.member(d.export)))
 }
 
 func serveTeamCSS(w http.ResponseWriter, r *http.Request) {
@@ -204,6 +206,8 @@ type dashData struct {
 	Answers  []answerRow
 	Steps    []stepRow
 	Timeline []entryRow
+
+	Report *reportView
 }
 
 func (d *dash) page(w http.ResponseWriter, code int, name string, data dashData) {

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -65,6 +67,7 @@ func newTeam(t *testing.T) *team {
 	e.srv = httptest.NewUnstartedServer(nil)
 	t.Cleanup(e.srv.Close)
 	e.svc = e.service(strings.Repeat("k", 32))
+	e.store.CountWith(e.svc.Counting())
 	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: render.Brand{Name: "Sea Breeze Tours"}, Clock: e.clock})
 	e.srv.Start()
 
@@ -535,5 +538,94 @@ func TestDashboardRefusesPlainHTTPBeyondLocalhost(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/team", nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "https") {
 		t.Fatalf("plain http public URL: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestReportsAndExports(t *testing.T) {
+	e := newTeam(t)
+	ctx := context.Background()
+	signer, _ := links.NewSigner([]byte(strings.Repeat("k", 32)))
+	hostile := "=HYPERLINK(\"http://evil.example\",\"click\")"
+	for step, score := range map[string]int{"thanks-1": 2, "nps-1": 10} {
+		survey := domain.SurveyCSAT
+		if step == "nps-1" {
+			survey = domain.SurveyNPS
+		}
+		tok := signer.Sign(links.Claims{Incident: e.id, Step: step, Survey: survey, Score: score, Expires: e.clock.Now().Add(time.Hour)})
+		fb := app.Feedback{}
+		if step == "thanks-1" {
+			fb.Comment = &hostile
+		}
+		if _, err := e.svc.Answer(ctx, tok, fb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.signIn(ana)
+	r := b.do("GET", "/team/reports?from=2026-11-16&to=2026-11-29&group=week&by=agent", nil)
+	if r.code != http.StatusOK {
+		t.Fatalf("reports: %d %s", r.code, r.body)
+	}
+	for _, want := range []string{
+		"0 of 1 answers were 4 or 5 (n=1)",             // CSAT: the 2
+		"1 promoters, 0 passives, 0 detractors (n=1)", // NPS: the 10
+		"2 answered or replied of 3 surveys delivered",
+		"<th scope=\"row\">Nikos</th>", // the breakdown by agent
+		"2026-W47", "2026-W48",
+	} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("reports page lacks %q", want)
+		}
+	}
+	// The charts are SVG in the page: well-formed, titled, described.
+	svgs := regexp.MustCompile(`(?s)<svg.*?</svg>`).FindAllString(r.body, -1)
+	if len(svgs) != 5 {
+		t.Fatalf("%d charts, want 5", len(svgs))
+	}
+	for _, s := range svgs {
+		if err := xml.Unmarshal([]byte(s), new(struct{})); err != nil {
+			t.Errorf("chart is not well-formed XML: %v", err)
+		}
+		if !strings.Contains(s, "<title") || !strings.Contains(s, "<desc") || !strings.Contains(s, `role="img"`) {
+			t.Errorf("chart without title, desc or role: %.200s", s)
+		}
+	}
+	// A bad request says which field is wrong, over the default report.
+	if bad := b.do("GET", "/team/reports?group=fortnight", nil); bad.code != http.StatusBadRequest || !strings.Contains(bad.body, "group") {
+		t.Fatalf("bad group: %d", bad.code)
+	}
+
+	// The CSV exports: one row per incident, one per answer; the
+	// customer's formula is neutralised.
+	for file, rows := range map[string]int{"incidents.csv": 1, "answers.csv": 2} {
+		res := b.do("GET", "/team/export/"+file, nil)
+		if res.code != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") || !strings.Contains(res.header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s: %d %q %q", file, res.code, res.header.Get("Content-Type"), res.header.Get("Content-Disposition"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\uFEFF"))).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if len(recs) != rows+1 {
+			t.Fatalf("%s: %d rows, want a header and %d", file, len(recs), rows)
+		}
+		for _, rec := range recs[1:] {
+			for _, cell := range rec {
+				if strings.HasPrefix(cell, "=") || strings.HasPrefix(cell, "@") || strings.HasPrefix(cell, "+") {
+					t.Errorf("%s: a cell a spreadsheet would run: %q", file, cell)
+				}
+			}
+			if !strings.Contains(strings.Join(rec, ","), e.id) {
+				t.Errorf("%s: row without the incident id: %q", file, rec)
+			}
+		}
+		if !strings.Contains(res.body, "'"+hostile[:10]) && file == "answers.csv" {
+			t.Errorf("%s: the comment is not kept, neutralised: %s", file, res.body)
+		}
+	}
+	if r := e.browser().do("GET", "/team/export/incidents.csv", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("export without a session: %d", r.code)
+	}
+	if r := b.do("GET", "/team/export/passwords.csv", nil); r.code != http.StatusNotFound {
+		t.Fatalf("unknown export: %d", r.code)
 	}
 }
