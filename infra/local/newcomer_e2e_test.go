@@ -1,6 +1,7 @@
 package local_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -60,5 +61,79 @@ func TestDevDefaultsShowTheTeamAlert(t *testing.T) {
 				t.Fatalf("acknowledgement to %q, want the customer", ack.to)
 			}
 		})
+	}
+}
+
+// consoleHTML gets the console (following a form's redirect when resp is
+// given) and returns its HTML.
+func (s *devServer) consoleHTML(method, path string) string {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.base+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req) // follows the 303 back to the console
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("%s %s: %s %v", method, path, resp.Status, err)
+	}
+	return string(b)
+}
+
+// TestConsoleSpeaksWords: the console shows when a follow-up is due in the
+// customer's zone beside UTC, and says what Run now did in words, with the
+// ids kept beside them in small print.
+func TestConsoleSpeaksWords(t *testing.T) {
+	srv := startDev(t, t.TempDir())
+	code, reply := srv.post("msg_words", bookingCompleted(t, time.Now().Add(-time.Hour)))
+	if code != http.StatusAccepted {
+		t.Fatalf("webhook: %d %v", code, reply)
+	}
+	var scheds []apiSchedule
+	srv.getJSON("/dev/api/schedules", &scheds)
+	if len(scheds) != 1 {
+		t.Fatalf("schedules = %+v", scheds)
+	}
+	sc := scheds[0]
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	page := srv.consoleHTML(http.MethodGet, "/")
+	for _, want := range []string{
+		sc.Due.UTC().Format("2006-01-02 15:04:05Z"),                           // UTC
+		sc.Due.In(madrid).Format("2006-01-02") + " 10:00 Europe/Madrid",       // and the customer's time
+		"the thank-you, to the customer",                                      // the step in words
+		`<small class="muted">step thanks-1</small>`, `title="` + sc.ID + `"`, // its ids kept
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+
+	page = srv.consoleHTML(http.MethodPost, "/dev/schedules/"+url.PathEscape(sc.ID)+"/run")
+	flash := regexp.MustCompile(`(?s)<p class="flash" id="flash"[^>]*>(.*?)</p>`).FindStringSubmatch(page)
+	if flash == nil {
+		t.Fatal("no flash after Run now")
+	}
+	if !strings.HasPrefix(flash[1], "Sent the thank-you (step thanks-1) to the customer.") || !strings.Contains(flash[0], `title="`+sc.ID+`"`) {
+		t.Errorf("flash = %q, want what was sent in words, and the schedule's id", flash[0])
+	}
+	if !strings.Contains(page, "<strong>sent the thank-you</strong>") {
+		t.Error("the timeline should say sent the thank-you")
+	}
+	if !strings.Contains(page, "the reminder of the thank-you, to the customer") {
+		t.Error("the pending reminder should be named in words")
+	}
+
+	// The same schedule again: it is gone, and the console says so.
+	page = srv.consoleHTML(http.MethodPost, "/dev/schedules/"+url.PathEscape(sc.ID)+"/run")
+	if !strings.Contains(page, "That schedule is no longer pending") {
+		t.Errorf("a second Run now: want no longer pending, got flash %q", regexp.MustCompile(`(?s)id="flash".*?</p>`).FindString(page))
+	}
+	page = srv.consoleHTML(http.MethodPost, "/dev/schedules/run-due?until="+url.QueryEscape(time.Now().UTC().Format(time.RFC3339)))
+	if !strings.Contains(page, "Nothing was due by then.") {
+		t.Errorf("run-due with nothing due: flash %q", regexp.MustCompile(`(?s)id="flash".*?</p>`).FindString(page))
 	}
 }
