@@ -136,4 +136,9 @@ func TestConsoleSpeaksWords(t *testing.T) {
 	if !strings.Contains(page, "Nothing was due by then.") {
 		t.Errorf("run-due with nothing due: flash %q", regexp.MustCompile(`(?s)id="flash".*?</p>`).FindString(page))
 	}
+	// Nobody answered: Run due, days later, sends the reminder, and says so.
+	page = srv.consoleHTML(http.MethodPost, "/dev/schedules/run-due?until="+url.QueryEscape(sc.Due.Add(7*24*time.Hour).UTC().Format(time.RFC3339)))
+	if want := "Ran 1 due schedule(s). Sent the reminder of the thank-you (step thanks-1-r) to the customer."; !strings.Contains(page, want) {
+		t.Errorf("run-due: want %q, flash %q", want, regexp.MustCompile(`(?s)id="flash".*?</p>`).FindString(page))
+	}
 }
