@@ -9,7 +9,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
 .PHONY: dev test vet emulators browser build bench fuzz clean load
 
-dev: ## run everything locally on embedded adapters
+dev: ## run everything locally on embedded adapters, with the dev defaults of infra/local/devenv
 	$(GO) run ./infra/local/cmd/aftercare-local
 
 # A bounded load test over loopback (infra/cmd/load): the local runtime in

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -41,6 +42,12 @@ var consoleTmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
 	"path": url.PathEscape,
+	// zoned is the customer's wall clock beside a UTC time.
+	"zoned": zoned,
+	// step and entry say steps and timeline entries in words (describe.go).
+	"step":   func(p domain.Policy, key string) string { what, _ := stepWords(p, key); return what },
+	"stepTo": func(p domain.Policy, key string) string { _, to := stepWords(p, key); return to },
+	"entry":  entryWords,
 	// inboundHref links a reply's ref to its raw message when the local
 	// runtime keeps it (refs from elsewhere, e.g. s3://, are shown as text).
 	"inboundHref": func(ref string) string {
@@ -326,7 +333,12 @@ type consoleData struct {
 	Paged          bool
 	Outbox         any
 	Flash          string
-	Secret         bool
+	// FlashRef is the id the flash is about (a schedule's name), shown
+	// small beside the words.
+	FlashRef string
+	Secret   bool
+	// Policy names the steps in words.
+	Policy domain.Policy
 	// Replies says whether reply addresses are on, so a pasted reply can
 	// find its incident.
 	Replies bool
@@ -379,20 +391,38 @@ func (rt *Runtime) console(w http.ResponseWriter, r *http.Request) {
 		Now: rt.Clock.Now(), Incidents: incs, OlderIncidents: olderIncs, Attention: attention,
 		Schedules: scheds, SchedulesTotal: rt.sched.Count(), LaterSchedules: laterScheds,
 		Paged: q.Get("before") != "" || q.Get("after") != "", Outbox: box,
-		Flash: q.Get("flash"), Secret: rt.cfg.UsingDevSecret, Replies: !strings.EqualFold(rt.cfg.ReplyAddress, ReplyAddressOff),
+		Flash: q.Get("flash"), FlashRef: q.Get("ref"), Policy: rt.cfg.Policy, Secret: rt.cfg.UsingDevSecret, Replies: !strings.EqualFold(rt.cfg.ReplyAddress, ReplyAddressOff),
 	})
 }
 
+// runOneForm is the console's Run now: it fires one schedule and says in
+// words what that did ("Sent the thank-you (step thanks-1) to the
+// customer"), with the schedule's name beside it.
 func (rt *Runtime) runOneForm(w http.ResponseWriter, r *http.Request) {
-	res, err := rt.sched.RunNow(r.Context(), r.PathValue("name"))
-	msg := "ran " + r.PathValue("name")
+	name := r.PathValue("name")
+	since := rt.Clock.Now()
+	res, err := rt.sched.RunNow(r.Context(), name)
+	var msg string
 	switch {
+	case errors.Is(err, localsched.ErrNotFound):
+		msg = upperFirst(errNoSchedule.Error()) + "."
 	case err != nil:
-		msg = err.Error()
-	case res.Err != nil:
-		msg = "failed: " + res.Err.Error()
+		msg = "Could not run it: " + err.Error()
+	default:
+		after, inc := rt.stepState(r.Context(), res.Schedule.IncidentID, res.Schedule.Step)
+		msg = runOutcome(rt.cfg.Policy, since, after, inc, res.Schedule.Step, res.Err)
 	}
-	http.Redirect(w, r, "/?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	flash(w, r, msg, name)
+}
+
+// flash redirects to the console with a message in words and the id it is
+// about.
+func flash(w http.ResponseWriter, r *http.Request, msg, ref string) {
+	q := url.Values{"flash": {msg}}
+	if ref != "" {
+		q.Set("ref", ref)
+	}
+	http.Redirect(w, r, "/?"+q.Encode(), http.StatusSeeOther)
 }
 
 func (rt *Runtime) runDueForm(w http.ResponseWriter, r *http.Request) {
@@ -400,14 +430,36 @@ func (rt *Runtime) runDueForm(w http.ResponseWriter, r *http.Request) {
 	if until != "" && !strings.HasSuffix(until, "Z") && len(until) == len("2006-01-02T15:04") {
 		until += ":00Z" // the console's datetime-local input, read as UTC
 	}
+	since := rt.Clock.Now()
 	fired, err := rt.runDue(r, until)
-	msg := ""
 	if err != nil {
-		msg = err.Error()
-	} else {
-		msg = "fired " + strconv.Itoa(len(fired)) + " schedule(s)"
+		flash(w, r, upperFirst(err.Error()), "")
+		return
 	}
-	http.Redirect(w, r, "/?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	flash(w, r, rt.dueSummary(r.Context(), since, fired), "")
+}
+
+// dueSummary says in words what Run due did: how many schedules ran, and
+// what each did to its step, for the first few.
+func (rt *Runtime) dueSummary(ctx context.Context, since time.Time, fired []firedJSON) string {
+	if len(fired) == 0 {
+		return "Nothing was due by then."
+	}
+	const shown = 5
+	parts := []string{fmt.Sprintf("Ran %d due schedule(s).", len(fired))}
+	for i, f := range fired {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("And %d more: see the incidents below.", len(fired)-shown))
+			break
+		}
+		var runErr error
+		if f.Error != "" {
+			runErr = errors.New(f.Error)
+		}
+		after, inc := rt.stepState(ctx, f.IncidentID, f.Step)
+		parts = append(parts, runOutcome(rt.cfg.Policy, since, after, inc, f.Step, runErr))
+	}
+	return strings.Join(parts, " ")
 }
 
 func (rt *Runtime) outboxPage(w http.ResponseWriter, r *http.Request) {

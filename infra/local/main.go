@@ -6,7 +6,20 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	netmail "net/mail"
+
+	"github.com/aftercare/aftercare/infra/local/devenv"
+	"github.com/aftercare/aftercare/shared/compose"
 )
+
+// devTeam is the address part of devenv.TeamEmail.
+var devTeam = func() string {
+	a, err := netmail.ParseAddress(devenv.TeamEmail)
+	if err != nil {
+		panic(err) // a constant: a defect if reached
+	}
+	return a.Address
+}()
 
 // Main runs the local runtime until ctx ends: what `make dev` starts. The
 // command in cmd/aftercare-local only wires it to the process's signals,
@@ -33,6 +46,20 @@ func Main(ctx context.Context, getenv func(string) string, stderr io.Writer, log
 	fmt.Fprintf(stderr, "  replies:      POST http://%s/dev/api/inbound (a raw RFC 5322 message)\n", ln.Addr())
 	if cfg.UsingDevSecret {
 		fmt.Fprintf(stderr, "  secret:       %s (dev default; set AFTERCARE_WEBHOOK_SECRET)\n", cfg.WebhookSecrets[0])
+	}
+	for _, p := range compose.Providers[1:] {
+		if s := cfg.ProviderSecrets[p.Name]; len(s) > 0 && s[0] == devenv.Defaults[p.Setting] {
+			fmt.Fprintf(stderr, "  %-13s %s (dev default; set %s, or off)\n", p.Name+":", s[0], p.Setting)
+		}
+	}
+	// The address itself is not printed: it may be a real person's.
+	switch {
+	case cfg.Team.Address == devTeam:
+		fmt.Fprintf(stderr, "  team alerts:  to the dev team mailbox, in the outbox (dev default; set %s, or off)\n", EnvTeamEmail)
+	case cfg.Team.Address != "":
+		fmt.Fprintf(stderr, "  team alerts:  by email (%s)\n", EnvTeamEmail)
+	default:
+		fmt.Fprintf(stderr, "  team alerts:  none (set %s)\n", EnvTeamEmail)
 	}
 	fmt.Fprintf(stderr, "  try:          go run ./infra/cmd/post-webhook -now events/bodies/aftercare-booking-completed.json\n\n")
 	return rt.Serve(ctx, ln)

@@ -49,6 +49,10 @@ import (
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 
+// NativePrefix starts the name of every native webhook body in
+// events/bodies (native.Name + "-").
+const NativePrefix = "aftercare-"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, time.Now()))
 }
@@ -121,9 +125,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, no
 	return 0
 }
 
-// ReadBodies reads every *.json in dir, keyed by file name without .json.
+// ReadBodies reads every native body in dir (aftercare-*.json), keyed by
+// file name without .json. The other providers' samples beside them
+// (calcom-*.json, …) are for post-webhook: the ingest events written here
+// are native Standard Webhooks deliveries.
 func ReadBodies(dir string) (map[string][]byte, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	paths, err := filepath.Glob(filepath.Join(dir, NativePrefix+"*.json"))
 	if err != nil {
 		return nil, err
 	}
