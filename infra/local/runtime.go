@@ -111,6 +111,12 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The report aggregates are counted in the same bbolt transaction as
+	// each incident write: exactly once, locally inline.
+	rt.store.CountWith(rt.svc.Counting())
+	if len(cfg.TeamMembers) > 0 {
+		log.Info("team dashboard on", "url", cfg.PublicURL+"/team", "members", len(cfg.TeamMembers))
+	}
 	provs, unmounted, err := compose.Mounted(cfg.Settings)
 	if err != nil {
 		return nil, err
