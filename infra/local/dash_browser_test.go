@@ -220,8 +220,8 @@ func doneWith(action string) chromedp.Action[chromedp.Void] {
 func (b *browserTab) shoot(dir, name string) {
 	b.t.Helper()
 	for _, w := range []struct {
-		name string
-		w, h int64
+		name  string
+		w, h  int64
 		phone bool
 	}{{"phone", 390, 844, true}, {"desktop", 1280, 900, false}} {
 		opts := []chromedp.EmulateViewportOption{}
@@ -241,4 +241,3 @@ func (b *browserTab) shoot(dir, name string) {
 	}
 	b.do("viewport reset", chromedp.EmulateViewport(1280, 900))
 }
-

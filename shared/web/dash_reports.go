@@ -94,9 +94,15 @@ func reportData(req reports.Request, rep reports.Report) dashData {
 	chart(func(b *strings.Builder) error {
 		return reports.TrendSVG(b, "NPS by "+string(req.Group), reports.Trend(rep, func(f reports.Figures) (float64, int) { return f.NPS.Score, f.NPS.N }))
 	})
-	chart(func(b *strings.Builder) error { return reports.DistributionSVG(b, "CSAT answers", reports.CSATBars(f.CSAT)) })
-	chart(func(b *strings.Builder) error { return reports.DistributionSVG(b, "NPS answers", reports.NPSBars(f.NPS)) })
-	chart(func(b *strings.Builder) error { return reports.DistributionSVG(b, "CES answers", reports.CESBars(f.CES)) })
+	chart(func(b *strings.Builder) error {
+		return reports.DistributionSVG(b, "CSAT answers", reports.CSATBars(f.CSAT))
+	})
+	chart(func(b *strings.Builder) error {
+		return reports.DistributionSVG(b, "NPS answers", reports.NPSBars(f.NPS))
+	})
+	chart(func(b *strings.Builder) error {
+		return reports.DistributionSVG(b, "CES answers", reports.CESBars(f.CES))
+	})
 	for _, p := range rep.Periods {
 		v.Rows = append(v.Rows, rowView{p.Period.Label(), cells(p.Figures)})
 	}

@@ -566,7 +566,7 @@ func TestReportsAndExports(t *testing.T) {
 		t.Fatalf("reports: %d %s", r.code, r.body)
 	}
 	for _, want := range []string{
-		"0 of 1 answers were 4 or 5 (n=1)",             // CSAT: the 2
+		"0 of 1 answers were 4 or 5 (n=1)",            // CSAT: the 2
 		"1 promoters, 0 passives, 0 detractors (n=1)", // NPS: the 10
 		"2 answered or replied of 3 surveys delivered",
 		"<th scope=\"row\">Nikos</th>", // the breakdown by agent
