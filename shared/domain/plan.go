@@ -44,6 +44,9 @@ type PlannedStep struct {
 	Answers string `json:"answers,omitempty"`
 	// Escalation is what an alert or hook step reports.
 	Escalation *Escalation `json:"escalation,omitempty"`
+	// Quieted says Due was moved out of the customer's quiet hours, so
+	// that the dashboard can say why a step waits.
+	Quieted bool `json:"quieted,omitempty"`
 }
 
 // ReminderTemplate is the template of survey reminders.
@@ -82,7 +85,9 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 			return
 		}
 		if quiet {
-			ps.Due = p.QuietHours.Shift(ps.Due, loc)
+			shifted := p.QuietHours.Shift(ps.Due, loc)
+			ps.Quieted = !shifted.Equal(ps.Due)
+			ps.Due = shifted
 		}
 		if p.MaxLateness > 0 && now.Sub(ps.Due) > time.Duration(p.MaxLateness) {
 			return

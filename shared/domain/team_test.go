@@ -125,3 +125,29 @@ func TestHandleWithoutAttention(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNoAttention", err)
 	}
 }
+
+func TestPlanSaysWhenQuietHoursMovedAStep(t *testing.T) {
+	p := DefaultPolicy() // quiet 21:00–09:00
+	// Solved at 22:30 Madrid time: the survey, due a day later, lands in
+	// quiet hours and moves to 09:00 the morning after.
+	inc := resolvedIncident(KindTicket, StatusSolved, "Europe/Madrid", "2026-11-20T21:30:00Z", t)
+	moved := 0
+	for _, ps := range Plan(inc, p, mustTime(t, "2026-11-20T21:30:00Z")) {
+		local := ps.Due.In(inc.Customer.Location())
+		if ps.Quieted {
+			moved++
+			if local.Hour() != 9 {
+				t.Errorf("%s moved to %s, want 09:00", ps.Key, local)
+			}
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no step reported as moved out of quiet hours")
+	}
+	day := resolvedIncident(KindTicket, StatusSolved, "Europe/Madrid", "2026-11-20T09:30:00Z", t)
+	for _, ps := range Plan(day, p, mustTime(t, "2026-11-20T09:30:00Z")) {
+		if ps.Quieted {
+			t.Errorf("%s due %s in the afternoon says it was moved", ps.Key, ps.Due)
+		}
+	}
+}

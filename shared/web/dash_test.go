@@ -505,10 +505,13 @@ func TestWorkAnAttentionItemToHandled(t *testing.T) {
 	}
 	// Every step shows what happened to it, in words.
 	page = b.do("GET", "/team/incidents/"+e.id, nil)
-	for _, want := range []string{"thank-you #1", "message from the team #1", "team alert #1"} {
+	for _, want := range []string{"thank-you #1", "message from the team #1", "team alert #1", "“is it fixed?” survey #1"} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("incident page lacks %q", want)
 		}
+	}
+	if !regexp.MustCompile(`recovery-1</span></td><td>planned`).MatchString(page.body) {
+		t.Error("the coming recovery survey is not shown as planned")
 	}
 	// An empty note is refused with the reason, and changes nothing.
 	before := len(inc.Timeline)

@@ -214,6 +214,17 @@ func (d *dash) incidentData(inc domain.Incident) dashData {
 		row.When = zoned(row.at, tz)
 		data.Steps = append(data.Steps, row)
 	}
+	// What is still to come, and why it waits.
+	for _, ps := range domain.Plan(inc, d.svc.Policy(), d.clock.Now()) {
+		if _, claimed := inc.Steps[ps.Key]; claimed {
+			continue
+		}
+		row := stepRow{Key: ps.Key, Label: stepWords(ps.Key), Outcome: "planned", When: zoned(ps.Due, tz), at: ps.Due}
+		if ps.Quieted {
+			row.Outcome = "planned; moved out of the customer's quiet hours"
+		}
+		data.Steps = append(data.Steps, row)
+	}
 	slices.SortFunc(data.Steps, func(a, b stepRow) int { return a.at.Compare(b.at) })
 	for i := len(inc.Timeline) - 1; i >= 0; i-- { // newest first
 		e := inc.Timeline[i]
