@@ -3,15 +3,17 @@
 // in many languages, so every string an email or page shows comes from here
 // rather than from code.
 //
-// Each language is one JSON file in catalog/ (key → printf-style message),
-// embedded in the binary so that a Lambda needs no extra files. Adding a
-// language means adding a file and a line to supported.
+// Each language is a directory in catalog/ of JSON files (key →
+// printf-style message), one per feature, merged (a key defined twice is
+// an error), embedded in the binary so that a Lambda needs no extra files.
+// Adding a language means adding a directory and a line to supported.
 package i18n
 
 import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +24,7 @@ import (
 	"golang.org/x/text/message/catalog"
 )
 
-//go:embed catalog/*.json
+//go:embed catalog/*/*.json
 var files embed.FS
 
 // supported lists the languages with a catalog; the first is the fallback
@@ -75,13 +77,26 @@ func load() ([]*Lang, error) {
 }
 
 func readCatalog(code string) (map[string]string, error) {
-	raw, err := files.ReadFile("catalog/" + code + ".json")
-	if err != nil {
-		return nil, fmt.Errorf("i18n: catalog for %s: %w", code, err)
+	names, err := fs.Glob(files, "catalog/"+code+"/*.json")
+	if err != nil || len(names) == 0 {
+		return nil, fmt.Errorf("i18n: no catalog for %s", code)
 	}
-	var keys map[string]string
-	if err := json.Unmarshal(raw, &keys); err != nil {
-		return nil, fmt.Errorf("i18n: catalog for %s: %w", code, err)
+	keys := map[string]string{}
+	for _, name := range names {
+		raw, err := files.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		var part map[string]string
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for k, v := range part {
+			if _, dup := keys[k]; dup {
+				return nil, fmt.Errorf("i18n: %s: key %q is defined twice for %s", name, k, code)
+			}
+			keys[k] = v
+		}
 	}
 	return keys, nil
 }
