@@ -36,7 +36,28 @@ func (s *Service) sawContact(ctx context.Context, inc domain.Incident) error {
 // reminders and recovery surveys (which belong to the survey they follow)
 // and a composition without a contact key claim nothing.
 func (s *Service) claimSurvey(ctx context.Context, inc domain.Incident, step domain.PlannedStep) error {
-	if s.cfg.ContactKey == nil || !s.claimsSurvey(step) || inc.Customer.Email == "" {
+	if !s.claimsSurvey(step) {
+		return nil
+	}
+	cooldown := s.cfg.Policy.Cooldown()
+	return s.claimBudget(ctx, inc, step, func(c *domain.Contact, now time.Time) error {
+		return c.ClaimSurvey(inc.ID, step.Key, cooldown, now)
+	})
+}
+
+// claimMessage spends the person's message budget on a personal note
+// (KindNote), as claimSurvey does the survey budget.
+func (s *Service) claimMessage(ctx context.Context, inc domain.Incident, step domain.PlannedStep) error {
+	cooldown := s.cfg.Policy.MessageBudget()
+	return s.claimBudget(ctx, inc, step, func(c *domain.Contact, now time.Time) error {
+		return c.ClaimMessage(inc.ID, step.Key, cooldown, now)
+	})
+}
+
+// claimBudget is one conditional write on the person's record: their
+// consent, then claim, noting the email as the last one sent.
+func (s *Service) claimBudget(ctx context.Context, inc domain.Incident, step domain.PlannedStep, claim func(*domain.Contact, time.Time) error) error {
+	if s.cfg.ContactKey == nil || inc.Customer.Email == "" {
 		return nil
 	}
 	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
@@ -50,7 +71,7 @@ func (s *Service) claimSurvey(ctx context.Context, inc domain.Incident, step dom
 		learnt := c.Saw(inc, now)
 		if reason, ok := c.Mailable(); !ok {
 			refused = &notMailable{reason}
-		} else if err := c.ClaimSurvey(inc.ID, step.Key, s.cfg.Policy.Cooldown(), now); err != nil {
+		} else if err := claim(c, now); err != nil {
 			refused = err
 		} else {
 			// The survey goes now: noted in the same write.
@@ -63,7 +84,7 @@ func (s *Service) claimSurvey(ctx context.Context, inc domain.Incident, step dom
 		return store.ErrUnchanged
 	})
 	if err != nil {
-		return fmt.Errorf("claim the survey budget for %s: %w", inc.ID, err)
+		return fmt.Errorf("claim the budget of %s for %s: %w", step.Key, inc.ID, err)
 	}
 	return refused
 }
@@ -77,7 +98,7 @@ func (e *notMailable) Error() string { return e.reason }
 // (a survey's claim records it already). A failure is logged, not
 // returned: the email went.
 func (s *Service) noteSent(ctx context.Context, inc domain.Incident, step domain.PlannedStep, now time.Time) {
-	if s.cfg.ContactKey == nil || inc.Customer.Email == "" || step.Kind.Audience() != "customer" || s.claimsSurvey(step) {
+	if s.cfg.ContactKey == nil || inc.Customer.Email == "" || step.Kind.Audience() != "customer" || s.claimsBudget(step) {
 		return
 	}
 	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
@@ -94,4 +115,9 @@ func (s *Service) noteSent(ctx context.Context, inc domain.Incident, step domain
 // claimsSurvey says whether a step spends the survey budget (claimSurvey).
 func (s *Service) claimsSurvey(step domain.PlannedStep) bool {
 	return step.Kind == domain.KindSurvey && step.Step.Survey != domain.SurveyNone
+}
+
+// claimsBudget says whether a step's claim already notes it as sent.
+func (s *Service) claimsBudget(step domain.PlannedStep) bool {
+	return s.claimsSurvey(step) || step.Kind == domain.KindNote
 }

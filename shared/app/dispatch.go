@@ -107,11 +107,22 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 			return s.skipStep(ctx, inc, step.Key, reason, result, now)
 		}
 	}
+	// Personal notes spend the message budget, claimed the same way.
+	if _, claimed := inc.Steps[step.Key]; !claimed && step.Kind == domain.KindNote {
+		var nm *notMailable
+		if err := s.claimMessage(ctx, inc, step); errors.Is(err, domain.ErrThrottled) {
+			return s.skipStep(ctx, inc, step.Key, "throttled: "+strings.TrimPrefix(err.Error(), domain.ErrThrottled.Error()+": "), SkipThrottled, now)
+		} else if errors.As(err, &nm) {
+			return s.skipStep(ctx, inc, step.Key, nm.reason, SkipNotMailable, now)
+		} else if err != nil {
+			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+		}
+	}
 	// Follow-ups without a survey, reminders and recovery surveys spend no
 	// budget, but a person who unsubscribed or whose mailbox refused mail
 	// gets none either. (Acknowledgements still go: they answer something
 	// the person just did.)
-	if _, claimed := inc.Steps[step.Key]; !claimed && (step.Kind == domain.KindReminder || step.Kind == domain.KindRecovery ||
+	if _, claimed := inc.Steps[step.Key]; !claimed && (step.Kind == domain.KindReminder || step.Kind == domain.KindRecovery || step.Kind == domain.KindAdvice ||
 		(step.Kind == domain.KindSurvey && step.Step.Survey == domain.SurveyNone)) {
 		reason, err := s.mailable(ctx, inc)
 		if err != nil {

@@ -32,6 +32,9 @@ type Contact struct {
 	Incidents []string `json:"incidents,omitempty"`
 	// LastSurvey is the survey that used the person's survey budget.
 	LastSurvey *SurveyClaim `json:"last_survey,omitempty"`
+	// LastMessage is the personal note (KindNote) that used the person's
+	// message budget.
+	LastMessage *SurveyClaim `json:"last_message,omitempty"`
 	// LastSent is the latest email that went to the person (any kind).
 	LastSent *SurveyClaim `json:"last_sent,omitempty"`
 	// CompletedBookings counts the person's completed bookings (a
@@ -145,6 +148,24 @@ func (c *Contact) ClaimSurvey(incident, step string, cooldown time.Duration, now
 		}
 	}
 	c.LastSurvey = &SurveyClaim{At: now, Incident: incident, Step: step}
+	return nil
+}
+
+// ClaimMessage spends the person's message budget on a personal note
+// (a loyalty thanks, a review invitation), as ClaimSurvey does the survey
+// budget: one per cooldown across every incident; the same incident and
+// step may claim again.
+func (c *Contact) ClaimMessage(incident, step string, cooldown time.Duration, now time.Time) error {
+	if l := c.LastMessage; l != nil && cooldown > 0 {
+		if l.Incident == incident && l.Step == step {
+			return nil
+		}
+		if now.Before(l.At.Add(cooldown)) {
+			return fmt.Errorf("%w: a personal note went out on %s, the next may go from %s",
+				ErrThrottled, l.At.UTC().Format("2006-01-02"), l.At.Add(cooldown).UTC().Format("2006-01-02"))
+		}
+	}
+	c.LastMessage = &SurveyClaim{At: now, Incident: incident, Step: step}
 	return nil
 }
 

@@ -182,3 +182,31 @@ func TestContactCountsCompletedBookings(t *testing.T) {
 		t.Fatalf("a ticket counted: %d", c.CompletedBookings)
 	}
 }
+
+func TestMessageBudgetIsApartFromTheSurveyBudget(t *testing.T) {
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	var c Contact
+	if err := c.ClaimSurvey("inc_a", "thanks-1", 30*24*time.Hour, now); err != nil {
+		t.Fatal(err)
+	}
+	// A note the same day: the survey spent its own budget, not this one.
+	if err := c.ClaimMessage("inc_a", "review-1", 7*24*time.Hour, now); err != nil {
+		t.Fatalf("first note: %v", err)
+	}
+	if err := c.ClaimMessage("inc_a", "review-1", 7*24*time.Hour, now.Add(time.Hour)); err != nil {
+		t.Fatalf("the same note again (a retry): %v", err)
+	}
+	err := c.ClaimMessage("inc_b", "loyalty-3", 7*24*time.Hour, now.Add(6*24*time.Hour))
+	if !errors.Is(err, ErrThrottled) || !strings.Contains(err.Error(), "2026-11-27") {
+		t.Fatalf("another note within 7 days: %v", err)
+	}
+	if err := c.ClaimMessage("inc_b", "loyalty-3", 7*24*time.Hour, now.Add(7*24*time.Hour)); err != nil {
+		t.Fatalf("after 7 days: %v", err)
+	}
+	if err := c.ClaimMessage("inc_c", "review-1", 0, now.Add(7*24*time.Hour)); err != nil {
+		t.Fatalf("no budget: %v", err)
+	}
+	if p := DefaultPolicy(); p.MessageBudget() != 7*24*time.Hour {
+		t.Fatalf("default message budget %s", p.MessageBudget())
+	}
+}

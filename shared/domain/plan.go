@@ -19,6 +19,13 @@ const (
 	KindAck      StepKind = "ack"
 	KindAlert    StepKind = "alert"
 	KindHook     StepKind = "hook"
+	// KindNote is a personal note that asks nothing (a loyal customer's
+	// thanks, a review invitation, "we missed you"): it spends the
+	// person's message budget (Policy.MessageCooldown), not the survey's.
+	KindNote StepKind = "note"
+	// KindAdvice is service information about a booking (pre-arrival
+	// advice): no budget, but only to people who may be mailed.
+	KindAdvice StepKind = "advice"
 )
 
 // Audience is who a step kind goes to: the customer or the team.

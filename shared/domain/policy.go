@@ -51,6 +51,11 @@ type Policy struct {
 	// any answer exists and is the same on every retry). Absent surveys
 	// every incident.
 	SurveySample string `json:"survey_sample,omitempty"`
+	// MessageCooldown is the message budget: at most one personal note
+	// (loyalty thanks, review invitation, "we missed you") per person in
+	// this window, across every incident. Absent means 7 days; "0s" turns
+	// the budget off.
+	MessageCooldown *Duration `json:"message_cooldown,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -124,6 +129,18 @@ func parseSample(s string) (k, n int, ok bool) {
 		return 0, 0, false
 	}
 	return k, n, true
+}
+
+// DefaultMessageCooldown is the message budget's window when the policy
+// does not say.
+const DefaultMessageCooldown = 7 * 24 * time.Hour
+
+// MessageBudget is the message budget's window; zero means no budget.
+func (p Policy) MessageBudget() time.Duration {
+	if p.MessageCooldown == nil {
+		return DefaultMessageCooldown
+	}
+	return time.Duration(*p.MessageCooldown)
 }
 
 // Cooldown is the survey budget's window; zero means no budget.
