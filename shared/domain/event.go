@@ -33,6 +33,9 @@ const (
 	BookingUpdated   EventType = "booking.updated"
 	BookingCancelled EventType = "booking.cancelled"
 	BookingCompleted EventType = "booking.completed"
+	// BookingNoShow: the customer did not come. Not a cancellation: no
+	// thank-you or survey, but perhaps a "we missed you" note.
+	BookingNoShow EventType = "booking.no_show"
 	TicketOpened     EventType = "ticket.opened"
 	TicketUpdated    EventType = "ticket.updated"
 	TicketSolved     EventType = "ticket.solved"
@@ -42,7 +45,7 @@ const (
 
 var eventKinds = map[EventType]Kind{
 	BookingCreated: KindBooking, BookingUpdated: KindBooking,
-	BookingCancelled: KindBooking, BookingCompleted: KindBooking,
+	BookingCancelled: KindBooking, BookingCompleted: KindBooking, BookingNoShow: KindBooking,
 	TicketOpened: KindTicket, TicketUpdated: KindTicket, TicketSolved: KindTicket,
 	TicketReopened: KindTicket, TicketClosed: KindTicket,
 }

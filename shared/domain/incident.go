@@ -18,6 +18,8 @@ const (
 	StatusBooked    Status = "booked"
 	StatusCancelled Status = "cancelled"
 	StatusCompleted Status = "completed"
+	// StatusNoShow: the customer did not come to the booking.
+	StatusNoShow Status = "no_show"
 	StatusOpen      Status = "open"
 	StatusSolved    Status = "solved"
 	StatusClosed    Status = "closed"
@@ -205,6 +207,8 @@ func nextStatus(cur Status, t EventType) Status {
 		return StatusCancelled
 	case BookingCompleted:
 		return StatusCompleted
+	case BookingNoShow:
+		return StatusNoShow
 	case TicketOpened, TicketReopened:
 		return StatusOpen
 	case TicketUpdated:

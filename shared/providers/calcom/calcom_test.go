@@ -181,7 +181,7 @@ func TestParseDocumentedPayloads(t *testing.T) {
 			},
 		}},
 		{"no-show-marked.json", []domain.Event{{
-			Provider: "calcom", Type: domain.BookingCancelled, OccurredAt: utc(t, "2025-12-01T12:34:34.774Z"),
+			Provider: "calcom", Type: domain.BookingNoShow, OccurredAt: utc(t, "2025-12-01T12:34:34.774Z"),
 			Ref: "5vQFqxDFMjdgKGMijqtqRw", Customer: domain.Customer{Email: "test@example.com"},
 		}}},
 		{"no-show-unmarked.json", []domain.Event{{

@@ -21,7 +21,7 @@
 //	                         gives a rescheduled booking a new uid
 //	BOOKING_CANCELLED        booking.cancelled
 //	BOOKING_REJECTED         booking.cancelled (a request the host turned down)
-//	BOOKING_NO_SHOW_UPDATED  an attendee marked no-show: booking.cancelled (no
+//	BOOKING_NO_SHOW_UPDATED  an attendee marked no-show: booking.no_show (no
 //	                         thank-you for a visit that did not happen);
 //	                         unmarked: booking.created, so the booking is
 //	                         booked again and completes at its known end

@@ -239,7 +239,7 @@ func (pl *booking) noShow(at time.Time, createdAt string) (mapping, error) {
 	i, t := 0, domain.BookingCreated
 	for j, a := range pl.Attendees {
 		if a.NoShow != nil && *a.NoShow {
-			i, t = j, domain.BookingCancelled
+			i, t = j, domain.BookingNoShow
 			break
 		}
 	}
@@ -258,7 +258,7 @@ func (pl *booking) noShow(at time.Time, createdAt string) (mapping, error) {
 		// incident already knows (this payload carries none).
 		CompletesAtEnd: t == domain.BookingCreated,
 	}
-	e.ID = hookutil.EventID("cal", noShowUpdated, ref, createdAt, strconv.FormatBool(t == domain.BookingCancelled))
+	e.ID = hookutil.EventID("cal", noShowUpdated, ref, createdAt, strconv.FormatBool(t == domain.BookingNoShow))
 	path := "payload.attendees[" + strconv.Itoa(i) + "]"
 	return mapping{event: e, names: map[string]string{
 		"occurred_at":        "createdAt",

@@ -177,7 +177,7 @@ func TestParseDocumentedPayloads(t *testing.T) {
 	}{
 		{"invitee-created.json", []domain.Event{with(domain.BookingCreated, "2020-11-23T17:51:19Z", true)}},
 		{"invitee-canceled.json", []domain.Event{with(domain.BookingCancelled, "2020-11-23T17:54:22Z", false)}},
-		{"invitee-no-show-created.json", []domain.Event{with(domain.BookingCancelled, "2020-11-23T17:51:19Z", false)}},
+		{"invitee-no-show-created.json", []domain.Event{with(domain.BookingNoShow, "2020-11-23T17:51:19Z", false)}},
 		{"invitee-no-show-deleted.json", []domain.Event{with(domain.BookingCreated, "2020-11-23T17:51:19Z", true)}},
 		{"reschedule-1-invitee-canceled.json", []domain.Event{with(domain.BookingCancelled, "2020-11-24T09:00:00Z", false)}},
 		{"reschedule-2-invitee-created.json", []domain.Event{

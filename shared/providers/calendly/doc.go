@@ -13,7 +13,7 @@
 //	                         payload.old_invitee is set (a reschedule) also
 //	                         booking.cancelled for the old invitee
 //	invitee.canceled         booking.cancelled (rescheduled or not)
-//	invitee_no_show.created  booking.cancelled: no thank-you for a no-show
+//	invitee_no_show.created  booking.no_show: no thank-you for a no-show
 //	invitee_no_show.deleted  booking.created: booked again, completes at its
 //	                         end time
 //	anything else            202 "ignored"

@@ -103,7 +103,9 @@ func (d delivery) events(event string) ([]domain.Event, error) {
 		}
 	case noShowDeleted:
 		e.Type, e.CompletesAtEnd = domain.BookingCreated, true
-	default: // invitee.canceled, invitee_no_show.created
+	case noShowCreated:
+		e.Type = domain.BookingNoShow
+	default: // invitee.canceled
 		e.Type = domain.BookingCancelled
 	}
 	if err := hookutil.Validate(e, names); err != nil {

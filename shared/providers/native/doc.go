@@ -20,6 +20,7 @@
 //
 // Fields:
 //   - type: booking.created, booking.updated, booking.cancelled,
+//     booking.no_show (the customer did not come),
 //     booking.completed, ticket.opened, ticket.updated, ticket.solved,
 //     ticket.reopened or ticket.closed. Any other type is acknowledged with
 //     202 "ignored", so a sender may subscribe us to more than we act on.
