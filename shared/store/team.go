@@ -56,7 +56,9 @@ const MaxCountDeltas = 99
 type Counters interface {
 	// AddCounts adds deltas to their buckets, all or nothing, unless
 	// change was applied before (then it does nothing and returns nil).
-	// Deltas naming the same bucket are summed; more than MaxCountDeltas
+	// Deltas naming the same bucket are summed; a zero delta changes
+	// nothing (a counter never changed stays absent, one brought back to
+	// zero reads 0); more than MaxCountDeltas
 	// buckets is an error. A change id is remembered for at least seven
 	// days, longer than any redelivery (a stream keeps records 24 hours).
 	AddCounts(ctx context.Context, change string, deltas []CountDelta) error

@@ -60,3 +60,13 @@ func TestContract(t *testing.T) {
 	})
 	t.Logf("contract suite took %s", time.Since(began).Round(time.Millisecond))
 }
+
+func TestTeamContract(t *testing.T) {
+	began := time.Now()
+	emulators.DynamoDB(t)
+	storetest.RunTeam(t, func(t *testing.T) store.Team {
+		c := client(t)
+		return dynamo.New(c, newTable(t, c))
+	})
+	t.Logf("team contract suite took %s", time.Since(began).Round(time.Millisecond))
+}
