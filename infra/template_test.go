@@ -1103,10 +1103,10 @@ func tableGrants(t *testing.T, f function) []tableGrant {
 // TestTemplateTableGrants: what a role may do to the table is limited to
 // the items its function touches, by their partition-key prefixes
 // (dynamodb:LeadingKeys). The planner may write only the report counters
-// and change markers; the team's pages may delete and update only
-// ephemeral items (sessions, tokens, rate limits), batch-read only
-// incidents and counters, and query only the listing and attention
-// indexes. No role may delete or update an incident in place.
+// and change markers; the team's pages may get and put only incidents,
+// people's records and ephemeral items, delete and update only ephemeral
+// items (sessions, tokens, rate limits), batch-read only incidents and
+// counters, and query only the listing and attention indexes. No role may delete or update an incident in place.
 func TestTemplateTableGrants(t *testing.T) {
 	tp := loadTemplate(t)
 	counters := []string{layout.CountsKeyPrefix + "*", layout.ChangeKeyPrefix + "*"}
@@ -1132,6 +1132,10 @@ func TestTemplateTableGrants(t *testing.T) {
 					case a == "dynamodb:DeleteItem" || a == "dynamodb:UpdateItem":
 						if !slices.Equal(g.leading, ephemera) && !(f.fn.Counts && slices.Equal(g.leading, counters)) {
 							t.Errorf("%s: %s limited to %v; only ephemeral items (%v) may be deleted or updated in place", where, a, g.leading, ephemera)
+						}
+					case (a == "dynamodb:GetItem" || a == "dynamodb:PutItem") && f.fn.Team:
+						if want := []string{layout.IncidentKeyPrefix + "*", layout.ContactKeyPrefix + "*", layout.EphemeralKeyPrefix + "*"}; !slices.Equal(g.leading, want) {
+							t.Errorf("%s: %s limited to %v, want %v (the team's pages must not write counters)", where, a, g.leading, want)
 						}
 					case a == "dynamodb:BatchGetItem" && f.fn.Team:
 						if !slices.Equal(g.leading, teamReads) {

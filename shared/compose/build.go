@@ -54,7 +54,11 @@ type Ports struct {
 // change), the local runtime to each write of its bbolt store, in the
 // write's own transaction (bolt.Store.CountWith). It is set here, once,
 // to the reports package's function (reports.Changes); while it is nil,
-// no aggregates are kept.
+// no aggregates are kept. Removals reach it too (after the zero
+// Incident): the retention's expiry (TTL on AWS, Expire locally) and
+// erasure; a report that should keep counting an expired incident
+// returns nil for them. Deltas that cancel out per bucket write nothing,
+// so "take back before, add after" costs a write only when a count moved.
 var ReportCounts func(before, after domain.Incident) []store.CountDelta
 
 // Service builds the use cases from settings and ports. A composition
