@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,7 +22,8 @@ import (
 // listing index, and the cursor of the next page ("" after the last). It
 // walks the index as List does (month partitions of the write from the
 // present back over the retention, all ListShards shards of a month
-// queried at once and merged; never a Scan), resuming in the cursor's
+// queried at once and merged; never a Scan; past the first month, four
+// months at once), resuming in the cursor's
 // month just below its sort key, so a page costs about the same wherever
 // it starts. It reads one entry more than it returns, so the last page
 // says it is the last.
@@ -52,16 +54,26 @@ func (s *Store) Page(ctx context.Context, cursor store.Cursor, limit int) ([]dom
 	var entries []entry
 	seen := map[string]bool{}
 	last := monthOf(now.Add(-s.cfg.Retention))
-	for m := month; !m.Before(last) && len(entries) <= limit; m = m.AddDate(0, -1, 0) {
-		got, err := s.newestInMonth(ctx, m, before, limit+1-len(entries))
+	// The cursor's month alone first (it fills most pages); then, if the
+	// page is still short, earlier months pageMonthsAtOnce at a time, so
+	// that a young or quiet table does not walk its retention one month
+	// after another.
+	for m, n := month, 1; !m.Before(last) && len(entries) <= limit; n = pageMonthsAtOnce {
+		var months []time.Time
+		for ; len(months) < n && !m.Before(last); m = m.AddDate(0, -1, 0) {
+			months = append(months, m)
+		}
+		got, err := s.newestInMonths(ctx, months, before, limit+1-len(entries))
 		if err != nil {
 			return nil, "", fmt.Errorf("dynamo: page: %w", err)
 		}
 		before = ""
-		for _, e := range got {
-			if !seen[e.id] {
-				seen[e.id] = true
-				entries = append(entries, entry{e, m})
+		for i, es := range got {
+			for _, e := range es {
+				if !seen[e.id] && len(entries) <= limit {
+					seen[e.id] = true
+					entries = append(entries, entry{e, months[i]})
+				}
 			}
 		}
 	}
@@ -80,6 +92,30 @@ func (s *Store) Page(ctx context.Context, cursor store.Cursor, limit int) ([]dom
 		return nil, "", fmt.Errorf("dynamo: page: %w", err)
 	}
 	return incs, next, nil
+}
+
+// pageMonthsAtOnce is how many month partitions Page reads at once past
+// the first: 4 × ListShards queries in flight.
+const pageMonthsAtOnce = 4
+
+// newestInMonths is newestInMonth of each month at once (before applies
+// to the first), each month's entries apart.
+func (s *Store) newestInMonths(ctx context.Context, months []time.Time, before string, limit int) ([][]listEntry, error) {
+	out := make([][]listEntry, len(months))
+	errs := make([]error, len(months))
+	var wg sync.WaitGroup
+	for i, m := range months {
+		b := ""
+		if i == 0 {
+			b = before
+		}
+		wg.Go(func() { out[i], errs[i] = s.newestInMonth(ctx, m, b, limit) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // pageCursor is the opaque, URL-safe form of a place in the listing index:

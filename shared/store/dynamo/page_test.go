@@ -1,14 +1,17 @@
 package dynamo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -135,4 +138,30 @@ func TestTransactionOutcome(t *testing.T) {
 			t.Errorf("%s: applied %v retry %v, want %v %v", tc.name, applied, retry, tc.applied, tc.retry)
 		}
 	}
+}
+
+// BenchmarkPageLatency pages a young table (ten incidents, this month) as
+// on AWS, where each Query takes milliseconds of network rather than CPU:
+// a page that is short must learn that no earlier month holds more, and
+// reads the retention's months four at a time to do so.
+func BenchmarkPageLatency(b *testing.B) {
+	now := time.Now().UTC()
+	f := &fakeIndex{t: &testing.T{}, pageSize: 100}
+	for i := range 10 {
+		f.add(fmt.Sprintf("inc_%02d", i), now.Add(-time.Duration(i)*time.Hour), now)
+	}
+	const rtt = 5 * time.Millisecond
+	var queries atomic.Int64
+	slow := func(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+		queries.Add(1)
+		time.Sleep(rtt)
+		return f.Query(ctx, in, o...)
+	}
+	s := NewWithConfig(API{Query: slow, BatchGetItem: f.BatchGetItem}, Config{Table: "t"})
+	for b.Loop() {
+		if page, next, err := s.Page(b.Context(), "", 25); err != nil || len(page) != 10 || next != "" {
+			b.Fatal(len(page), next, err)
+		}
+	}
+	b.ReportMetric(float64(queries.Load())/float64(b.N), "queries/op")
 }
