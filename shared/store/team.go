@@ -68,7 +68,8 @@ type Counters interface {
 }
 
 // Cursor marks where a page of incidents ended; the zero Cursor starts at
-// the newest. String/ParseCursor carry it through a URL.
+// the newest. It is opaque and URL-safe (base64url in both adapters), so
+// it goes into a query string as it is; a malformed one fails Page.
 type Cursor string
 
 // Pager pages through incidents by time, newest first, and lists the ones
