@@ -62,11 +62,15 @@ func streamEvent(t *testing.T, before, after domain.Incident) events.DynamoDBEve
 		if err != nil {
 			t.Fatal(err)
 		}
-		return map[string]events.DynamoDBAttributeValue{
+		img := map[string]events.DynamoDBAttributeValue{
 			dynamo.PartitionKey: events.NewStringAttribute(dynamo.IncidentKeyPrefix + after.ID),
 			dynamo.SortKey:      events.NewStringAttribute(dynamo.IncidentSortKey),
 			dynamo.DocAttribute: events.NewStringAttribute(string(doc)),
 		}
+		if inc.Replan { // as the store writes it: the planner reconciles these
+			img[dynamo.ReplanAttribute] = events.NewBooleanAttribute(true)
+		}
+		return img
 	}
 	name := "MODIFY"
 	if before.ID == "" {

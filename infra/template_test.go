@@ -36,6 +36,7 @@ import (
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
+	"github.com/aftercare/aftercare/shared/store/dynamo/layout"
 	"github.com/aftercare/aftercare/shared/web"
 )
 
@@ -272,6 +273,12 @@ func TestTemplateFunctions(t *testing.T) {
 			want := map[string]bool{"ssm:GetParameters": true}
 			if !f.fn.Stream { // the planner works from the stream's images
 				want["dynamodb:GetItem"], want["dynamodb:PutItem"] = true, true
+			}
+			if f.fn.Counts { // AddCounts: one TransactWriteItems (TestTemplateTableGrants checks on which items)
+				want["dynamodb:PutItem"], want["dynamodb:UpdateItem"], want["dynamodb:ConditionCheckItem"] = true, true, true
+			}
+			if f.fn.Team { // ephemera, counters, Page and NeedingAttention
+				want["dynamodb:UpdateItem"], want["dynamodb:DeleteItem"], want["dynamodb:BatchGetItem"], want["dynamodb:Query"] = true, true, true, true
 			}
 			if f.fn.Scheduler {
 				want["scheduler:CreateSchedule"], want["scheduler:DeleteSchedule"], want["iam:PassRole"] = true, true, true
@@ -1079,6 +1086,107 @@ func TestTemplateTable(t *testing.T) {
 	}
 }
 
+// tableGrant is one Allow statement's DynamoDB actions on the table or its
+// indexes, with the partition-key prefixes it is limited to (nil: all).
+type tableGrant struct {
+	sid       string
+	actions   []string
+	resources []string // "table", or the !Sub of an index ARN
+	leading   []string // dynamodb:LeadingKeys patterns; nil if unconditioned
+	condition any
+}
+
+// tableGrants returns a function's grants on the table (stream access,
+// which the mapping needs, apart).
+func tableGrants(t *testing.T, f function) []tableGrant {
+	t.Helper()
+	var out []tableGrant
+	for _, s := range statements(f.res) {
+		if str(get(s, "Effect")) != "Allow" {
+			continue
+		}
+		g := tableGrant{sid: str(get(s, "Sid")), condition: get(s, "Condition")}
+		for _, a := range list(get(s, "Action")) {
+			if strings.HasPrefix(str(a), "dynamodb:") && !streamAction(str(a)) {
+				g.actions = append(g.actions, str(a))
+			}
+		}
+		if len(g.actions) == 0 {
+			continue
+		}
+		for _, r := range list(get(s, "Resource")) {
+			switch {
+			case refTarget(r) == "Table" && len(list(get(r, "Fn::GetAtt"))) == 2 && str(list(get(r, "Fn::GetAtt"))[1]) == "Arn":
+				g.resources = append(g.resources, "table")
+			case str(get(r, "Fn::Sub")) != "":
+				g.resources = append(g.resources, str(get(r, "Fn::Sub")))
+			default:
+				t.Errorf("%s %s: resource %v is neither the table nor one of its indexes", f.id, g.sid, r)
+			}
+		}
+		for _, k := range list(get(s, "Condition", "ForAllValues:StringLike", "dynamodb:LeadingKeys")) {
+			g.leading = append(g.leading, str(k))
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// TestTemplateTableGrants: what a role may do to the table is limited to
+// the items its function touches, by their partition-key prefixes
+// (dynamodb:LeadingKeys). The planner may write only the report counters
+// and change markers; the team's pages may get and put only incidents,
+// people's records and ephemeral items, delete and update only ephemeral
+// items (sessions, tokens, rate limits), batch-read only incidents and
+// counters, and query only the listing and attention indexes. No role may delete or update an incident in place.
+func TestTemplateTableGrants(t *testing.T) {
+	tp := loadTemplate(t)
+	counters := []string{layout.CountsKeyPrefix + "*", layout.ChangeKeyPrefix + "*"}
+	ephemera := []string{layout.EphemeralKeyPrefix + "*"}
+	teamReads := []string{layout.IncidentKeyPrefix + "*", layout.CountsKeyPrefix + "*"}
+	indexes := []string{"${Table.Arn}/index/" + layout.GSI1, "${Table.Arn}/index/" + layout.GSI2}
+	for _, f := range functions(t, tp) {
+		t.Run(f.id, func(t *testing.T) {
+			for _, g := range tableGrants(t, f) {
+				where := fmt.Sprintf("statement %s %v", g.sid, g.actions)
+				if g.leading != nil {
+					c, _ := g.condition.(map[string]any)
+					if like, _ := get(c, "ForAllValues:StringLike").(map[string]any); len(c) != 1 || len(like) != 1 {
+						t.Errorf("%s: condition %v, want dynamodb:LeadingKeys alone", where, g.condition)
+					}
+				}
+				if f.fn.Stream && !slices.Equal(g.leading, counters) {
+					t.Errorf("%s: the planner may write only the counters and change markers, LeadingKeys %v; got %v", where, counters, g.leading)
+					continue
+				}
+				for _, a := range g.actions {
+					switch {
+					case a == "dynamodb:DeleteItem" || a == "dynamodb:UpdateItem":
+						if !slices.Equal(g.leading, ephemera) && !(f.fn.Counts && slices.Equal(g.leading, counters)) {
+							t.Errorf("%s: %s limited to %v; only ephemeral items (%v) may be deleted or updated in place", where, a, g.leading, ephemera)
+						}
+					case (a == "dynamodb:GetItem" || a == "dynamodb:PutItem") && f.fn.Team:
+						if want := []string{layout.IncidentKeyPrefix + "*", layout.ContactKeyPrefix + "*", layout.EphemeralKeyPrefix + "*"}; !slices.Equal(g.leading, want) {
+							t.Errorf("%s: %s limited to %v, want %v (the team's pages must not write counters)", where, a, g.leading, want)
+						}
+					case a == "dynamodb:BatchGetItem" && f.fn.Team:
+						if !slices.Equal(g.leading, teamReads) {
+							t.Errorf("%s: BatchGetItem limited to %v, want %v", where, g.leading, teamReads)
+						}
+					case a == "dynamodb:Query":
+						if !f.fn.Team || !slices.Equal(g.resources, indexes) {
+							t.Errorf("%s: Query on %v; only the team's pages query, and only %v", where, g.resources, indexes)
+						}
+					}
+				}
+				if !slices.Contains(g.actions, "dynamodb:Query") && !slices.Equal(g.resources, []string{"table"}) {
+					t.Errorf("%s: resources %v, want the table", where, g.resources)
+				}
+			}
+		})
+	}
+}
+
 func mapsEqual(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false
@@ -1116,9 +1224,9 @@ func TestTemplateStream(t *testing.T) {
 			t.Errorf("%s: FunctionResponseTypes lacks ReportBatchItemFailures", id)
 		}
 		filters := list(get(p, "FilterCriteria", "Filters"))
-		want := `{"dynamodb": {"NewImage": {"` + dynamo.ReplanAttribute + `": {"BOOL": [true]}}}}`
+		want := `{"dynamodb": {"Keys": {"` + dynamo.SortKey + `": {"S": ["` + dynamo.IncidentSortKey + `"]}}}}`
 		if len(filters) != 1 || str(get(filters[0], "Pattern")) != want {
-			t.Errorf("%s: FilterCriteria %v, want the one pattern %s (the planner runs only for writes that add a wake-up call)", id, get(p, "FilterCriteria"), want)
+			t.Errorf("%s: FilterCriteria %v, want the one pattern %s (every incident write is counted for the reports; no other item may reach the planner, least of all the counters it writes)", id, get(p, "FilterCriteria"), want)
 		}
 		if n, ok := get(p, "BatchSize").(int); !ok || n*2*domain.MaxEncodedSize > 6<<20 {
 			t.Errorf("%s: BatchSize %v: two images of up to %d bytes each must fit Lambda's 6 MB payload", id, get(p, "BatchSize"), domain.MaxEncodedSize)

@@ -1,11 +1,14 @@
 // Command planner is the Lambda function on the incidents table's stream:
 // it reconciles the schedules of every incident whose plan changed, which
-// finishes the job if a function died between storing and scheduling. It
-// reads the incidents from the stream's images, so it composes EventBridge
-// Scheduler alone.
+// finishes the job if a function died between storing and scheduling, and
+// keeps the report aggregates (compose.ReportCounts) once per incident
+// write. It reads the incidents from the stream's images, so it composes
+// EventBridge Scheduler and, for the counters, DynamoDB's
+// TransactWriteItems.
 package main
 
 import (
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/aftercare/aftercare/shared/awswire"
@@ -13,6 +16,7 @@ import (
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
 	"github.com/aftercare/aftercare/shared/store"
+	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
 
 func main() {
@@ -24,7 +28,11 @@ func main() {
 			return nil, err
 		}
 		// The planner works from the stream's images: it reads and writes
-		// no incident, so it links no DynamoDB client.
-		return stream.Planner(e.Settings, compose.Ports{Store: store.None{}, Scheduler: sched}, e.Log)
+		// no incident. Of DynamoDB it calls TransactWriteItems alone, to
+		// keep the report aggregates (its role may write only counters
+		// and change markers), so only that operation is linked.
+		db := dynamodb.NewFromConfig(e.AWS)
+		counters := dynamo.NewWithConfig(dynamo.API{TransactWriteItems: db.TransactWriteItems}, dynamo.Config{Table: e.Table})
+		return stream.Planner(e.Settings, compose.Ports{Store: store.None{}, Scheduler: sched, Counters: counters}, e.Log)
 	})
 }

@@ -43,6 +43,14 @@ type Function struct {
 	// Contacts: it keeps the people behind incidents (the survey budget,
 	// consent: the unsubscribe page and the unsubscribe address).
 	Contacts bool
+	// Counts: it keeps the report aggregates from the table's stream (the
+	// planner), so it writes the counter and change-marker items, and
+	// nothing else of the table.
+	Counts bool
+	// Team: it serves the team's pages: sessions, sign-in tokens and rate
+	// limits (ephemeral items), the report counters, the listing and
+	// attention indexes.
+	Team bool
 }
 
 // The functions of template.yaml.
@@ -51,14 +59,15 @@ var (
 	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true, Contacts: true}
 	// Respond serves the rating, unsubscribe and team pages; a negative
 	// answer's alert and acknowledgement are dispatched inline.
-	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true, Contacts: true}
+	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true, Contacts: true, Team: true}
 	// Dispatch sends a due step. Its schedules target dispatch itself, so
 	// template.yaml names the function and spells its ARN from that name.
 	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true, Contacts: true}
 	// Planner reconciles the incidents the table's stream says changed
 	// their plan: what finishes the job when a function died between
-	// storing and scheduling.
-	Planner = Function{Name: "planner", Scheduler: true, Stream: true}
+	// storing and scheduling. It also keeps the report aggregates, once
+	// per incident write.
+	Planner = Function{Name: "planner", Scheduler: true, Stream: true, Counts: true}
 	// Replies takes the emails customers send to a reply address. It sends
 	// nothing itself: the team's alert and the acknowledgement a reply
 	// raises go out through their schedules, within a minute, so it links
@@ -112,7 +121,7 @@ const (
 // checks that template.yaml sets each of them for f.
 func (f Function) RequiredEnv() []string {
 	env := []string{EnvSecretsPath, EnvPublicURL, EnvFrom}
-	if !f.Stream { // the planner reads no table, only its stream
+	if !f.Stream || f.Counts { // the planner reads no incident, only its stream, but writes counters
 		env = append(env, EnvTable)
 	}
 	if f.Scheduler {

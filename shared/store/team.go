@@ -56,7 +56,9 @@ const MaxCountDeltas = 99
 type Counters interface {
 	// AddCounts adds deltas to their buckets, all or nothing, unless
 	// change was applied before (then it does nothing and returns nil).
-	// Deltas naming the same bucket are summed; more than MaxCountDeltas
+	// Deltas naming the same bucket are summed; a zero delta changes
+	// nothing (a counter never changed stays absent, one brought back to
+	// zero reads 0); more than MaxCountDeltas
 	// buckets is an error. A change id is remembered for at least seven
 	// days, longer than any redelivery (a stream keeps records 24 hours).
 	AddCounts(ctx context.Context, change string, deltas []CountDelta) error
@@ -66,7 +68,8 @@ type Counters interface {
 }
 
 // Cursor marks where a page of incidents ended; the zero Cursor starts at
-// the newest. String/ParseCursor carry it through a URL.
+// the newest. It is opaque and URL-safe (base64url in both adapters), so
+// it goes into a query string as it is; a malformed one fails Page.
 type Cursor string
 
 // Pager pages through incidents by time, newest first, and lists the ones

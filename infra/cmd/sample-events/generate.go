@@ -372,8 +372,8 @@ func incidentOf(e events.APIGatewayV2HTTPRequest, o Options) (domain.Incident, d
 
 // streamRecord is the NEW_AND_OLD_IMAGES stream record of an incident's
 // first write (an INSERT: no old image), keyed and laid out as
-// shared/store/dynamo writes it, with the "replan" flag the planner's event
-// filter passes.
+// shared/store/dynamo writes it, with the "replan" flag on which the
+// planner reconciles.
 func streamRecord(inc domain.Incident, name string, at time.Time, n int) (events.DynamoDBEventRecord, error) {
 	// Stream sequence numbers are decimal strings of up to 40 digits.
 	seq := fmt.Sprintf("1000000000000000000%04d", n)

@@ -1,6 +1,6 @@
 // Package stream is the planner function's handler: it reads the incidents
-// table's stream and creates the wake-up calls each write added to an
-// incident's plan.
+// table's stream, creates the wake-up calls each write added to an
+// incident's plan, and keeps the reports' aggregates exactly once.
 package stream
 
 import (
@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/store"
 	"github.com/aftercare/aftercare/shared/store/dynamo/layout"
 )
 
@@ -27,20 +29,47 @@ type Reconciler func(ctx context.Context, before, after domain.Incident) error
 // batch's latency without bursting into Scheduler's throttling.
 const streamParallelism = 4
 
-// StreamHandler reconciles the writes of a DynamoDB stream batch
-// (NEW_AND_OLD_IMAGES), each from the incident's images before and after
-// it, so it reads nothing from the table. The event source's filter passes
-// only writes that add a wake-up call (dynamo.ReplanAttribute), so every
-// run has something to create; this is what guarantees that nothing is
-// lost between storing an incident and scheduling its follow-ups.
-//
-// An incident's records are applied in stream order; different incidents
-// in parallel. Failures are reported per record (ReportBatchItemFailures):
-// the first failed record of each incident. Lambda retries the batch from
-// the lowest reported one, replaying the records after it, which is
-// harmless because creating and deleting schedules are idempotent.
-// Removals (TTL expiry) and items that are not incidents are skipped.
+// Counting keeps the report aggregates from the stream: for every write
+// of an incident (removals included) it adds Count(before, after) to
+// Counters, under a change id of the incident and the write's version, so
+// a redelivered record counts once (store.Counters.AddCounts). The zero
+// Counting counts nothing.
+type Counting struct {
+	// Count is the report's counting function (compose.ReportCounts); the
+	// zero Incident stands for none (before an INSERT, after a REMOVE).
+	Count func(before, after domain.Incident) []store.CountDelta
+	// Counters keeps the aggregates: on AWS a dynamo.Store allowed to
+	// write only their items.
+	Counters store.Counters
+}
+
+func (c Counting) on() bool { return c.Count != nil && c.Counters != nil }
+
+// StreamHandler is CountingHandler without counting.
 func StreamHandler(r Reconciler, log *slog.Logger) func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	return CountingHandler(r, Counting{}, log)
+}
+
+// CountingHandler reconciles the writes of a DynamoDB stream batch
+// (NEW_AND_OLD_IMAGES), each from the incident's images before and after
+// it, so it reads nothing from the table, and counts each write for the
+// reports (see Counting). Only writes that add a wake-up call
+// (dynamo.ReplanAttribute) are reconciled: they are the ones with
+// something to create, and reconciling them is what guarantees that
+// nothing is lost between storing an incident and scheduling its
+// follow-ups. The event source passes every incident write, because each
+// may change what the reports count, and nothing else (not the counters
+// this handler writes).
+//
+// An incident's records are applied in stream order (counted, then
+// reconciled); different incidents in parallel. Failures are reported per
+// record (ReportBatchItemFailures): the first failed record of each
+// incident. Lambda retries the batch from the lowest reported one,
+// replaying the records after it, which is harmless because creating and
+// deleting schedules are idempotent and a change counts once. Removals
+// (TTL expiry, erasure) are counted, not reconciled; items that are not
+// incidents are skipped.
+func CountingHandler(r Reconciler, c Counting, log *slog.Logger) func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -48,7 +77,7 @@ func StreamHandler(r Reconciler, log *slog.Logger) func(ctx context.Context, e e
 		byIncident := map[string][]events.DynamoDBEventRecord{}
 		var order []string
 		for _, rec := range e.Records {
-			if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
+			if rec.EventName == string(events.DynamoDBOperationTypeRemove) && !c.on() {
 				continue
 			}
 			id, ok := incidentID(rec.Change.Keys)
@@ -71,7 +100,7 @@ func StreamHandler(r Reconciler, log *slog.Logger) func(ctx context.Context, e e
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				for _, rec := range byIncident[id] {
-					if err := apply(ctx, r, rec); err != nil {
+					if err := apply(ctx, r, c, id, rec); err != nil {
 						log.ErrorContext(ctx, "reconcile failed; the stream will retry", "incident", id, "error", err)
 						failed[i] = rec.Change.SequenceNumber
 						return
@@ -93,8 +122,8 @@ func StreamHandler(r Reconciler, log *slog.Logger) func(ctx context.Context, e e
 	}
 }
 
-// apply reconciles one record from its images.
-func apply(ctx context.Context, r Reconciler, rec events.DynamoDBEventRecord) error {
+// apply counts and reconciles one record of incident id from its images.
+func apply(ctx context.Context, r Reconciler, c Counting, id string, rec events.DynamoDBEventRecord) error {
 	before, err := image(rec.Change.OldImage)
 	if err != nil {
 		return fmt.Errorf("old image: %w", err)
@@ -103,10 +132,53 @@ func apply(ctx context.Context, r Reconciler, rec events.DynamoDBEventRecord) er
 	if err != nil {
 		return fmt.Errorf("new image: %w", err)
 	}
-	if after.ID == "" {
+	remove := rec.EventName == string(events.DynamoDBOperationTypeRemove)
+	if !remove && after.ID == "" {
 		return fmt.Errorf("record %s has no new image: the stream must be NEW_AND_OLD_IMAGES", rec.EventID)
 	}
+	if c.on() {
+		change, err := changeID(id, rec, before, after)
+		if err != nil {
+			return err
+		}
+		if err := c.Counters.AddCounts(ctx, change, c.Count(before, after)); err != nil {
+			return fmt.Errorf("count: %w", err)
+		}
+	}
+	if remove || !replans(rec.Change.NewImage) {
+		return nil
+	}
 	return r(ctx, before, after)
+}
+
+// changeID names one write of an incident for AddCounts: the incident and
+// the version the write stored ("inc_x#7"), or for a removal the version
+// it removed ("inc_x#7-removed"). Versions rise by one per write, so the
+// id is the same however often the record is delivered and differs
+// between writes. The item's version attribute is authoritative over the
+// copy in its document.
+func changeID(id string, rec events.DynamoDBEventRecord, before, after domain.Incident) (string, error) {
+	img, doc, suffix := rec.Change.NewImage, after, ""
+	if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
+		img, doc, suffix = rec.Change.OldImage, before, "-removed"
+	}
+	version := ""
+	if v, ok := img[layout.VersionAttribute]; ok && v.DataType() == events.DataTypeNumber {
+		version = v.Number()
+	} else if doc.Version > 0 {
+		version = strconv.FormatInt(doc.Version, 10)
+	}
+	if version == "" {
+		return "", fmt.Errorf("record %s: no version to count it by: the stream must be NEW_AND_OLD_IMAGES", rec.EventID)
+	}
+	return id + "#" + version + suffix, nil
+}
+
+// replans reports whether a write added a wake-up call to the plan (the
+// store sets dynamo.ReplanAttribute on it).
+func replans(img map[string]events.DynamoDBAttributeValue) bool {
+	v, ok := img[layout.ReplanAttribute]
+	return ok && v.DataType() == events.DataTypeBoolean && v.Boolean()
 }
 
 // image decodes an incident from a stream image (the zero incident for
@@ -139,11 +211,18 @@ func incidentID(keys map[string]events.DynamoDBAttributeValue) (string, bool) {
 }
 
 // Planner builds the planner function's handler on the given adapters.
+// With p.Counters set it also keeps the report aggregates, counting with
+// compose.ReportCounts (the one counting function, which the local
+// runtime's store applies inline); while that is nil, nothing is counted.
 func Planner(s compose.Settings, p compose.Ports, log *slog.Logger) (func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
 	p.StreamPlanner = true
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err
 	}
-	return StreamHandler(svc.ReconcileChange, log), nil
+	c := Counting{Count: compose.ReportCounts, Counters: p.Counters}
+	if p.Counters != nil && c.Count == nil && log != nil {
+		log.Warn("report aggregates are not kept: compose.ReportCounts is not set")
+	}
+	return CountingHandler(svc.ReconcileChange, c, log), nil
 }

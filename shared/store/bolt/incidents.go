@@ -221,8 +221,9 @@ func (s *Store) StoredSize(ctx context.Context, id string) (int, error) {
 	return n, err
 }
 
-// Delete removes an incident and its listing entry; a missing one is not
-// an error.
+// Delete removes an incident with its index entries (listing, attention)
+// and, when the store counts inline (CountWith), takes back its counts, in
+// one transaction; a missing one is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt store: delete %q: %w", id, err)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -331,8 +333,8 @@ func addCounts(tx *bbolt.Tx, deltas []store.CountDelta) error {
 	}
 	b := tx.Bucket(countersBucket)
 	for _, d := range deltas {
-		if len(d.Counts) == 0 {
-			continue
+		if !slices.ContainsFunc(slices.Collect(maps.Values(d.Counts)), func(n int64) bool { return n != 0 }) {
+			continue // changes nothing, creates no bucket
 		}
 		counts := store.Counts{}
 		if raw := b.Get([]byte(d.Bucket)); raw != nil {
@@ -341,7 +343,9 @@ func addCounts(tx *bbolt.Tx, deltas []store.CountDelta) error {
 			}
 		}
 		for name, n := range d.Counts {
-			counts[name] += n
+			if n != 0 {
+				counts[name] += n
+			}
 		}
 		raw, err := json.Marshal(counts)
 		if err != nil {

@@ -218,3 +218,48 @@ func TestExpireEphemeraAndChanges(t *testing.T) {
 		t.Fatalf("counts = %v, %v; want 3 (old#1 forgotten and counted again, new#1 remembered)", got, err)
 	}
 }
+
+// BenchmarkUpdateCounting times an incident write with and without inline
+// counting (a few buckets read, summed and rewritten in the same
+// transaction), and an AddCounts of five buckets.
+func BenchmarkUpdateCounting(b *testing.B) {
+	for _, counting := range []bool{false, true} {
+		b.Run(fmt.Sprint("counting=", counting), func(b *testing.B) {
+			s, err := Open(filepath.Join(b.TempDir(), "incidents.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if counting {
+				s.CountWith(answered)
+			}
+			t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			for i := range b.N {
+				id := fmt.Sprint("inc_", i%50)
+				if _, err := s.Update(b.Context(), id, func(inc *domain.Incident) error {
+					inc.ID, inc.Provider, inc.UpdatedAt = id, "calcom", t0.Add(time.Duration(i)*time.Second)
+					inc.Status = domain.StatusCompleted
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("AddCounts", func(b *testing.B) {
+		s, err := Open(filepath.Join(b.TempDir(), "incidents.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		deltas := make([]store.CountDelta, 5)
+		for i := range deltas {
+			deltas[i] = store.CountDelta{Bucket: fmt.Sprint("2026-11|provider:p", i), Counts: store.Counts{"csat_n": 1, "csat_sum": 4}}
+		}
+		for i := range b.N {
+			if err := s.AddCounts(b.Context(), fmt.Sprint("inc#", i), deltas); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -56,6 +56,29 @@
 // bounded only by the table's write quota (40,000 units a second by
 // default). Raise ListShards (never lower it) to raise the index's ceiling.
 //
+// # The team's side
+//
+// The team's dashboard (store.Team) adds, in the same table:
+//
+//	gsi2pk, gsi2sk (S)  on an incident only while it waits for the team
+//	                    (NeedsTeam): "ATT" and "<Attention.Since>#<id>",
+//	                    the sparse KEYS_ONLY index gsi2 that
+//	                    NeedingAttention queries oldest first
+//	pk "eph#<key>"      ephemeral records (sessions, sign-in tokens,
+//	                    rate-limit windows), expiry checked on every read
+//	                    and condition, TTL only reclaiming the space
+//	pk "agg#<bucket>"   report counters, one N attribute "c:<name>" each
+//	pk "aggchg#<id>"    the marker of a change AddCounts applied, put in
+//	                    the same transaction as the counters on the
+//	                    condition that it is new: a change applied twice
+//	                    counts once; TTL deletes it after seven days
+//
+// Page resumes List's walk of gsi1 from an opaque cursor (the month and
+// the last sort key read). The lower-case prefixes of the team's items let
+// IAM grant by dynamodb:LeadingKeys: the planner may write only counters
+// and markers, and the team pages read and write only ephemeral records
+// besides what they read.
+//
 // # Retention
 //
 // DynamoDB's TTL deletes an item some time (typically within days) after

@@ -207,12 +207,14 @@ func TestTableDefinition(t *testing.T) {
 	if d.BillingModeSummary == nil || d.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("billing mode %+v, want PAY_PER_REQUEST", d.BillingModeSummary)
 	}
-	if len(d.GlobalSecondaryIndexes) != 1 {
-		t.Fatalf("%d GSIs, want 1", len(d.GlobalSecondaryIndexes))
+	if len(d.GlobalSecondaryIndexes) != 2 {
+		t.Fatalf("%d GSIs, want 2", len(d.GlobalSecondaryIndexes))
 	}
-	g := d.GlobalSecondaryIndexes[0]
-	if aws.ToString(g.IndexName) != dynamo.GSI1 || keys(g.KeySchema) != "gsi1pk HASH, gsi1sk RANGE" || g.Projection.ProjectionType != types.ProjectionTypeKeysOnly {
-		t.Errorf("GSI %s (%s) projection %s", aws.ToString(g.IndexName), keys(g.KeySchema), g.Projection.ProjectionType)
+	want := map[string]string{dynamo.GSI1: "gsi1pk HASH, gsi1sk RANGE", dynamo.GSI2: "gsi2pk HASH, gsi2sk RANGE"}
+	for _, g := range d.GlobalSecondaryIndexes {
+		if keys(g.KeySchema) != want[aws.ToString(g.IndexName)] || g.Projection.ProjectionType != types.ProjectionTypeKeysOnly {
+			t.Errorf("GSI %s (%s) projection %s", aws.ToString(g.IndexName), keys(g.KeySchema), g.Projection.ProjectionType)
+		}
 	}
 	ttl, err := c.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
 	if err != nil {

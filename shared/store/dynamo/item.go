@@ -43,6 +43,12 @@ func encodeItem(inc domain.Incident, expires time.Time) (map[string]types.Attrib
 	pk, sk := listKeys(inc.ID, inc.UpdatedAt, time.Now())
 	item[GSI1PartitionKey] = str(pk)
 	item[GSI1SortKey] = str(sk)
+	if inc.NeedsTeam() {
+		// The sparse attention index: present only while queued, so a
+		// write that handles or clears the attention drops the entry.
+		item[GSI2PartitionKey] = str(AttentionPartition)
+		item[GSI2SortKey] = str(attentionSortKey(inc))
+	}
 	item[DocAttribute] = str(string(doc))
 	if inc.Replan {
 		// The stream planner's event filter passes only writes with it.
@@ -76,6 +82,12 @@ func encodeItem(inc domain.Incident, expires time.Time) (map[string]types.Attrib
 // not handed the store's clock, and List reads the same machine clock.
 func listKeys(id string, updated, written time.Time) (pk, sk string) {
 	return listPartition(written, listShard(id)), updated.UTC().Format(listHourFormat) + "#" + id
+}
+
+// attentionSortKey is a queued incident's GSI2SortKey: the time attention
+// was raised, fixed width so that string order is time order, then the id.
+func attentionSortKey(inc domain.Incident) string {
+	return inc.Attention.Since.UTC().Format(TimeFormat) + "#" + inc.ID
 }
 
 // listPartition is the GSI1PartitionKey of a shard in the month of t.

@@ -79,7 +79,7 @@ func (s *Store) newestIDs(ctx context.Context, limit int) ([]string, error) {
 	var ids []string
 	seen := map[string]bool{} // the index is eventually consistent: an incident being moved may show twice
 	for m := first; !m.Before(last) && len(ids) < limit; m = m.AddDate(0, -1, 0) {
-		entries, err := s.newestInMonth(ctx, m, limit-len(ids))
+		entries, err := s.newestInMonth(ctx, m, "", limit-len(ids))
 		if err != nil {
 			return nil, err
 		}
@@ -103,8 +103,9 @@ type listEntry struct{ sk, id string }
 
 // newestInMonth reads the newest up to limit entries of each shard of
 // month m in parallel and returns the newest limit of them all, by sort
-// key, newest first.
-func (s *Store) newestInMonth(ctx context.Context, m time.Time, limit int) ([]listEntry, error) {
+// key, newest first. With before set, it reads only the entries whose
+// sort key is less (the rest of a page's month).
+func (s *Store) newestInMonth(ctx context.Context, m time.Time, before string, limit int) ([]listEntry, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	shards := make([][]listEntry, ListShards)
@@ -112,7 +113,7 @@ func (s *Store) newestInMonth(ctx context.Context, m time.Time, limit int) ([]li
 	var wg sync.WaitGroup
 	for n := range ListShards {
 		wg.Go(func() {
-			shards[n], errs[n] = s.newestInShard(ctx, listPartition(m, n), limit)
+			shards[n], errs[n] = s.newestInShard(ctx, listPartition(m, n), before, limit)
 			if errs[n] != nil {
 				cancel()
 			}
@@ -132,8 +133,8 @@ func (s *Store) newestInMonth(ctx context.Context, m time.Time, limit int) ([]li
 }
 
 // newestInShard queries one listing partition, newest first, for up to
-// limit incident entries.
-func (s *Store) newestInShard(ctx context.Context, partition string, limit int) ([]listEntry, error) {
+// limit incident entries (with before set, those whose sort key is less).
+func (s *Store) newestInShard(ctx context.Context, partition, before string, limit int) ([]listEntry, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.cfg.Table),
 		IndexName:                 aws.String(GSI1),
@@ -141,6 +142,11 @@ func (s *Store) newestInShard(ctx context.Context, partition string, limit int) 
 		ExpressionAttributeNames:  map[string]string{"#b": GSI1PartitionKey},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":b": str(partition)},
 		ScanIndexForward:          aws.Bool(false),
+	}
+	if before != "" {
+		in.KeyConditionExpression = aws.String("#b = :b AND #s < :s")
+		in.ExpressionAttributeNames["#s"] = GSI1SortKey
+		in.ExpressionAttributeValues[":s"] = str(before)
 	}
 	var out []listEntry
 	for len(out) < limit {

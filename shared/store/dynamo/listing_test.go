@@ -148,6 +148,10 @@ func (f *fakeIndex) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...fun
 	slices.SortFunc(hits, func(a, b map[string]types.AttributeValue) int {
 		return cmp.Compare(s(b, GSI1SortKey), s(a, GSI1SortKey))
 	})
+	if v, ok := in.ExpressionAttributeValues[":s"].(*types.AttributeValueMemberS); ok {
+		// "gsi1sk < :s": the rest of a page's month.
+		hits = slices.DeleteFunc(hits, func(item map[string]types.AttributeValue) bool { return s(item, GSI1SortKey) >= v.Value })
+	}
 	if in.ExclusiveStartKey != nil {
 		after := s(in.ExclusiveStartKey, GSI1SortKey)
 		hits = slices.DeleteFunc(hits, func(item map[string]types.AttributeValue) bool { return s(item, GSI1SortKey) >= after })

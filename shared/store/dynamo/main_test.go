@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { os.Exit(emulators.Run(m)) }
 // client returns an SDK client for DynamoDB Local: static dummy
 // credentials, a fixed region and the emulator as base endpoint, so nothing
 // is read from the environment or from instance metadata.
-func client(t *testing.T) *dynamodb.Client {
+func client(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	return dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
@@ -35,7 +35,7 @@ func client(t *testing.T) *dynamodb.Client {
 var tables atomic.Int64
 
 // newTable creates a fresh, uniquely named table and drops it after the test.
-func newTable(t *testing.T, c *dynamodb.Client) string {
+func newTable(t testing.TB, c *dynamodb.Client) string {
 	t.Helper()
 	name := fmt.Sprintf("incidents-%d-%d", time.Now().UnixNano(), tables.Add(1))
 	if err := dynamo.CreateTable(t.Context(), c, name); err != nil {
@@ -59,4 +59,14 @@ func TestContract(t *testing.T) {
 		return dynamo.New(c, newTable(t, c))
 	})
 	t.Logf("contract suite took %s", time.Since(began).Round(time.Millisecond))
+}
+
+func TestTeamContract(t *testing.T) {
+	began := time.Now()
+	emulators.DynamoDB(t)
+	storetest.RunTeam(t, func(t *testing.T) store.Team {
+		c := client(t)
+		return dynamo.New(c, newTable(t, c))
+	})
+	t.Logf("team contract suite took %s", time.Since(began).Round(time.Millisecond))
 }

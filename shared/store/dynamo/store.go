@@ -27,13 +27,23 @@ type API struct {
 	Query        func(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem func(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	// DeleteItem serves Delete (erasing a person's data: the admin
-	// command); no function's role may call it.
+	// command; no function's role may delete an incident) and the
+	// ephemera (TakeEphemeral, DeleteEphemeral: the team pages' role may
+	// delete "eph#" items only).
 	DeleteItem func(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	// UpdateItem serves the ephemeral counters (rate limits).
+	UpdateItem func(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	// TransactWriteItems serves AddCounts. The planner, which only
+	// counts, composes a store with this function alone.
+	TransactWriteItems func(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 // ClientAPI is the API of a DynamoDB client.
 func ClientAPI(c *dynamodb.Client) API {
-	return API{GetItem: c.GetItem, PutItem: c.PutItem, Query: c.Query, BatchGetItem: c.BatchGetItem, DeleteItem: c.DeleteItem}
+	return API{
+		GetItem: c.GetItem, PutItem: c.PutItem, Query: c.Query, BatchGetItem: c.BatchGetItem, DeleteItem: c.DeleteItem,
+		UpdateItem: c.UpdateItem, TransactWriteItems: c.TransactWriteItems,
+	}
 }
 
 // Defaults for Config's zero fields.
@@ -72,7 +82,7 @@ type Store struct {
 	cfg    Config
 }
 
-var _ store.Store = (*Store)(nil)
+var _ store.Team = (*Store)(nil)
 
 // New returns a store on table with the default retention and retries.
 func New(client *dynamodb.Client, table string) *Store {

@@ -21,6 +21,9 @@ const (
 	GSI1               = layout.GSI1
 	GSI1PartitionKey   = layout.GSI1PartitionKey
 	GSI1SortKey        = layout.GSI1SortKey
+	GSI2               = layout.GSI2
+	GSI2PartitionKey   = layout.GSI2PartitionKey
+	GSI2SortKey        = layout.GSI2SortKey
 	TTLAttribute       = layout.TTLAttribute
 	VersionAttribute   = layout.VersionAttribute
 	UpdatedAtAttribute = layout.UpdatedAtAttribute
@@ -31,6 +34,13 @@ const (
 	ListKeyPrefix      = layout.ListKeyPrefix
 	ContactKeyPrefix   = layout.ContactKeyPrefix
 	ContactSortKey     = layout.ContactSortKey
+	AttentionPartition = layout.AttentionPartition
+	EphemeralKeyPrefix = layout.EphemeralKeyPrefix
+	EphemeralSortKey   = layout.EphemeralSortKey
+	CountsKeyPrefix    = layout.CountsKeyPrefix
+	CountsSortKey      = layout.CountsSortKey
+	ChangeKeyPrefix    = layout.ChangeKeyPrefix
+	ChangeSortKey      = layout.ChangeSortKey
 )
 
 // ListShards is how many GSI1 partitions each month's incidents are spread
@@ -65,7 +75,8 @@ type TableAPI interface {
 
 // CreateTableInput describes the incidents table as template.yaml declares
 // it: on-demand billing, string keys, the KEYS_ONLY listing index (whose
-// sharded key values live in the items, not in the schema).
+// sharded key values live in the items, not in the schema) and the sparse
+// KEYS_ONLY attention index.
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
 	s := types.ScalarAttributeTypeS
 	return &dynamodb.CreateTableInput{
@@ -76,6 +87,8 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(SortKey), AttributeType: s},
 			{AttributeName: aws.String(GSI1PartitionKey), AttributeType: s},
 			{AttributeName: aws.String(GSI1SortKey), AttributeType: s},
+			{AttributeName: aws.String(GSI2PartitionKey), AttributeType: s},
+			{AttributeName: aws.String(GSI2SortKey), AttributeType: s},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(PartitionKey), KeyType: types.KeyTypeHash},
@@ -86,6 +99,13 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 			KeySchema: []types.KeySchemaElement{
 				{AttributeName: aws.String(GSI1PartitionKey), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(GSI1SortKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}, {
+			IndexName: aws.String(GSI2),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(GSI2PartitionKey), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(GSI2SortKey), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},

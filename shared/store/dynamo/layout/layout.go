@@ -16,6 +16,14 @@ const (
 	GSI1             = "gsi1"
 	GSI1PartitionKey = "gsi1pk"
 	GSI1SortKey      = "gsi1sk"
+	// GSI2 is the attention queue: GSI2PartitionKey (S) hash, GSI2SortKey
+	// (S) range, projection KEYS_ONLY. It is sparse: an incident's item
+	// carries the two attributes only while the incident waits for the
+	// team (domain.Incident.NeedsTeam), so the index holds the queue and
+	// nothing else.
+	GSI2             = "gsi2"
+	GSI2PartitionKey = "gsi2pk"
+	GSI2SortKey      = "gsi2sk"
 	// TTLAttribute holds the expiry in epoch seconds; the table's TTL must
 	// be enabled on it.
 	TTLAttribute = "expires_at"
@@ -42,6 +50,36 @@ const (
 	// "L#<yyyy-mm>#<shard>": the UTC month of the item's last write and
 	// the incident's shard, 0 to ListShards-1 (see listKeys in item.go).
 	ListKeyPrefix = "L#"
+)
+
+// AttentionPartition is every queued incident's GSI2PartitionKey; its
+// GSI2SortKey is "<Attention.Since, UTC, fixed width>#<incident id>", so
+// one Query reads the queue oldest first. One partition is enough: an
+// incident enters or leaves the queue when a customer answers badly or
+// the team handles it, orders of magnitude below a partition's 1,000
+// writes a second, and other writes leave the index keys as they were
+// (no index write at all).
+const AttentionPartition = "ATT"
+
+// Key values of the team's items, which share the table and carry no
+// index attributes. Their partition keys start with a lower-case prefix
+// that IAM conditions (dynamodb:LeadingKeys) grant by: the planner may
+// write only "agg#*" and "aggchg#*" items, and the team's pages read and
+// write "eph#*".
+const (
+	// EphemeralKeyPrefix prefixes an ephemeral record's key (a session,
+	// a sign-in token, a rate-limit window): pk "eph#<key>", sk
+	// EphemeralSortKey.
+	EphemeralKeyPrefix = "eph#"
+	EphemeralSortKey   = "EPHEMERAL"
+	// CountsKeyPrefix prefixes a report bucket's counters: pk
+	// "agg#<bucket>", sk CountsSortKey, one N attribute per counter.
+	CountsKeyPrefix = "agg#"
+	CountsSortKey   = "AGG"
+	// ChangeKeyPrefix prefixes the marker of a change AddCounts applied:
+	// pk "aggchg#<change id>", sk ChangeSortKey, expiring with the TTL.
+	ChangeKeyPrefix = "aggchg#"
+	ChangeSortKey   = "AGGCHG"
 )
 
 // Key values of contact items (domain.Contact), which share the table:
