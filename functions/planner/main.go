@@ -1,7 +1,7 @@
 // Command planner is the Lambda function on the incidents table's stream:
 // it reconciles the schedules of every incident whose plan changed, which
 // finishes the job if a function died between storing and scheduling, and
-// keeps the report aggregates (compose.ReportCounts) once per incident
+// keeps the report aggregates (app.Service.Counting) once per incident
 // write. It reads the incidents from the stream's images, so it composes
 // EventBridge Scheduler and, for the counters, DynamoDB's
 // TransactWriteItems.

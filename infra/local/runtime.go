@@ -67,9 +67,6 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if rt.store, err = bolt.Open(filepath.Join(cfg.DataDir, "aftercare.db")); err != nil {
 		return nil, err
 	}
-	// The report aggregates, kept in each incident write's own
-	// transaction: what the planner does from the stream on AWS.
-	rt.store.CountWith(compose.ReportCounts)
 	if rt.outbox, err = outbox.New(filepath.Join(cfg.DataDir, "outbox")); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
-	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/notify"
@@ -43,23 +42,9 @@ type Ports struct {
 	// Messages keeps raw replies, for erasing a person (app.Config.Messages).
 	Messages app.MessageStore
 	// Counters keeps the report aggregates where they are counted from
-	// the table's stream (the planner on AWS; see ReportCounts).
+	// the table's stream (the planner on AWS, with app.Service.Counting).
 	Counters store.Counters
 }
-
-// ReportCounts is the one counting function of the report aggregates:
-// what a change of an incident (before → after; the zero Incident for
-// none) adds to which report buckets. The planner applies it to each
-// incident write on the table's stream (stream.Planner, exactly once per
-// change), the local runtime to each write of its bbolt store, in the
-// write's own transaction (bolt.Store.CountWith). It is set here, once,
-// to the reports package's function (reports.Changes); while it is nil,
-// no aggregates are kept. Removals reach it too (after the zero
-// Incident): the retention's expiry (TTL on AWS, Expire locally) and
-// erasure; a report that should keep counting an expired incident
-// returns nil for them. Deltas that cancel out per bucket write nothing,
-// so "take back before, add after" costs a write only when a count moved.
-var ReportCounts func(before, after domain.Incident) []store.CountDelta
 
 // Service builds the use cases from settings and ports. A composition
 // with a mailer signs links and, when the settings have an alert webhook,

@@ -35,12 +35,12 @@ const (
 	BookingCompleted EventType = "booking.completed"
 	// BookingNoShow: the customer did not come. Not a cancellation: no
 	// thank-you or survey, but perhaps a "we missed you" note.
-	BookingNoShow EventType = "booking.no_show"
-	TicketOpened     EventType = "ticket.opened"
-	TicketUpdated    EventType = "ticket.updated"
-	TicketSolved     EventType = "ticket.solved"
-	TicketReopened   EventType = "ticket.reopened"
-	TicketClosed     EventType = "ticket.closed"
+	BookingNoShow  EventType = "booking.no_show"
+	TicketOpened   EventType = "ticket.opened"
+	TicketUpdated  EventType = "ticket.updated"
+	TicketSolved   EventType = "ticket.solved"
+	TicketReopened EventType = "ticket.reopened"
+	TicketClosed   EventType = "ticket.closed"
 )
 
 var eventKinds = map[EventType]Kind{

@@ -20,9 +20,9 @@ const (
 	StatusCompleted Status = "completed"
 	// StatusNoShow: the customer did not come to the booking.
 	StatusNoShow Status = "no_show"
-	StatusOpen      Status = "open"
-	StatusSolved    Status = "solved"
-	StatusClosed    Status = "closed"
+	StatusOpen   Status = "open"
+	StatusSolved Status = "solved"
+	StatusClosed Status = "closed"
 )
 
 // resolved reports whether a status ends a cycle of service, the moment

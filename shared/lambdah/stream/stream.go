@@ -35,7 +35,7 @@ const streamParallelism = 4
 // a redelivered record counts once (store.Counters.AddCounts). The zero
 // Counting counts nothing.
 type Counting struct {
-	// Count is the report's counting function (compose.ReportCounts); the
+	// Count is the report's counting function (app.Service.Counting); the
 	// zero Incident stands for none (before an INSERT, after a REMOVE).
 	Count func(before, after domain.Incident) []store.CountDelta
 	// Counters keeps the aggregates: on AWS a dynamo.Store allowed to
@@ -212,17 +212,17 @@ func incidentID(keys map[string]events.DynamoDBAttributeValue) (string, bool) {
 
 // Planner builds the planner function's handler on the given adapters.
 // With p.Counters set it also keeps the report aggregates, counting with
-// compose.ReportCounts (the one counting function, which the local
-// runtime's store applies inline); while that is nil, nothing is counted.
+// the service's Counting (reports.Changes under the policy: the one
+// counting function, which the local runtime's store applies inline).
 func Planner(s compose.Settings, p compose.Ports, log *slog.Logger) (func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
 	p.StreamPlanner = true
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err
 	}
-	c := Counting{Count: compose.ReportCounts, Counters: p.Counters}
-	if p.Counters != nil && c.Count == nil && log != nil {
-		log.Warn("report aggregates are not kept: compose.ReportCounts is not set")
+	c := Counting{Counters: p.Counters}
+	if p.Counters != nil {
+		c.Count = svc.Counting()
 	}
 	return CountingHandler(svc.ReconcileChange, c, log), nil
 }
