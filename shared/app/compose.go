@@ -30,6 +30,19 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		TimeZone: inc.Customer.TimeZone, Survey: step.Step.Survey,
 		Provider: inc.Provider, Ref: inc.Ref, Status: string(inc.Status), Kind: string(inc.Kind),
 	}
+	switch step.Step.ID {
+	case domain.LoyaltyStepID:
+		if n := inc.Loyalty; n != nil {
+			req.LoyaltyCount, req.LoyaltySince, req.OfferCode = n.Ordinal, n.Since, n.Code
+			if n.Code != "" {
+				req.OfferText = s.cfg.Policy.Loyalty.OfferText(inc.Customer.Locale)
+			}
+		}
+	case domain.MissedYouStepID:
+		if m := s.cfg.Policy.MissedYou; m != nil {
+			req.BookingLink = m.Link
+		}
+	}
 	to := netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email}
 	// A reply to a reminder answers the survey it reminds of.
 	replyKey := step.Key

@@ -107,6 +107,19 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 			return s.skipStep(ctx, inc, step.Key, reason, result, now)
 		}
 	}
+	// A loyalty note goes only for the bookings at a tier, which the
+	// person's record says (and a retry finds decided on the incident).
+	var note *domain.LoyaltyNote
+	if step.Kind == domain.KindNote && step.Step.ID == domain.LoyaltyStepID {
+		n, reason, err := s.loyaltyNote(ctx, inc, step)
+		if err != nil {
+			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+		}
+		if _, claimed := inc.Steps[step.Key]; reason != "" && !claimed {
+			return s.skipStep(ctx, inc, step.Key, reason, SkipNotTier, now)
+		}
+		note = n
+	}
 	// Personal notes spend the message budget, claimed the same way.
 	if _, claimed := inc.Steps[step.Key]; !claimed && step.Kind == domain.KindNote {
 		var nm *notMailable
@@ -115,6 +128,11 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		} else if errors.As(err, &nm) {
 			return s.skipStep(ctx, inc, step.Key, nm.reason, SkipNotMailable, now)
 		} else if err != nil {
+			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+		}
+	}
+	if note != nil {
+		if err := s.giveOffer(ctx, inc, note); err != nil {
 			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
 		}
 	}
@@ -158,6 +176,10 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 		st := cur.Steps[step.Key]
 		st.Survey = step.Step.Survey
 		cur.Steps[step.Key] = st
+		if note != nil {
+			n := *note
+			cur.Loyalty = &n
+		}
 		return nil
 	}, guard.Name)
 	inc = c.inc

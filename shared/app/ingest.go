@@ -55,6 +55,14 @@ func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, err
 			s.log.WarnContext(ctx, "could not record the contact; the next survey does", "incident", id, "error", err)
 		}
 	}
+	if e.OfferCode != "" && outcome != domain.Stale {
+		// The booking carried an offer code: redeemed once, on the
+		// person's record and this booking's timeline. A redelivery finds
+		// it redeemed by this booking and changes nothing.
+		if err := s.redeemOffer(ctx, c.inc, e.OfferCode); err != nil {
+			return IngestResult{}, fmt.Errorf("ingest %s: %w", id, err)
+		}
+	}
 	if outcome == domain.Duplicate && !s.cfg.StreamPlanner {
 		// A sender's retry: if the first attempt died between storing and
 		// scheduling, this finishes the job (on AWS the stream does).

@@ -127,7 +127,7 @@ func (s *Service) crash(point string) {
 }
 
 // builtinTemplates are the emails Aftercare sends on its own account.
-var builtinTemplates = []string{domain.ReminderTemplate, "acknowledgement", "team_alert", "recovery", "team_signin", "team_message"}
+var builtinTemplates = []string{domain.ReminderTemplate, "acknowledgement", "team_alert", "recovery", "team_signin", "team_message", "loyalty_note", "missed_you"}
 
 // Service runs the use cases.
 type Service struct {

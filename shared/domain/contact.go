@@ -35,6 +35,8 @@ type Contact struct {
 	// LastMessage is the personal note (KindNote) that used the person's
 	// message budget.
 	LastMessage *SurveyClaim `json:"last_message,omitempty"`
+	// Offers are the offer codes given with loyalty notes (latest 20).
+	Offers []Offer `json:"offers,omitempty"`
 	// LastSent is the latest email that went to the person (any kind).
 	LastSent *SurveyClaim `json:"last_sent,omitempty"`
 	// CompletedBookings counts the person's completed bookings (a

@@ -103,7 +103,13 @@ type Event struct {
 	// booking or ticket left out (true) or back (false); nil leaves it as
 	// an earlier event said.
 	NoSurvey *bool `json:"no_survey,omitempty"`
+	// OfferCode is an offer code the customer gave when booking (a
+	// loyalty note's): the booking redeems it.
+	OfferCode string `json:"offer_code,omitempty"`
 }
+
+// maxOfferCodeLen bounds an offer code (pool codes are at most 64).
+const maxOfferCodeLen = 64
 
 // FieldError names the offending field of an invalid event, so that the
 // sender gets a 400 that says exactly what to fix.
@@ -193,6 +199,12 @@ func (e Event) Validate() error {
 	}
 	if !e.StartsAt.IsZero() && !e.EndsAt.IsZero() && e.EndsAt.Before(e.StartsAt) {
 		return invalid(string(e.Type.Kind())+".ends_at", "is before starts_at")
+	}
+	if len(e.OfferCode) > maxOfferCodeLen {
+		return invalid("booking.offer_code", "is longer than 64 characters")
+	}
+	if e.OfferCode != "" && e.Type.Kind() != KindBooking {
+		return invalid("ticket.offer_code", "belongs to bookings")
 	}
 	return nil
 }

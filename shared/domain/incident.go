@@ -79,6 +79,10 @@ type Incident struct {
 	// Recovered says whether the recovery survey found the problem fixed
 	// (nil: no recovery survey answered yet).
 	Recovered *bool `json:"recovered,omitempty"`
+	// NoShowAt is when the customer was reported not to have come.
+	NoShowAt time.Time `json:"no_show_at,omitzero"`
+	// Loyalty is the loyalty note of this booking, once claimed.
+	Loyalty *LoyaltyNote `json:"loyalty,omitempty"`
 	// Team is the team's work on the incident (nil until somebody acts).
 	Team *Handling `json:"team,omitempty"`
 
@@ -151,6 +155,9 @@ func (inc *Incident) Apply(e Event, now time.Time) (Outcome, error) {
 	inc.mergeDetails(e)
 	prev := inc.Status
 	inc.Status = nextStatus(inc.Status, e.Type)
+	if inc.Status == StatusNoShow && prev != StatusNoShow {
+		inc.NoShowAt = e.OccurredAt
+	}
 	if inc.Status.resolved() && !prev.resolved() {
 		inc.Cycle++
 		inc.ResolvedAt = e.OccurredAt

@@ -141,6 +141,17 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 			}
 		}
 	}
+	// A booking completed: the loyalty note (sent only if this booking is
+	// one of the tiers, which the person's record says at dispatch).
+	if l := p.Loyalty; l != nil && inc.Kind == KindBooking && status == StatusCompleted && cycle > 0 {
+		s := l.step()
+		add(PlannedStep{Key: s.ID + "-" + strconv.Itoa(cycle), Kind: KindNote, Step: s, Due: s.dueAfter(resolvedAt, loc)}, true)
+	}
+	// They did not come: perhaps a "we missed you" note.
+	if m := p.MissedYou; m != nil && inc.Status == StatusNoShow && !inc.NoShowAt.IsZero() {
+		s := m.step()
+		add(PlannedStep{Key: s.ID + "-" + strconv.Itoa(inc.Cycle), Kind: KindNote, Step: s, Due: s.dueAfter(inc.NoShowAt, loc)}, true)
+	}
 	// The acknowledgement promises a person is looking into it: only when
 	// some team channel was alerted.
 	if a := inc.Attention; a != nil && (p.Alerts.Email || p.Alerts.Webhook) {

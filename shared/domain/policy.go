@@ -56,6 +56,12 @@ type Policy struct {
 	// this window, across every incident. Absent means 7 days; "0s" turns
 	// the budget off.
 	MessageCooldown *Duration `json:"message_cooldown,omitempty"`
+	// Loyalty thanks loyal customers with a personal note at tiers of
+	// completed bookings (see Loyalty); nil sends none.
+	Loyalty *Loyalty `json:"loyalty,omitempty"`
+	// MissedYou invites a customer who did not come to book again; nil
+	// (the default) sends nothing.
+	MissedYou *MissedYou `json:"missed_you,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -311,7 +317,17 @@ func (p Policy) Validate() error {
 		}
 	}
 	// Step ids that name Aftercare's own steps are reserved.
-	ids := map[string]bool{"alert": true, "hook": true, "ack": true}
+	ids := map[string]bool{"alert": true, "hook": true, "ack": true, LoyaltyStepID: true, MissedYouStepID: true, "msg": true}
+	if p.Loyalty != nil {
+		if err := p.Loyalty.validate(); err != nil {
+			return bad("%v", err)
+		}
+	}
+	if p.MissedYou != nil {
+		if err := p.MissedYou.validate(); err != nil {
+			return bad("%v", err)
+		}
+	}
 	if p.Recovery != nil {
 		if err := p.Recovery.validate("recovery"); err != nil {
 			return bad("%v", err)
@@ -422,7 +438,7 @@ func (s Step) validate(where string) error {
 var reasonPattern = regexp.MustCompile(`^[a-z_]{1,20}$`)
 
 var kindStatuses = map[Kind][]Status{
-	KindBooking: {StatusBooked, StatusCancelled, StatusCompleted},
+	KindBooking: {StatusBooked, StatusCancelled, StatusCompleted, StatusNoShow},
 	KindTicket:  {StatusOpen, StatusSolved, StatusClosed},
 }
 

@@ -90,6 +90,16 @@ type Request struct {
 	// Message is what a team member wrote to the customer (team_message),
 	// as they typed it; it is shown as paragraphs, never as markup.
 	Message string
+
+	// The loyalty note: which completed booking this is (3 for the 3rd),
+	// since when the person has been a customer, and the offer, if any:
+	// its code and what it is worth, in the customer's language.
+	LoyaltyCount int
+	LoyaltySince time.Time
+	OfferCode    string
+	OfferText    string
+	// BookingLink is the operator's booking page (missed_you).
+	BookingLink string
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for

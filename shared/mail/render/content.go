@@ -48,6 +48,8 @@ var templates = map[string]spec{
 	"team_alert":      {build: teamAlert},
 	"team_signin":     {build: teamSignIn},
 	"team_message":    {build: teamMessage},
+	"loyalty_note":    {build: loyaltyNote},
+	"missed_you":      {build: missedYou},
 }
 
 // Subject parts are cut short so that a long title cannot push the point

@@ -65,6 +65,12 @@ func goldenRequest(template, locale string) Request {
 		req.Reasons = []string{"waiting", "communication"}
 		req.Comment = "The boat left 40 minutes late.\r\nNobody told us why.\r\n\r\n\r\nThe crew was lovely, though."
 		req.TimelineURL = "https://care.example/team/incidents/inc_7f3a?from=alert&x=1"
+	case "loyalty_note":
+		req.CustomerName, req.LoyaltyCount = "María Papadopoulou", 3
+		req.LoyaltySince = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
+		req.OfferCode, req.OfferText = "THANKS3-7QK3-M2XA", "15% off your next booking"
+	case "missed_you":
+		req.CustomerName, req.Title, req.BookingLink = "Jane O'Neil", "Sunset kayak tour", "https://seabreeze.example/book?from=missed&x=1"
 	case "team_signin":
 		req.TimelineURL = "https://care.example/team/signin/tok-s?x=1&y=2"
 	case "team_message":
@@ -102,6 +108,12 @@ func goldenCases() []goldenCase {
 		goldenCase{"thank_you.ces", "es", withSurvey(goldenRequest("thank_you", "es"), domain.SurveyCES)},
 		goldenCase{"team_alert.reply", "en", reply},
 		goldenCase{"team_signin", "en", goldenRequest("team_signin", "en")},
+		goldenCase{"loyalty_note", "en", goldenRequest("loyalty_note", "en")},
+		goldenCase{"loyalty_note", "el", goldenRequest("loyalty_note", "el")},
+		goldenCase{"loyalty_note", "es", goldenRequest("loyalty_note", "es")},
+		goldenCase{"missed_you", "en", goldenRequest("missed_you", "en")},
+		goldenCase{"missed_you", "el", goldenRequest("missed_you", "el")},
+		goldenCase{"missed_you", "es", goldenRequest("missed_you", "es")},
 		goldenCase{"team_message", "en", goldenRequest("team_message", "en")},
 		goldenCase{"team_message", "es", goldenRequest("team_message", "es")},
 	)

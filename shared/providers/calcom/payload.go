@@ -54,6 +54,9 @@ type booking struct {
 	Responses struct {
 		Name  response `json:"name"`
 		Email response `json:"email"`
+		// OfferCode is a booking question with the identifier
+		// "offer_code" (metadata[offer_code] on the booking link works too).
+		OfferCode response `json:"offer_code"`
 	} `json:"responses"`
 }
 
@@ -189,6 +192,10 @@ func (pl *booking) toEvent(t domain.EventType, at time.Time, prefix string) (map
 		Title:      hookutil.Clip(firstOf(pl.EventTitle, pl.Title)),
 		Location:   hookutil.Clip(location(pl.Location)),
 		NoSurvey:   hookutil.Flag(pl.Metadata["no_survey"]),
+		OfferCode:  strings.TrimSpace(pl.Responses.OfferCode.text()),
+	}
+	if code, ok := pl.Metadata["offer_code"].(string); ok && e.OfferCode == "" {
+		e.OfferCode = strings.TrimSpace(code)
 	}
 	if o := firstPerson(pl.Organizer, pl.User); o != nil {
 		e.Agent = hookutil.Clip(o.Name)

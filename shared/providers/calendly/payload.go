@@ -24,6 +24,10 @@ type delivery struct {
 	Payload   *invitee `json:"payload"`
 }
 
+// OfferCodeQuestion is the custom question of a Calendly event type whose
+// answer is an offer code.
+const OfferCodeQuestion = "Offer code"
+
 // NoSurveyUTM, as a booking link's utm_content, asks for no survey.
 const NoSurveyUTM = "aftercare_no_survey"
 
@@ -41,6 +45,13 @@ type invitee struct {
 	Tracking struct {
 		UTMContent *string `json:"utm_content"`
 	} `json:"tracking"`
+	// QuestionsAndAnswers are the booking form's custom questions; the
+	// answer to one titled "Offer code" (OfferCodeQuestion, any case) is
+	// an offer code the booking redeems.
+	QuestionsAndAnswers []struct {
+		Question string `json:"question"`
+		Answer   string `json:"answer"`
+	} `json:"questions_and_answers"`
 	ScheduledEvent *struct {
 		Name      string `json:"name"`
 		StartTime string `json:"start_time"`
@@ -133,6 +144,11 @@ func (in *invitee) toEvent(at time.Time) (domain.Event, error) {
 	if c := in.Tracking.UTMContent; c != nil && strings.EqualFold(strings.TrimSpace(*c), NoSurveyUTM) {
 		yes := true
 		e.NoSurvey = &yes
+	}
+	for _, qa := range in.QuestionsAndAnswers {
+		if strings.EqualFold(strings.TrimSpace(qa.Question), OfferCodeQuestion) {
+			e.OfferCode = strings.TrimSpace(qa.Answer)
+		}
 	}
 	se := in.ScheduledEvent
 	if se == nil {

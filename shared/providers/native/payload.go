@@ -36,6 +36,8 @@ type bookingJSON struct {
 	EndsAt   string `json:"ends_at"`
 	Location string `json:"location"`
 	Agent    string `json:"agent"`
+	// OfferCode is an offer code the customer entered when booking.
+	OfferCode string `json:"offer_code"`
 }
 
 type ticketJSON struct {
@@ -102,6 +104,7 @@ func (p payload) toEvent(t domain.EventType) (domain.Event, error) {
 		e.Title = strings.TrimSpace(b.Title)
 		e.Location = strings.TrimSpace(b.Location)
 		e.Agent = strings.TrimSpace(b.Agent)
+		e.OfferCode = strings.TrimSpace(b.OfferCode)
 		if e.StartsAt, err = parseTime("booking.starts_at", b.StartsAt); err != nil {
 			return domain.Event{}, err
 		}
