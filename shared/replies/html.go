@@ -63,11 +63,18 @@ func classify(n *html.Node) htmlAction {
 	// "From: … Sent: … To: … Subject:", then the quoted message.
 	case n.DataAtom == atom.Div || n.DataAtom == atom.P:
 		if style := strings.ToLower(attr(n, "style")); strings.Contains(style, "border-top") &&
-			hdrFromRE.MatchString(textPrefix(n, 40)) {
+			isFromLabel(textPrefix(n, 60)) {
 			return stop
 		}
 	}
 	return keep
+}
+
+// isFromLabel reports whether s starts with a From label of any language
+// ("From:", "Von:", "De :", "От:").
+func isFromLabel(s string) bool {
+	kind, _, _, ok := labelOf(s)
+	return ok && kind == labelFrom
 }
 
 // htmlToText renders the text of an HTML body. With strip, quotes and

@@ -114,12 +114,27 @@ func Read(r io.Reader) (*Reply, error) {
 	return Parse(raw)
 }
 
-// Parse decodes a MIME message and extracts the customer's words. It
+// Options is what a caller knows about the conversation that helps tell
+// the customer's words from the history their client quoted.
+type Options struct {
+	// Sent is the text of the email the customer answers, as we sent
+	// it. A block of the reply that reproduces it is quoted history,
+	// whatever marks it or if nothing does. Empty: unknown.
+	Sent string
+}
+
+// Parse decodes a MIME message and extracts the customer's words (see
+// ParseWith), knowing nothing of the message it answers.
+func Parse(raw []byte) (*Reply, error) {
+	return ParseWith(raw, Options{})
+}
+
+// ParseWith decodes a MIME message and extracts the customer's words. It
 // prefers the text/plain part, which every major client sends alongside
 // HTML and which quotes with ">" and plain markers; HTML alone is
 // stripped by its structure (see classify), rendered as text, then
 // stripped as text too.
-func Parse(raw []byte) (*Reply, error) {
+func ParseWith(raw []byte, opt Options) (*Reply, error) {
 	if len(raw) > MaxMessage {
 		return nil, fmt.Errorf("replies: %w: over %d bytes", ErrTooLarge, MaxMessage)
 	}
@@ -144,14 +159,12 @@ func Parse(raw []byte) (*Reply, error) {
 	}
 	r.Recipients = recipients(env)
 
-	var text, markerLang string
 	if strings.TrimSpace(env.Text) != "" {
 		r.Full = normalizeNewlines(env.Text)
-		text, markerLang = stripText(r.Full)
 	} else if env.HTML != "" {
 		r.Full = trimLines(normalizeNewlines(htmlToText(env.HTML, false)))
-		text, markerLang = stripText(htmlToText(env.HTML, true))
 	}
+	text, markerLang := stripBody(env.Text, env.HTML, opt.Sent)
 	var cutText, cutFull bool
 	r.Text, cutText = truncate(text, MaxText)
 	r.Full, cutFull = truncate(strings.TrimSpace(r.Full), MaxFull)
@@ -161,6 +174,19 @@ func Parse(raw []byte) (*Reply, error) {
 		r.Lang = markerLang
 	}
 	return r, nil
+}
+
+// stripBody returns the customer's words in a message's text part or,
+// when it has none, its HTML part, and the language of the first quote
+// marker found. sent is the text of the email answered, or "".
+func stripBody(text, html, sent string) (string, string) {
+	if strings.TrimSpace(text) != "" {
+		return stripText(text, sent)
+	}
+	if html != "" {
+		return stripText(htmlToText(html, true), sent)
+	}
+	return "", ""
 }
 
 // recipientHeaders are searched for our reply address, most reliable

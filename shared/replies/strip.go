@@ -1,7 +1,6 @@
 package replies
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,69 +12,12 @@ import (
 // then drops any remaining ">"-quoted lines, so an answer written between
 // quoted lines (inline reply) survives while the quotes go.
 //
-// Every rule is anchored to a whole line and most need a second clue (an
-// attribution must carry a digit and an address or be followed by a quote;
-// a header block needs From plus Sent/Date plus To/Subject), because
-// cutting a customer's real words is worse than keeping a stray quote.
-
-// Attribution lines: "On <date>, <name> wrote:" as English clients write
-// it, and the forms of the languages we ship: Spanish "El <date>, <name>
-// escribió:", Greek "Στις <date>, ο/η <name> έγραψε:". Gmail wraps the
-// line, so it is matched on up to three joined lines.
-var (
-	attribOpenRE  = regexp.MustCompile(`(?i)^(on|el|στις)\s`)
-	attribCloseRE = regexp.MustCompile(`(?i)\s(wrote|escribió|έγραψε)\s?:$`)
-	digitRE       = regexp.MustCompile(`[0-9]`)
-)
-
-// attribLang maps the verb of an attribution to the language it is in,
-// a hint for Reply.Lang when the customer's words alone do not tell.
-var attribLang = map[string]string{"wrote": "en", "escribió": "es", "έγραψε": "el"}
-
-// separatorRE matches the lines Outlook and others put above a quoted or
-// forwarded message, in English, Spanish and Greek.
-var separatorRE = regexp.MustCompile(`(?i)^-{2,}\s*(original message|mensaje original|αρχικό μήνυμα|forwarded message|mensaje reenviado|προωθημένο μήνυμα)\s*-{2,}$`)
-
-var separatorLang = map[string]string{
-	"original message": "en", "forwarded message": "en",
-	"mensaje original": "es", "mensaje reenviado": "es",
-	"αρχικό μήνυμα": "el", "προωθημένο μήνυμα": "el",
-}
-
-// Header block fields of Outlook's quoted message ("From: … Sent: … To: …
-// Subject:"), localised; "*From:*" is how some text conversions render the
-// bold labels.
-var (
-	hdrFromRE    = regexp.MustCompile(`(?i)^\*?(from|de|από)\s?:\*?(\s|$)`)
-	hdrSentRE    = regexp.MustCompile(`(?i)^\*?(sent|date|enviado|enviado el|fecha|στάλθηκε|ημερομηνία)\s?:\*?(\s|$)`)
-	hdrToRE      = regexp.MustCompile(`(?i)^\*?(to|para|προς)\s?:\*?(\s|$)`)
-	hdrSubjectRE = regexp.MustCompile(`(?i)^\*?(subject|asunto|θέμα)\s?:\*?(\s|$)`)
-	hdrCcRE      = regexp.MustCompile(`(?i)^\*?(cc|cco|bcc|κοιν\.?)\s?:\*?(\s|$)`)
-)
-
-var headerLang = map[string]string{"from": "en", "de": "es", "από": "el"}
-
-// underscoreRE is Outlook's rule above the quoted header block.
-var underscoreRE = regexp.MustCompile(`^_{10,}$`)
-
-// mobileSigRE matches the footers phone mail apps append: "Sent from my
-// iPhone", "Enviado desde mi iPhone", "Στάλθηκε από το iPhone μου", "Get
-// Outlook for iOS", "Sent from Yahoo Mail on Android" and the like. Only a
-// short line that starts with one of these counts.
-var mobileSigRE = regexp.MustCompile(`(?i)^(sent from|sent with|sent via|get outlook for|enviado desde|enviado con|obtener outlook para|στάλθηκε από|απεστάλη από|αποστολή από)\s`)
-
-const maxMobileSigLen = 80
-
-// mobileSigLang is the language of a phone footer's opening words.
-func mobileSigLang(l string) string {
-	switch m := strings.ToLower(mobileSigRE.FindStringSubmatch(l)[1]); {
-	case strings.HasPrefix(m, "enviado"), strings.HasPrefix(m, "obtener"):
-		return "es"
-	case strings.ContainsAny(m, "αεοή"):
-		return "el"
-	}
-	return "en"
-}
+// It prefers structure to single phrases: a header block of several
+// "Label: value" lines, an attribution that carries a date or an address,
+// a run of lines that reproduces the message we sent. Single-line rules
+// (phone footers, "-- ") apply only at the end of what the customer
+// wrote, because cutting a customer's real words is worse than keeping a
+// stray quote. The words themselves, per language, are in markers.json.
 
 // cut is where quoted history or a signature begins, and the language the
 // marker was written in ("" when it does not tell).
@@ -85,16 +27,17 @@ type cut struct {
 }
 
 // stripText returns the customer's new words in text and the language of
-// the first quote marker found.
-func stripText(text string) (string, string) {
+// the first quote marker found. sent, if not empty, is the text of the
+// message the customer answers: a block reproducing it is history.
+func stripText(text, sent string) (string, string) {
 	lines := strings.Split(normalizeNewlines(text), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
 	}
-	c, drop := findCut(lines)
+	c, drop := findCut(lines, newOwnText(sent))
 	kept := lines[:0]
 	for i, l := range lines[:c.line] {
-		if !drop[i] && !isQuoted(l) {
+		if !drop[i] && !isQuoted(l) && !wrappedQuote(lines, i) {
 			kept = append(kept, l)
 		}
 	}
@@ -108,7 +51,7 @@ func stripText(text string) (string, string) {
 // at: the quotes go anyway, and words after them are the customer's
 // answers written between quoted lines. An attribution followed by
 // unquoted text (Yahoo, Outlook) starts the history: cut.
-func findCut(lines []string) (cut, map[int]bool) {
+func findCut(lines []string, own *ownText) (cut, map[int]bool) {
 	var drop map[int]bool
 	lang := ""
 	for i := 0; i < len(lines); i++ {
@@ -116,19 +59,21 @@ func findCut(lines []string) (cut, map[int]bool) {
 		if l == "" || isQuoted(l) {
 			continue
 		}
-		switch {
-		case l == "--": // "-- " with its space trimmed, as many clients send it
-			return cut{i, lang}, drop
-		case separatorRE.MatchString(l):
-			m := separatorRE.FindStringSubmatch(l)
-			return cut{i, separatorLang[strings.ToLower(m[1])]}, drop
-		case underscoreRE.MatchString(l) && headerBlockAt(lines, nextNonBlank(lines, i+1)) != "":
-			return cut{i, headerBlockAt(lines, nextNonBlank(lines, i+1))}, drop
-		case len(l) <= maxMobileSigLen && mobileSigRE.MatchString(l):
-			return cut{i, mobileSigLang(l)}, drop
+		if own.startsAt(lines, i) {
+			return cut{own.extendUp(lines, backOver(lines, i)), lang}, drop
 		}
-		if hl := headerBlockAt(lines, i); hl != "" {
-			return cut{i, hl}, drop
+		if ml, ok := markerAt(lines, i); ok {
+			return cut{backOver(lines, i), ml}, drop
+		}
+		if l == "--" && endsSoon(lines, i+1, own) { // "-- " with its space trimmed
+			return cut{i, lang}, drop
+		}
+		if fl, ok := footerAt(l); ok && endsHere(lines, i+1, own) {
+			return cut{i, fl}, drop
+		}
+		if before, al, ok := sharedAttribution(l); ok {
+			lines[i] = before
+			return cut{i + 1, al}, drop
 		}
 		if al, end, ok := attributionAt(lines, i); ok {
 			if k := nextNonBlank(lines, end+1); k < len(lines) && isQuoted(lines[k]) {
@@ -144,83 +89,180 @@ func findCut(lines []string) (cut, map[int]bool) {
 				i = end
 				continue
 			}
-			return cut{i, al}, drop
+			return cut{backOver(lines, i), al}, drop
 		}
 	}
 	return cut{len(lines), lang}, drop
 }
 
-// attributionAt reports whether an attribution starts at lines[i], and
-// the line it ends on.
-func attributionAt(lines []string, i int) (lang string, end int, ok bool) {
-	if !attribOpenRE.MatchString(strings.TrimSpace(lines[i])) {
-		return "", 0, false
+// sharedAttribution splits a line where a client glued the attribution
+// to the customer's last words with a dash rule: "Thanks--- On <date>,
+// <addr> wrote:". It returns the customer's part.
+func sharedAttribution(l string) (string, string, bool) {
+	i := strings.Index(l, "---")
+	if i <= 0 {
+		return "", "", false
 	}
-	joined := ""
-	for j := i; j < len(lines) && j < i+3; j++ {
-		l := strings.TrimSpace(lines[j])
-		if l == "" || (j > i && isQuoted(l)) {
-			return "", 0, false
-		}
-		if joined != "" {
-			joined += " "
-		}
-		joined += l
-		if len(joined) > 400 {
-			return "", 0, false
-		}
-		m := attribCloseRE.FindStringSubmatch(joined)
-		if m == nil {
-			continue
-		}
-		// A second clue: a date has digits, and the quoted author has an
-		// address or the quote follows. "On Monday we wrote:" has neither.
-		if !digitRE.MatchString(joined) {
-			return "", 0, false
-		}
-		quoteFollows := false
-		if k := nextNonBlank(lines, j+1); k < len(lines) && isQuoted(lines[k]) {
-			quoteFollows = true
-		}
-		if !strings.Contains(joined, "@") && !quoteFollows {
-			return "", 0, false
-		}
-		return attribLang[strings.ToLower(m[1])], j, true
-	}
-	return "", 0, false
+	lang, ok := isAttribution(strings.TrimLeft(l[i:], "-"))
+	return strings.TrimSpace(l[:i]), lang, ok
 }
 
-// headerBlockAt returns the language of a quoted-message header block
-// starting at lines[i] ("" if there is none): a From line followed, within
-// the next six lines, by a Sent/Date line and a To or Subject line.
-func headerBlockAt(lines []string, i int) string {
-	if i >= len(lines) {
-		return ""
+// markerAt reports whether history starts at lines[i] by a marker that
+// needs no context: a separator ("-----Original Message-----"), a header
+// block, or a mailing list's footer.
+func markerAt(lines []string, i int) (string, bool) {
+	l := strings.TrimSpace(lines[i])
+	if sl, ok := separatorAt(l); ok {
+		return sl, true
 	}
-	m := hdrFromRE.FindStringSubmatch(strings.TrimSpace(lines[i]))
-	if m == nil {
-		return ""
+	if hl, ok := headerBlockAt(lines, i); ok {
+		return hl, true
 	}
-	var sent, toOrSubject bool
-block:
-	for j := i + 1; j < len(lines) && j <= i+6; j++ {
-		l := strings.TrimSpace(lines[j])
-		switch {
-		case hdrSentRE.MatchString(l):
-			sent = true
-		case hdrToRE.MatchString(l), hdrSubjectRE.MatchString(l):
-			toOrSubject = true
-		case hdrCcRE.MatchString(l), l == "":
-		case strings.HasPrefix(lines[j], " "), strings.HasPrefix(lines[j], "\t"):
-			// Outlook wraps long To lists onto indented lines.
-		default:
-			break block
+	if isDecoration(l) && listFooterAt(lines, nextNonBlank(lines, i+1)) {
+		return "", true
+	}
+	return "", false
+}
+
+// wrappedQuote reports whether lines[i], unquoted, is the tail of a
+// quoted line that a client wrapped without repeating the ">": it sits
+// between two quoted lines with no blank line, and the quoted line above
+// it was cut mid-sentence. An answer written between quotes follows a
+// complete quoted sentence ("> Was it on time?" / "Yes.") and stays.
+func wrappedQuote(lines []string, i int) bool {
+	if i == 0 || i+1 >= len(lines) || !isQuoted(lines[i-1]) || !isQuoted(lines[i+1]) {
+		return false
+	}
+	prev := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(lines[i-1]), ">"))
+	if prev == "" || strings.ContainsRune(".?!:;)", lastRune(prev)) {
+		return false
+	}
+	cur := strings.TrimSpace(lines[i])
+	first := firstRune(cur)
+	return len(prev) >= 50 || strings.Count(prev, "(") > strings.Count(prev, ")") ||
+		(len(prev) >= 30 && (unicode.IsLower(first) || !unicode.IsLetter(first)))
+}
+
+// historyAt reports whether lines[k] starts quoted history of any kind:
+// a quote, a marker, an attribution, or a rule drawn above one of them.
+func historyAt(lines []string, k int, own *ownText) bool {
+	if k >= len(lines) {
+		return false
+	}
+	if isDecoration(strings.TrimSpace(lines[k])) {
+		if n := nextNonBlank(lines, k+1); n < len(lines) && !isDecoration(strings.TrimSpace(lines[n])) {
+			k = n
 		}
 	}
-	if !sent || !toOrSubject {
-		return ""
+	if isQuoted(lines[k]) || own.startsAt(lines, k) {
+		return true
 	}
-	return headerLang[strings.ToLower(m[1])]
+	if _, ok := markerAt(lines, k); ok {
+		return true
+	}
+	_, _, ok := attributionAt(lines, k)
+	return ok
+}
+
+// endsHere reports whether nothing of the customer's follows line i: only
+// blank lines, then the end or quoted history.
+func endsHere(lines []string, i int, own *ownText) bool {
+	k := nextNonBlank(lines, i)
+	return k == len(lines) || historyAt(lines, k, own)
+}
+
+// maxSignatureLines is how long a block after "-- " may be and still be
+// a signature; a longer one is more likely the customer's words after a
+// stray delimiter.
+const maxSignatureLines = 12
+
+// endsSoon reports whether at most maxSignatureLines non-blank lines
+// follow line i before the end or quoted history.
+func endsSoon(lines []string, i int, own *ownText) bool {
+	n := 0
+	for k := i; k < len(lines); k++ {
+		if strings.TrimSpace(lines[k]) == "" {
+			continue
+		}
+		if historyAt(lines, k, own) {
+			return true
+		}
+		if n++; n > maxSignatureLines {
+			return false
+		}
+	}
+	return true
+}
+
+// separatorAt reports whether l is a separator line such as "-----Original
+// Message-----", "-------- Message d'origine --------" or "Begin forwarded
+// message:", and its language.
+func separatorAt(l string) (string, bool) {
+	if len(l) > 120 {
+		return "", false
+	}
+	core := strings.TrimFunc(l, isDecorationRune)
+	framed := len(core) < len(l)-1
+	if strings.HasSuffix(core, ":") {
+		core, framed = strings.TrimSpace(strings.TrimSuffix(core, ":")), true
+	}
+	if !framed {
+		return "", false
+	}
+	lang, ok := markers.separators[strings.ToLower(core)]
+	return lang, ok
+}
+
+// listFooterAt reports whether a mailing list's footer ("riak-users
+// mailing list", Google Groups' notice) starts at lines[k] and ends the
+// message within a few lines.
+func listFooterAt(lines []string, k int) bool {
+	if k >= len(lines) {
+		return false
+	}
+	low := strings.ToLower(lines[k])
+	found := false
+	for _, p := range markers.lists {
+		if strings.Contains(low, p) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	n := 0
+	for _, l := range lines[k:] {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n <= 8
+}
+
+// backOver moves a cut at line i up over the separator lines (dashes,
+// underscores) clients draw above quoted history.
+func backOver(lines []string, i int) int {
+	for {
+		k := i - 1
+		for k >= 0 && k >= i-3 && strings.TrimSpace(lines[k]) == "" {
+			k--
+		}
+		if k < 0 || !isDecoration(strings.TrimSpace(lines[k])) {
+			return i
+		}
+		i = k
+	}
+}
+
+func isDecorationRune(r rune) bool {
+	return strings.ContainsRune("-_=*~—–• \t", r)
+}
+
+// isDecoration reports whether l is a rule drawn with dashes, underscores
+// or the like.
+func isDecoration(l string) bool {
+	return utf8.RuneCountInString(l) >= 2 && strings.TrimFunc(l, isDecorationRune) == ""
 }
 
 func nextNonBlank(lines []string, i int) int {
@@ -230,8 +272,12 @@ func nextNonBlank(lines []string, i int) int {
 	return i
 }
 
+// isQuoted reports whether l is a ">"-quoted line. A line framed by
+// arrows on both sides (">>> http://example.com <<<") is a decoration
+// the customer typed, not a quote.
 func isQuoted(l string) bool {
-	return strings.HasPrefix(strings.TrimLeft(l, " \t"), ">")
+	t := strings.TrimSpace(l)
+	return strings.HasPrefix(t, ">") && !strings.HasSuffix(t, "<")
 }
 
 // tidy trims blank lines at both ends and runs of blank lines inside, so
@@ -264,7 +310,7 @@ func normalizeNewlines(s string) string {
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return strings.Map(func(r rune) rune {
 		switch r {
-		case '\u00a0':
+		case '\u00a0', '\u202f':
 			return ' '
 		case '\ufeff', '\u200b', '\u200c', '\u200d', '\u2060':
 			return -1

@@ -60,7 +60,7 @@ func TestStripText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, lang := stripText(tc.in)
+			got, lang := stripText(tc.in, "")
 			if got != tc.want {
 				t.Errorf("stripText =\n%q\nwant\n%q", got, tc.want)
 			}
@@ -107,7 +107,7 @@ func TestStripHTML(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _ := stripText(htmlToText(tc.in, true))
+			got, _ := stripText(htmlToText(tc.in, true), "")
 			if got != tc.want {
 				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
 			}
@@ -130,7 +130,7 @@ func TestHTMLDeepNesting(t *testing.T) {
 	for _, depth := range []int{100, 511, 600, 5000} {
 		in := strings.Repeat("<div>", depth) + "Thanks, all good" + strings.Repeat("</div>", depth) +
 			"<blockquote>old</blockquote>"
-		got, _ := stripText(htmlToText(in, true))
+		got, _ := stripText(htmlToText(in, true), "")
 		if !strings.HasPrefix(got, "Thanks, all good") {
 			t.Errorf("depth %d: got %q", depth, got)
 		}
