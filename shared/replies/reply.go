@@ -100,7 +100,8 @@ type Reply struct {
 // by default enmime runs statistical detection on every part and lets a
 // confident guess override the declaration, which every client we care
 // about writes correctly, and which a guess on a few lines of Greek or
-// Spanish can get wrong. Parts without a charset are still detected.
+// Spanish can get wrong. Parts without a charset are read as UTF-8 when
+// they are valid UTF-8, else detected (see redecodeUndeclared).
 var parser = sync.OnceValue(func() *enmime.Parser {
 	return enmime.NewParser(enmime.DisableTextConversion(true), enmime.DisableCharacterDetection(true))
 })
@@ -138,7 +139,14 @@ func ParseWith(raw []byte, opt Options) (*Reply, error) {
 	if len(raw) > MaxMessage {
 		return nil, fmt.Errorf("replies: %w: over %d bytes", ErrTooLarge, MaxMessage)
 	}
-	env, err := parser().ReadEnvelope(bytes.NewReader(raw))
+	root, err := parser().ReadParts(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
+	}
+	if err := redecodeUndeclared(root, raw); err != nil {
+		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
+	}
+	env, err := parser().EnvelopeFromPart(root)
 	if err != nil {
 		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
 	}
