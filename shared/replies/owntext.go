@@ -2,6 +2,7 @@ package replies
 
 import (
 	"hash/maphash"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -29,6 +30,9 @@ var ownSeed = maphash.MakeSeed()
 // *ownText knows nothing and matches nothing.
 type ownText struct {
 	shingles map[uint64]struct{}
+	// opening is the first words of our message (the greeting), which
+	// a copy starts with on a line too short to compare by shingles.
+	opening []string
 }
 
 func newOwnText(sent string) *ownText {
@@ -36,7 +40,7 @@ func newOwnText(sent string) *ownText {
 	if len(words) < shingleSize {
 		return nil
 	}
-	o := &ownText{shingles: make(map[uint64]struct{}, len(words))}
+	o := &ownText{shingles: make(map[uint64]struct{}, len(words)), opening: words[:min(len(words), shingleSize)]}
 	for i := 0; i+shingleSize <= len(words); i++ {
 		o.shingles[shingle(words[i:i+shingleSize])] = struct{}{}
 	}
@@ -111,6 +115,9 @@ const maxIntroLines = 6
 // and the copy, bar one) that carry a date or an address and end with a
 // colon, or read "Label: value" with a header label of markers.json.
 func (o *ownText) extendUp(lines []string, i int) int {
+	if k := prevNonBlank(lines, i-1, 1); k >= 0 && o.opensWith(lines[k]) {
+		i = k
+	}
 	blank := 0
 	for k := i - 1; k >= 0 && k >= i-maxIntroLines-1; k-- {
 		l := strings.TrimSpace(lines[k])
@@ -143,4 +150,29 @@ func introLine(l string) bool {
 	}
 	_, _, _, ok := labelOf(l)
 	return ok
+}
+
+// opensWith reports whether line is the opening of our message (as in
+// "Hello Nikos,"): a line too short for shingles whose words are the
+// first words we wrote.
+func (o *ownText) opensWith(line string) bool {
+	words := ownWords(line)
+	if len(words) == 0 || len(words) >= shingleSize || len(words) > len(o.opening) {
+		return false
+	}
+	return slices.Equal(words, o.opening[:len(words)])
+}
+
+// prevNonBlank returns the last non-blank line at or before i, skipping
+// at most maxBlank blank lines; -1 if there is none.
+func prevNonBlank(lines []string, i, maxBlank int) int {
+	for blank := 0; i >= 0; i-- {
+		if strings.TrimSpace(lines[i]) != "" {
+			return i
+		}
+		if blank++; blank > maxBlank {
+			return -1
+		}
+	}
+	return -1
 }
