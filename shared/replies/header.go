@@ -27,15 +27,11 @@ func labelOf(line string) (kind, lang, value string, ok bool) {
 	if !found {
 		return "", "", "", false
 	}
-	_, size := firstColon(t[i:])
-	return p.text, p.lang, strings.TrimSpace(strings.TrimLeft(t[i+size:], "*_ ")), true
-}
-
-func firstColon(s string) (rune, int) {
-	if strings.HasPrefix(s, "：") {
-		return '：', len("：")
+	size := 1
+	if strings.HasPrefix(t[i:], "：") {
+		size = len("：")
 	}
-	return ':', 1
+	return p.text, p.lang, strings.TrimSpace(strings.TrimLeft(t[i+size:], "*_ ")), true
 }
 
 // maxHeaderBlock bounds how far a header block's labels may spread.

@@ -74,8 +74,9 @@ type Reply struct {
 	// Raw is the message as received (the slice given to Parse, not a
 	// copy), for the record.
 	Raw []byte
-	// Lang is a guess at the language of Text ("en", "el", "es" or ""),
-	// from its script and common words, else from the quote markers.
+	// Lang is a guess at the language of Text: "en", "el" or "es" from
+	// its script and common words, else the language of the first quote
+	// marker found (any language of markers.json, e.g. "de"), else "".
 	Lang string
 	// Automatic is set for mail no person wrote: out-of-office and other
 	// auto-replies, delivery reports, bulk and list mail (RFC 3834), by
