@@ -49,7 +49,7 @@ func attributionAt(lines []string, i int) (lang string, end int, ok bool) {
 		}
 		// No colon, no verb, but a date and an address right above the
 		// quote: "2011/4/7 Name <addr>" with ">" lines below.
-		if k := j + 1; k < len(lines) && isQuoted(lines[k]) && strings.HasSuffix(joined, ">") &&
+		if k := nextNonBlank(lines, j+1); k < len(lines) && isQuoted(lines[k]) && strings.HasSuffix(joined, ">") &&
 			strings.Contains(joined, "@") && datedRE.MatchString(joined) {
 			return "", j, true
 		}

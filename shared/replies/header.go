@@ -1,6 +1,9 @@
 package replies
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // A header block is how Outlook, Windows Mail, Yahoo and most webmails
 // introduce the message they quote or forward: "From: … Sent: … To: …
@@ -45,6 +48,7 @@ func headerBlockAt(lines []string, i int) (string, bool) {
 		return "", false
 	}
 	kinds := map[string]string{kind: lang}
+	addInline(kinds, value)
 	addr := strings.Contains(value, "@")
 	cont := 0
 	for j := i + 1; j < len(lines) && j < i+maxHeaderBlock; j++ {
@@ -56,6 +60,7 @@ func headerBlockAt(lines []string, i int) (string, bool) {
 			if _, seen := kinds[k]; !seen {
 				kinds[k] = lg
 			}
+			addInline(kinds, v)
 			addr = addr || strings.Contains(v, "@")
 			cont = 0
 			continue
@@ -89,4 +94,25 @@ func headerBlockAt(lines []string, i int) (string, bool) {
 		}
 	}
 	return lang, true
+}
+
+// addInline adds to kinds the labels a value holds further on, where a
+// client ran the header block into one line ("From: bob@example.com
+// Date: Thu, 24 Mar 2016", "À : a@b.fr Objet : Bonjour").
+func addInline(kinds map[string]string, value string) {
+	low := strings.ToLower(value)
+	if !strings.Contains(low, ":") {
+		return
+	}
+	for label, p := range markers.labels {
+		if _, seen := kinds[p.text]; seen || utf8.RuneCountInString(label) < 2 {
+			continue
+		}
+		for _, form := range [...]string{" " + label + ":", " " + label + " :"} {
+			if strings.Contains(low, form) {
+				kinds[p.text] = p.lang
+				break
+			}
+		}
+	}
 }

@@ -96,15 +96,37 @@ func findCut(lines []string, own *ownText) (cut, map[int]bool) {
 }
 
 // sharedAttribution splits a line where a client glued the attribution
-// to the customer's last words with a dash rule: "Thanks--- On <date>,
-// <addr> wrote:". It returns the customer's part.
+// to the customer's last words: "Thanks--- On <date>, <addr> wrote:",
+// "reply On <date>, <addr> wrote:". It returns the customer's part. The
+// attribution must start at a dash rule or a capitalised opening word
+// ("On", "Am", "Le"), so a date written before it is not split off.
 func sharedAttribution(l string) (string, string, bool) {
-	i := strings.Index(l, "---")
-	if i <= 0 {
+	if i := strings.Index(l, "---"); i > 0 {
+		if lang, ok := isAttribution(strings.TrimLeft(l[i:], "-")); ok {
+			return strings.TrimSpace(l[:i]), lang, true
+		}
+	}
+	if len(l) > maxAttribution+80 || !strings.Contains(l, ":") || startsWithOpener(strings.ToLower(l)) {
 		return "", "", false
 	}
-	lang, ok := isAttribution(strings.TrimLeft(l[i:], "-"))
-	return strings.TrimSpace(l[:i]), lang, ok
+	for i := 1; i < len(l); i++ {
+		if l[i-1] != ' ' {
+			continue
+		}
+		r := firstRune(l[i:])
+		if !unicode.IsUpper(r) || !startsWithOpener(strings.ToLower(l[i:])) {
+			continue
+		}
+		// The customer's part is words: no date, no address, not a rule.
+		before := l[:i]
+		if strings.ContainsAny(before, "0123456789@<") || strings.TrimFunc(before, isDecorationRune) == "" {
+			return "", "", false
+		}
+		if lang, ok := isAttribution(l[i:]); ok {
+			return strings.TrimSpace(before), lang, true
+		}
+	}
+	return "", "", false
 }
 
 // markerAt reports whether history starts at lines[i] by a marker that
@@ -133,11 +155,14 @@ func wrappedQuote(lines []string, i int) bool {
 	if i == 0 || i+1 >= len(lines) || !isQuoted(lines[i-1]) || !isQuoted(lines[i+1]) {
 		return false
 	}
+	cur := strings.TrimSpace(lines[i])
+	if strings.IndexFunc(bracketedRE.ReplaceAllString(cur, ""), unicode.IsLetter) < 0 {
+		return true // link debris: "(http://…) >"
+	}
 	prev := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(lines[i-1]), ">"))
 	if prev == "" || strings.ContainsRune(".?!:;)", lastRune(prev)) {
 		return false
 	}
-	cur := strings.TrimSpace(lines[i])
 	first := firstRune(cur)
 	return len(prev) >= 50 || strings.Count(prev, "(") > strings.Count(prev, ")") ||
 		(len(prev) >= 30 && (unicode.IsLower(first) || !unicode.IsLetter(first)))
