@@ -126,7 +126,7 @@ func TestCorpus(t *testing.T) {
 			failed = append(failed, fmt.Sprintf("%s/%s:\n got: %q\nwant: %q", c.source, c.name, got, normalizeForCompare(c.want)))
 		}
 	}
-	t.Logf("corpus pass rate\n%s\n%s\ntotal      %s\nthird-party %s", table("source", bySource), table("language", byLang), all, others)
+	t.Logf("corpus pass rate\n%s\n%s\n%-16s %s\n%-16s %s", table("source", bySource), table("language", byLang), "total", all, "third-party", others)
 	for _, f := range failed {
 		t.Log("FAIL " + f)
 	}
@@ -151,9 +151,9 @@ func table(title string, m map[string]*tally) string {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s pass/total\n", title)
+	fmt.Fprintf(&b, "%-16s pass/total\n", title)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "%-10s %s\n", k, m[k])
+		fmt.Fprintf(&b, "%-16s %s\n", k, m[k])
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

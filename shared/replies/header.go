@@ -41,12 +41,13 @@ func labelOf(line string) (kind, lang, value string, ok bool) {
 const maxHeaderBlock = 14
 
 // headerBlockAt reports whether a quoted-message header block starts at
-// lines[i], and its language.
-func headerBlockAt(lines []string, i int) (string, bool) {
+// lines[i], its language and the line it ends on.
+func headerBlockAt(lines []string, i int) (string, int, bool) {
 	kind, lang, value, ok := labelOf(lines[i])
 	if !ok {
-		return "", false
+		return "", 0, false
 	}
+	end := i
 	kinds := map[string]string{kind: lang}
 	addInline(kinds, value)
 	addr := strings.Contains(value, "@")
@@ -62,7 +63,7 @@ func headerBlockAt(lines []string, i int) (string, bool) {
 			}
 			addInline(kinds, v)
 			addr = addr || strings.Contains(v, "@")
-			cont = 0
+			cont, end = 0, j
 			continue
 		}
 		// A wrapped value: the address on the next line, an indented
@@ -70,7 +71,7 @@ func headerBlockAt(lines []string, i int) (string, bool) {
 		if cont < 2 && (strings.Contains(l, "@") || strings.HasPrefix(l, "<") ||
 			strings.HasPrefix(lines[j], " ") || strings.HasPrefix(lines[j], "\t")) {
 			addr = addr || strings.Contains(l, "@")
-			cont++
+			cont, end = cont+1, j
 			continue
 		}
 		break
@@ -84,16 +85,16 @@ func headerBlockAt(lines []string, i int) (string, bool) {
 	// Some clients leave From out: "Date: … To: <address>".
 	case !from && sent && to && (addr || subject):
 	default:
-		return "", false
+		return "", 0, false
 	}
 	// The subject's and date's labels tell the language better than
 	// "De:", which French, Spanish and Portuguese share.
 	for _, k := range []string{labelSubj, labelSent, labelFrom} {
 		if lg, ok := kinds[k]; ok {
-			return lg, true
+			return lg, end, true
 		}
 	}
-	return lang, true
+	return lang, end, true
 }
 
 // addInline adds to kinds the labels a value holds further on, where a

@@ -128,3 +128,21 @@ func TestOwnText(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingAboveTheHistory: when a message opens with history (a header
+// block, a separator, an attribution) and nothing was typed above it, the
+// words below it are kept rather than nothing: the customer wrote below,
+// or forwarded it and it is all there is to read.
+func TestNothingAboveTheHistory(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"header block on top", "Von: Anna <anna@example.com>\nGesendet: Freitag, 20. November 2026 10:00\nBetreff: Bus\n\nDer Bus kam zu spät.\n", "Der Bus kam zu spät."},
+		{"separator then header block", "-----Original Message-----\nFrom: Ann <ann@example.com>\nSent: Friday\nTo: care@example.com\nSubject: Bus\n\nThe bus was late.\n", "The bus was late."},
+		{"still cut below", "De : Anne <anne@example.com>\nEnvoyé : vendredi\nObjet : Bus\n\nLe bus était en retard.\n\nLe ven. 20 nov. 2026 à 10:00, Sea Breeze <care@example.com> a écrit :\n> Comment était-ce ?\n", "Le bus était en retard."},
+		{"only a quote stays empty", "> Hi\n> there\n", ""},
+	}
+	for _, tc := range tests {
+		if got, _ := stripText(tc.in, ""); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

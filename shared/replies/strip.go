@@ -20,10 +20,13 @@ import (
 // stray quote. The words themselves, per language, are in markers.json.
 
 // cut is where quoted history or a signature begins, and the language the
-// marker was written in ("" when it does not tell).
+// marker was written in ("" when it does not tell). after, when positive,
+// is the first line after the marker (an attribution, a header block, a
+// separator): where the customer's words may be if they wrote below it.
 type cut struct {
-	line int
-	lang string
+	line  int
+	lang  string
+	after int
 }
 
 // stripText returns the customer's new words in text and the language of
@@ -34,8 +37,28 @@ func stripText(text, sent string) (string, string) {
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
 	}
-	c, drop := findCut(lines, newOwnText(sent))
-	kept := lines[:0]
+	return stripLines(lines, newOwnText(sent), maxTopMarkers)
+}
+
+// maxTopMarkers is how many markers in a row (a separator, then a header
+// block, say) may open a message before the words below them are taken
+// for the customer's.
+const maxTopMarkers = 3
+
+// stripLines keeps the lines before the cut, less quotes. When the
+// history starts at the very top, nothing was typed above it: rather than
+// return nothing, it keeps what follows the marker (the customer wrote
+// below it, or forwarded it and it is all there is to read).
+func stripLines(lines []string, own *ownText, topMarkers int) (string, string) {
+	c, drop := findCut(lines, own)
+	if c.line == nextNonBlank(lines, 0) && c.after > c.line && topMarkers > 0 {
+		text, lang := stripLines(lines[c.after:], own, topMarkers-1)
+		if lang == "" {
+			lang = c.lang
+		}
+		return text, lang
+	}
+	kept := make([]string, 0, c.line)
 	for i, l := range lines[:c.line] {
 		if !drop[i] && !isQuoted(l) && !wrappedQuote(lines, i) {
 			kept = append(kept, l)
@@ -60,20 +83,20 @@ func findCut(lines []string, own *ownText) (cut, map[int]bool) {
 			continue
 		}
 		if own.startsAt(lines, i) {
-			return cut{own.extendUp(lines, backOver(lines, i)), lang}, drop
+			return cut{line: own.extendUp(lines, backOver(lines, i)), lang: lang}, drop
 		}
-		if ml, ok := markerAt(lines, i); ok {
-			return cut{backOver(lines, i), ml}, drop
+		if ml, end, ok := markerAt(lines, i); ok {
+			return cut{backOver(lines, i), ml, end + 1}, drop
 		}
 		if l == "--" && endsSoon(lines, i+1, own) { // "-- " with its space trimmed
-			return cut{i, lang}, drop
+			return cut{line: i, lang: lang}, drop
 		}
 		if fl, ok := footerAt(l); ok && endsHere(lines, i+1, own) {
-			return cut{i, fl}, drop
+			return cut{line: i, lang: fl}, drop
 		}
 		if before, al, ok := sharedAttribution(l); ok {
 			lines[i] = before
-			return cut{i + 1, al}, drop
+			return cut{line: i + 1, lang: al}, drop
 		}
 		if al, end, ok := attributionAt(lines, i); ok {
 			if k := nextNonBlank(lines, end+1); k < len(lines) && isQuoted(lines[k]) {
@@ -89,10 +112,10 @@ func findCut(lines []string, own *ownText) (cut, map[int]bool) {
 				i = end
 				continue
 			}
-			return cut{backOver(lines, i), al}, drop
+			return cut{backOver(lines, i), al, end + 1}, drop
 		}
 	}
-	return cut{len(lines), lang}, drop
+	return cut{line: len(lines), lang: lang}, drop
 }
 
 // sharedAttribution splits a line where a client glued the attribution
@@ -131,19 +154,19 @@ func sharedAttribution(l string) (string, string, bool) {
 
 // markerAt reports whether history starts at lines[i] by a marker that
 // needs no context: a separator ("-----Original Message-----"), a header
-// block, or a mailing list's footer.
-func markerAt(lines []string, i int) (string, bool) {
+// block, or a mailing list's footer; its language and last line.
+func markerAt(lines []string, i int) (string, int, bool) {
 	l := strings.TrimSpace(lines[i])
 	if sl, ok := separatorAt(l); ok {
-		return sl, true
+		return sl, i, true
 	}
-	if hl, ok := headerBlockAt(lines, i); ok {
-		return hl, true
+	if hl, end, ok := headerBlockAt(lines, i); ok {
+		return hl, end, true
 	}
 	if isDecoration(l) && listFooterAt(lines, nextNonBlank(lines, i+1)) {
-		return "", true
+		return "", len(lines) - 1, true
 	}
-	return "", false
+	return "", 0, false
 }
 
 // wrappedQuote reports whether lines[i], unquoted, is the tail of a
@@ -182,7 +205,7 @@ func historyAt(lines []string, k int, own *ownText) bool {
 	if isQuoted(lines[k]) || own.startsAt(lines, k) {
 		return true
 	}
-	if _, ok := markerAt(lines, k); ok {
+	if _, _, ok := markerAt(lines, k); ok {
 		return true
 	}
 	_, _, ok := attributionAt(lines, k)
