@@ -36,9 +36,12 @@ func classify(n *html.Node) htmlAction {
 	switch {
 	// Gmail: div.gmail_quote (attribution + blockquote.gmail_quote) and
 	// div.gmail_signature; Thunderbird: div.moz-cite-prefix, .moz-signature.
-	case hasClass(class, "gmail_quote"), hasClass(class, "gmail_signature"),
+	// Outlook and others prefix classes they copy ("x_gmail_quote").
+	// ProtonMail: div.protonmail_quote, .protonmail_signature_block.
+	case classSuffix(class, "gmail_quote"), classSuffix(class, "gmail_signature"),
 		attr(n, "data-smartmail") == "gmail_signature",
-		hasClass(class, "moz-cite-prefix"), hasClass(class, "moz-signature"):
+		classSuffix(class, "moz-cite-prefix"), classSuffix(class, "moz-signature"),
+		classSuffix(class, "protonmail_quote"), classSuffix(class, "protonmail_signature_block"):
 		return skip
 	// Apple Mail (type="cite"), Gmail, Thunderbird and most others quote
 	// in a blockquote; in a reply that is never the customer's own words.
