@@ -159,3 +159,19 @@ func TestNothingAboveTheHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestInlineAnswersBetweenQuotes: answers typed between quoted lines stay,
+// whatever their shape; only the tail of a wrapped quoted line goes.
+func TestInlineAnswersBetweenQuotes(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"a score", "> How would you rate the trip, from 1 to 5\n5\n> Anything else\n", "5"},
+		{"a capitalised answer after a long unpunctuated question", "> Please tell us how the guide, the boat and the lunch were for you\nAll great\n> Thanks\n", "All great"},
+		{"a wrapped quoted line", "> Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nullam pharetra d\nignissim odio?\n>\n", ""},
+		{"link debris", "> View ticket (http://example.com/action\n_nonce=3dd518)\n>\n", ""},
+	}
+	for _, tc := range tests {
+		if got, _ := stripText(tc.in, ""); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

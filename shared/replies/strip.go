@@ -179,16 +179,20 @@ func wrappedQuote(lines []string, i int) bool {
 		return false
 	}
 	cur := strings.TrimSpace(lines[i])
-	if strings.IndexFunc(bracketedRE.ReplaceAllString(cur, ""), unicode.IsLetter) < 0 {
+	if bracketedRE.MatchString(cur) && strings.IndexFunc(bracketedRE.ReplaceAllString(cur, ""), isWordRune) < 0 {
 		return true // link debris: "(http://…) >"
 	}
 	prev := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(lines[i-1]), ">"))
 	if prev == "" || strings.ContainsRune(".?!:;)", lastRune(prev)) {
 		return false
 	}
+	// A continuation starts in lower case or mid-word; an answer ("Yes",
+	// "5", "All good") does not.
 	first := firstRune(cur)
-	return len(prev) >= 50 || strings.Count(prev, "(") > strings.Count(prev, ")") ||
-		(len(prev) >= 30 && (unicode.IsLower(first) || !unicode.IsLetter(first)))
+	if !unicode.IsLower(first) && (unicode.IsLetter(first) || unicode.IsDigit(first)) {
+		return false
+	}
+	return len(prev) >= 30 || strings.Count(prev, "(") > strings.Count(prev, ")")
 }
 
 // historyAt reports whether lines[k] starts quoted history of any kind:
