@@ -81,9 +81,16 @@ func isFromLabel(s string) bool {
 }
 
 // htmlToText renders the text of an HTML body. With strip, quotes and
-// signatures are left out (see classify). It walks the tree without
-// recursion, so deeply nested input cannot exhaust the stack.
+// signatures are left out (see classify).
 func htmlToText(src string, strip bool) string {
+	text, _ := renderHTML(src, strip)
+	return text
+}
+
+// renderHTML is htmlToText, and reports whether stripping found a quote
+// or signature container. It walks the tree without recursion, so deeply
+// nested input cannot exhaust the stack.
+func renderHTML(src string, strip bool) (string, bool) {
 	if len(src) > maxHTML {
 		src, _ = truncate(src, maxHTML)
 	}
@@ -92,9 +99,10 @@ func htmlToText(src string, strip bool) string {
 		// x/net/html refuses documents nested deeper than 512 elements.
 		// Their text still counts: render it flat, leaving quotes to the
 		// text rules.
-		return flatText(src)
+		return flatText(src), false
 	}
 	var w textWriter
+	found := false
 	n := doc
 	for n != nil {
 		descend := true
@@ -104,12 +112,12 @@ func htmlToText(src string, strip bool) string {
 			} else if strip {
 				switch classify(n) {
 				case skip:
-					descend = false
+					descend, found = false, true
 					if isBlock(n.DataAtom) {
 						w.lineStart() // the words around it stay apart
 					}
 				case stop:
-					return w.String()
+					return w.String(), true
 				}
 			}
 		}
@@ -133,7 +141,7 @@ func htmlToText(src string, strip bool) string {
 			n = n.NextSibling
 		}
 	}
-	return w.String()
+	return w.String(), found
 }
 
 // flatText renders HTML with a tokenizer alone, for documents the tree

@@ -175,3 +175,35 @@ func TestInlineAnswersBetweenQuotes(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLStructureOverBareText: a client that writes the quoted thread
+// into the text part with no marker still marks it in the HTML part; the
+// HTML's structure wins over the text part's lack of markers, and only
+// then.
+func TestHTMLStructureOverBareText(t *testing.T) {
+	msg := func(text, html string) []byte {
+		return []byte("From: ana@example.com\r\nTo: care@example.com\r\nSubject: Re: hola\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text +
+			"\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n--b--\r\n")
+	}
+	tests := []struct{ name, text, html, want string }{
+		{"bare thread in text, blockquote in HTML",
+			"Todo perfecto.\r\n\r\nSea Breeze Tours\r\n¿Qué tal fue su viaje?\r\n",
+			`<div>Todo perfecto.</div><blockquote style="margin:0 0 0 .8ex"><div>Sea Breeze Tours</div><div>¿Qué tal fue su viaje?</div></blockquote>`,
+			"Todo perfecto."},
+		{"no container in HTML: the text part stands",
+			"Todo perfecto.\r\nGracias.\r\n", `<div>Todo perfecto.</div><div>Gracias.</div>`, "Todo perfecto.\nGracias."},
+		{"the text part's own markers win",
+			"Vale.\r\n\r\nEl vie, 20 nov 2026 a las 10:00, Sea Breeze <c@example.com> escribió:\r\n> Hola\r\n",
+			`<div>Vale. Y otra cosa que solo está en el HTML.</div><blockquote>Hola</blockquote>`, "Vale."},
+	}
+	for _, tc := range tests {
+		r, err := Parse(msg(tc.text, tc.html))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Text != tc.want {
+			t.Errorf("%s: Text = %q, want %q", tc.name, r.Text, tc.want)
+		}
+	}
+}

@@ -188,9 +188,23 @@ func ParseWith(raw []byte, opt Options) (*Reply, error) {
 // stripBody returns the customer's words in a message's text part or,
 // when it has none, its HTML part, and the language of the first quote
 // marker found. sent is the text of the email answered, or "".
+//
+// When the text part shows no history at all but the HTML part holds a
+// quote container (a blockquote, Gmail's or Outlook's markers), the HTML
+// part's structure is trusted over the text part's lack of markers: some
+// clients write the quoted thread into the text part bare.
 func stripBody(text, html, sent string) (string, string) {
 	if strings.TrimSpace(text) != "" {
-		return stripText(text, sent)
+		got, lang, cut := stripTextCut(text, sent)
+		if cut || html == "" {
+			return got, lang
+		}
+		if rendered, found := renderHTML(html, true); found {
+			if h, hl := stripText(rendered, sent); strings.TrimSpace(h) != "" {
+				return h, hl
+			}
+		}
+		return got, lang
 	}
 	if html != "" {
 		return stripText(htmlToText(html, true), sent)

@@ -33,11 +33,21 @@ type cut struct {
 // the first quote marker found. sent, if not empty, is the text of the
 // message the customer answers: a block reproducing it is history.
 func stripText(text, sent string) (string, string) {
+	got, lang, _ := stripTextCut(text, sent)
+	return got, lang
+}
+
+// stripTextCut is stripText, and reports whether anything was found to
+// remove (history, a signature, a quoted line).
+func stripTextCut(text, sent string) (string, string, bool) {
 	lines := strings.Split(normalizeNewlines(text), "\n")
+	quoted := false
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+		quoted = quoted || isQuoted(lines[i])
 	}
-	return stripLines(lines, newOwnText(sent), maxTopMarkers)
+	got, lang, cut := stripLines(lines, newOwnText(sent), maxTopMarkers)
+	return got, lang, cut || quoted
 }
 
 // maxTopMarkers is how many markers in a row (a separator, then a header
@@ -49,14 +59,14 @@ const maxTopMarkers = 3
 // history starts at the very top, nothing was typed above it: rather than
 // return nothing, it keeps what follows the marker (the customer wrote
 // below it, or forwarded it and it is all there is to read).
-func stripLines(lines []string, own *ownText, topMarkers int) (string, string) {
+func stripLines(lines []string, own *ownText, topMarkers int) (string, string, bool) {
 	c, drop := findCut(lines, own)
 	if c.line == nextNonBlank(lines, 0) && c.after > c.line && topMarkers > 0 {
-		text, lang := stripLines(lines[c.after:], own, topMarkers-1)
+		text, lang, _ := stripLines(lines[c.after:], own, topMarkers-1)
 		if lang == "" {
 			lang = c.lang
 		}
-		return text, lang
+		return text, lang, true
 	}
 	kept := make([]string, 0, c.line)
 	for i, l := range lines[:c.line] {
@@ -64,7 +74,7 @@ func stripLines(lines []string, own *ownText, topMarkers int) (string, string) {
 			kept = append(kept, l)
 		}
 	}
-	return tidy(kept), c.lang
+	return tidy(kept), c.lang, c.line < len(lines) || len(drop) > 0
 }
 
 // findCut returns the first line where history or a signature starts
