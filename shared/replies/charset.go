@@ -13,6 +13,7 @@ import (
 
 	"github.com/gogs/chardet"
 	"github.com/jhillyerd/enmime/v2"
+	htmlcharset "golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
@@ -23,7 +24,8 @@ import (
 // dev console, UTF-8. enmime's statistical guess on a few lines often
 // says ISO-8859-1 instead and turns "Sí, ya las recogí" into "SÃ, ya las
 // recogÃ". Such parts are decoded again here: as UTF-8 when they are
-// valid UTF-8, else in the charset chardet detects, else Windows-1252.
+// valid UTF-8, else (HTML) in the charset a <meta> tag names, else in the
+// charset chardet detects, else Windows-1252.
 
 // rawParser reads parts without decoding them, to get at the bytes of
 // parts whose charset was guessed.
@@ -82,6 +84,14 @@ func redecodeUndeclared(root *enmime.Part, raw []byte) error {
 		}
 		text, cs := decodeUndeclared(body, p.ContentType)
 		p.Content, p.Charset = text, cs
+		// The content is UTF-8 now; say so, or enmime would convert an
+		// HTML body again from the charset of its <meta> tag.
+		params := map[string]string{}
+		for k, v := range p.ContentTypeParams {
+			params[k] = v
+		}
+		params["charset"] = "utf-8"
+		p.Header.Set("Content-Type", mime.FormatMediaType(p.ContentType, params))
 		return false
 	})
 	return nil
@@ -113,6 +123,10 @@ func transferDecode(b []byte, cte string) ([]byte, error) {
 	return b, nil
 }
 
+// metaPrescan is how far into an HTML part the HTML standard looks for a
+// <meta> charset.
+const metaPrescan = 1024
+
 // minDetectConfidence is chardet's confidence (0-100) above which its
 // guess is used rather than Windows-1252, the usual legacy charset.
 const minDetectConfidence = 50
@@ -122,6 +136,15 @@ const minDetectConfidence = 50
 func decodeUndeclared(b []byte, contentType string) ([]byte, string) {
 	if utf8.Valid(b) {
 		return b, "utf-8"
+	}
+	if contentType == "text/html" && bytes.Contains(bytes.ToLower(b[:min(len(b), metaPrescan)]), []byte("charset")) {
+		// An HTML part may name its charset in a <meta> tag, which the
+		// HTML standard's prescan finds.
+		if e, name, _ := htmlcharset.DetermineEncoding(b, contentType); name != "utf-8" {
+			if out, err := e.NewDecoder().Bytes(b); err == nil {
+				return out, name
+			}
+		}
 	}
 	var enc encoding.Encoding = charmap.Windows1252
 	name := "windows-1252"

@@ -24,6 +24,10 @@ func TestUndeclaredCharset(t *testing.T) {
 			head + "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nMuy bien, gracias. ¿Mañana?\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Muy bien</p>\r\n--b--\r\n", "Muy bien, gracias. ¿Mañana?"},
 		{"not UTF-8 and no charset: a legacy charset, not mojibake",
 			head + "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nS\xed, ya las recog\xed. Muchas gracias por todo, se\xf1or.\r\n", "Sí, ya las recogí. Muchas gracias por todo, señor."},
+		{"HTML without a MIME charset names its own in a meta tag",
+			head + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<html><head><meta charset=\"iso-8859-7\"></head><body><p>\xd4\xdd\xeb\xe5\xe9\xe1.</p></body></html>\r\n", "Τέλεια."},
+		{"the same inside a multipart message",
+			head + "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-7\"></head><body><p>\xd4\xdd\xeb\xe5\xe9\xe1.</p></body></html>\r\n--b--\r\n", "Τέλεια."},
 		{"a declared charset is still obeyed",
 			head + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nS\xed, ya las recog\xed.\r\n", "Sí, ya las recogí."},
 	}
