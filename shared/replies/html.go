@@ -114,7 +114,11 @@ func renderHTML(src string, strip bool) (string, bool) {
 				case skip:
 					descend, found = false, true
 					if isBlock(n.DataAtom) {
-						w.lineStart() // the words around it stay apart
+						// A ">" line stands for the quote left out, so
+						// that the text rules know a quote follows an
+						// attribution, and the words around it stay apart.
+						w.lineStart()
+						w.b.WriteString(">\n")
 					}
 				case stop:
 					return w.String(), true
