@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	netmail "net/mail"
+	"strings"
+	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/mail"
@@ -94,6 +96,14 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 			outcome = ReplyAutomatic
 			cur.RecordAutoReply(step, "automatic reply: "+r.Automatic, ref, now)
 			return nil
+		}
+		// Knowing the email answered, a copy of it in the reply is
+		// history even where no marker says so.
+		r := r
+		if r.WithSent != nil {
+			if sent := s.sentText(*cur, step, now); sent != "" {
+				r = r.WithSent(sent)
+			}
 		}
 		if !mail.SameAddress(r.From.Address, cur.Customer.Email) {
 			// Anyone who learns a reply address can write to it. Their
@@ -188,6 +198,37 @@ type Inbound struct {
 	Untrusted string
 	// Score reads a reply that is only a score for the given survey.
 	Score func(domain.SurveyKind) (int, bool)
+	// WithSent, if set, parses the message again knowing the text of the
+	// email it answers as we sent it, so that a copy of that email in the
+	// reply is taken for quoted history whatever marks it (or none).
+	WithSent func(sent string) Inbound
+}
+
+// sentText renders again the text of the survey email a reply answers
+// (key as in the reply address), for Inbound.WithSent; "" when the step
+// is not one of the policy's emails or cannot be rendered. The rating
+// links differ from the ones sent (they are signed anew); the words,
+// which is what the comparison uses, are the same.
+func (s *Service) sentText(inc domain.Incident, key string, now time.Time) string {
+	id := strings.TrimSuffix(key, "-r")
+	if i := strings.LastIndexByte(id, '-'); i > 0 {
+		id = id[:i]
+	}
+	steps := []domain.Step{s.cfg.Policy.RecoveryStep()}
+	for _, rule := range s.cfg.Policy.Rules {
+		steps = append(steps, rule.Steps...)
+	}
+	for _, st := range steps {
+		if st.ID != id || st.Template == "" {
+			continue
+		}
+		m, err := s.compose(inc, domain.PlannedStep{Key: key, Kind: domain.KindSurvey, Step: st, Answers: key}, now)
+		if err != nil {
+			return ""
+		}
+		return m.Text
+	}
+	return ""
 }
 
 // ReplyParser parses a raw email into an Inbound.

@@ -1,6 +1,10 @@
 package replies
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 // benchFiles is a fixed set, so that results stay comparable as fixtures
 // are added.
@@ -25,5 +29,22 @@ func BenchmarkParse(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(raws)), "ns/msg")
+}
+
+// BenchmarkStripPathological strips github/email_reply_parser's
+// pathological message (a regular-expression trap for others' parsers)
+// and a long message of marker-like lines, to keep the line rules linear.
+func BenchmarkStripPathological(b *testing.B) {
+	path, err := os.ReadFile("testdata/corpus/github/en_pathological.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Repeat("On Monday, 2026 wrote\n--\nFrom: a@b.c\nSent from my x\n> q\n", 2000)
+	b.ReportAllocs()
+	for b.Loop() {
+		stripText(string(path), "")
+		stripText(lines, "Hello there, thank you for joining us on the trip")
 	}
 }

@@ -36,9 +36,12 @@ func classify(n *html.Node) htmlAction {
 	switch {
 	// Gmail: div.gmail_quote (attribution + blockquote.gmail_quote) and
 	// div.gmail_signature; Thunderbird: div.moz-cite-prefix, .moz-signature.
-	case hasClass(class, "gmail_quote"), hasClass(class, "gmail_signature"),
+	// Outlook and others prefix classes they copy ("x_gmail_quote").
+	// ProtonMail: div.protonmail_quote, .protonmail_signature_block.
+	case classSuffix(class, "gmail_quote"), classSuffix(class, "gmail_signature"),
 		attr(n, "data-smartmail") == "gmail_signature",
-		hasClass(class, "moz-cite-prefix"), hasClass(class, "moz-signature"):
+		classSuffix(class, "moz-cite-prefix"), classSuffix(class, "moz-signature"),
+		classSuffix(class, "protonmail_quote"), classSuffix(class, "protonmail_signature_block"):
 		return skip
 	// Apple Mail (type="cite"), Gmail, Thunderbird and most others quote
 	// in a blockquote; in a reply that is never the customer's own words.
@@ -63,17 +66,31 @@ func classify(n *html.Node) htmlAction {
 	// "From: … Sent: … To: … Subject:", then the quoted message.
 	case n.DataAtom == atom.Div || n.DataAtom == atom.P:
 		if style := strings.ToLower(attr(n, "style")); strings.Contains(style, "border-top") &&
-			hdrFromRE.MatchString(textPrefix(n, 40)) {
+			isFromLabel(textPrefix(n, 60)) {
 			return stop
 		}
 	}
 	return keep
 }
 
+// isFromLabel reports whether s starts with a From label of any language
+// ("From:", "Von:", "De :", "От:").
+func isFromLabel(s string) bool {
+	kind, _, _, ok := labelOf(s)
+	return ok && kind == labelFrom
+}
+
 // htmlToText renders the text of an HTML body. With strip, quotes and
-// signatures are left out (see classify). It walks the tree without
-// recursion, so deeply nested input cannot exhaust the stack.
+// signatures are left out (see classify).
 func htmlToText(src string, strip bool) string {
+	text, _ := renderHTML(src, strip)
+	return text
+}
+
+// renderHTML is htmlToText, and reports whether stripping found a quote
+// or signature container. It walks the tree without recursion, so deeply
+// nested input cannot exhaust the stack.
+func renderHTML(src string, strip bool) (string, bool) {
 	if len(src) > maxHTML {
 		src, _ = truncate(src, maxHTML)
 	}
@@ -82,9 +99,10 @@ func htmlToText(src string, strip bool) string {
 		// x/net/html refuses documents nested deeper than 512 elements.
 		// Their text still counts: render it flat, leaving quotes to the
 		// text rules.
-		return flatText(src)
+		return flatText(src), false
 	}
 	var w textWriter
+	found := false
 	n := doc
 	for n != nil {
 		descend := true
@@ -94,12 +112,16 @@ func htmlToText(src string, strip bool) string {
 			} else if strip {
 				switch classify(n) {
 				case skip:
-					descend = false
+					descend, found = false, true
 					if isBlock(n.DataAtom) {
-						w.lineStart() // the words around it stay apart
+						// A ">" line stands for the quote left out, so
+						// that the text rules know a quote follows an
+						// attribution, and the words around it stay apart.
+						w.lineStart()
+						w.b.WriteString(">\n")
 					}
 				case stop:
-					return w.String()
+					return w.String(), true
 				}
 			}
 		}
@@ -123,7 +145,7 @@ func htmlToText(src string, strip bool) string {
 			n = n.NextSibling
 		}
 	}
-	return w.String()
+	return w.String(), found
 }
 
 // flatText renders HTML with a tokenizer alone, for documents the tree

@@ -7,9 +7,14 @@ import (
 
 // Inbound parses a raw email for the Reply use case (app.ReplyParser): the
 // parsing, the stripping and the verdicts of Parse, in the shape the use
-// case reads.
+// case reads. Its WithSent parses again with the text of the email
+// answered (Options.Sent), once the use case knows which one it is.
 func Inbound(raw []byte) (app.Inbound, error) {
-	r, err := Parse(raw)
+	return inbound(raw, Options{})
+}
+
+func inbound(raw []byte, opt Options) (app.Inbound, error) {
+	r, err := ParseWith(raw, opt)
 	if err != nil {
 		return app.Inbound{}, err
 	}
@@ -25,6 +30,15 @@ func Inbound(raw []byte) (app.Inbound, error) {
 	}
 	if reason, bad := r.Untrusted(); bad {
 		in.Untrusted = reason
+	}
+	if opt.Sent == "" {
+		in.WithSent = func(sent string) app.Inbound {
+			again, err := inbound(raw, Options{Sent: sent})
+			if err != nil {
+				return in // it parsed once; it parses the same way again
+			}
+			return again
+		}
 	}
 	return in, nil
 }

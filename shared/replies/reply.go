@@ -74,8 +74,9 @@ type Reply struct {
 	// Raw is the message as received (the slice given to Parse, not a
 	// copy), for the record.
 	Raw []byte
-	// Lang is a guess at the language of Text ("en", "el", "es" or ""),
-	// from its script and common words, else from the quote markers.
+	// Lang is a guess at the language of Text: "en", "el" or "es" from
+	// its script and common words, else the language of the first quote
+	// marker found (any language of markers.json, e.g. "de"), else "".
 	Lang string
 	// Automatic is set for mail no person wrote: out-of-office and other
 	// auto-replies, delivery reports, bulk and list mail (RFC 3834), by
@@ -100,7 +101,8 @@ type Reply struct {
 // by default enmime runs statistical detection on every part and lets a
 // confident guess override the declaration, which every client we care
 // about writes correctly, and which a guess on a few lines of Greek or
-// Spanish can get wrong. Parts without a charset are still detected.
+// Spanish can get wrong. Parts without a charset are read as UTF-8 when
+// they are valid UTF-8, else detected (see redecodeUndeclared).
 var parser = sync.OnceValue(func() *enmime.Parser {
 	return enmime.NewParser(enmime.DisableTextConversion(true), enmime.DisableCharacterDetection(true))
 })
@@ -114,16 +116,38 @@ func Read(r io.Reader) (*Reply, error) {
 	return Parse(raw)
 }
 
-// Parse decodes a MIME message and extracts the customer's words. It
+// Options is what a caller knows about the conversation that helps tell
+// the customer's words from the history their client quoted.
+type Options struct {
+	// Sent is the text of the email the customer answers, as we sent
+	// it. A block of the reply that reproduces it is quoted history,
+	// whatever marks it or if nothing does. Empty: unknown.
+	Sent string
+}
+
+// Parse decodes a MIME message and extracts the customer's words (see
+// ParseWith), knowing nothing of the message it answers.
+func Parse(raw []byte) (*Reply, error) {
+	return ParseWith(raw, Options{})
+}
+
+// ParseWith decodes a MIME message and extracts the customer's words. It
 // prefers the text/plain part, which every major client sends alongside
 // HTML and which quotes with ">" and plain markers; HTML alone is
 // stripped by its structure (see classify), rendered as text, then
 // stripped as text too.
-func Parse(raw []byte) (*Reply, error) {
+func ParseWith(raw []byte, opt Options) (*Reply, error) {
 	if len(raw) > MaxMessage {
 		return nil, fmt.Errorf("replies: %w: over %d bytes", ErrTooLarge, MaxMessage)
 	}
-	env, err := parser().ReadEnvelope(bytes.NewReader(raw))
+	root, err := parser().ReadParts(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
+	}
+	if err := redecodeUndeclared(root, raw); err != nil {
+		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
+	}
+	env, err := parser().EnvelopeFromPart(root)
 	if err != nil {
 		return nil, fmt.Errorf("replies: %w: %v", ErrMalformed, err)
 	}
@@ -144,14 +168,12 @@ func Parse(raw []byte) (*Reply, error) {
 	}
 	r.Recipients = recipients(env)
 
-	var text, markerLang string
 	if strings.TrimSpace(env.Text) != "" {
 		r.Full = normalizeNewlines(env.Text)
-		text, markerLang = stripText(r.Full)
 	} else if env.HTML != "" {
 		r.Full = trimLines(normalizeNewlines(htmlToText(env.HTML, false)))
-		text, markerLang = stripText(htmlToText(env.HTML, true))
 	}
+	text, markerLang := stripBody(env.Text, env.HTML, opt.Sent)
 	var cutText, cutFull bool
 	r.Text, cutText = truncate(text, MaxText)
 	r.Full, cutFull = truncate(strings.TrimSpace(r.Full), MaxFull)
@@ -161,6 +183,33 @@ func Parse(raw []byte) (*Reply, error) {
 		r.Lang = markerLang
 	}
 	return r, nil
+}
+
+// stripBody returns the customer's words in a message's text part or,
+// when it has none, its HTML part, and the language of the first quote
+// marker found. sent is the text of the email answered, or "".
+//
+// When the text part shows no history at all but the HTML part holds a
+// quote container (a blockquote, Gmail's or Outlook's markers), the HTML
+// part's structure is trusted over the text part's lack of markers: some
+// clients write the quoted thread into the text part bare.
+func stripBody(text, html, sent string) (string, string) {
+	if strings.TrimSpace(text) != "" {
+		got, lang, cut := stripTextCut(text, sent)
+		if cut || html == "" {
+			return got, lang
+		}
+		if rendered, found := renderHTML(html, true); found {
+			if h, hl := stripText(rendered, sent); strings.TrimSpace(h) != "" {
+				return h, hl
+			}
+		}
+		return got, lang
+	}
+	if html != "" {
+		return stripText(htmlToText(html, true), sent)
+	}
+	return "", ""
 }
 
 // recipientHeaders are searched for our reply address, most reliable

@@ -255,7 +255,7 @@ func TestHTMLPartsAgree(t *testing.T) {
 			continue
 		}
 		t.Run(strings.TrimSuffix(f.file, ".eml"), func(t *testing.T) {
-			got, _ := stripText(htmlToText(r.HTML, true))
+			got, _ := stripText(htmlToText(r.HTML, true), "")
 			if got != f.text {
 				t.Errorf("from HTML:\n%q\nwant\n%q", got, f.text)
 			}

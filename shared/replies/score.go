@@ -18,35 +18,14 @@ import (
 //   - an integer out of the survey's top score: "4/5" for CSAT, "8/10" or
 //     "8 / 10" for NPS, "6/7" for CES; "4/5" is not read as an NPS score,
 //     since rescaling is a guess;
-//   - a lone number word from zero to ten in English, Spanish or Greek
-//     ("five", "cinco", "πέντε"), with or without Greek accents.
+//   - a lone number word from zero to ten in a language of markers.json
+//     ("five", "cinco", "πέντε", "fünf", "cinq", "пять"), with or
+//     without Greek accents.
 //
 // Not accepted: "4 stars", "5 :)", "4.5", "-1", "five/5", several numbers,
 // anything with other words. A number outside the survey's range does not
 // score either. Those replies are still recorded as comments.
 var scoreRE = regexp.MustCompile(`^([0-9]{1,2})(?:\s*/\s*([0-9]{1,2}))?$`)
-
-var numberWords = map[string]int{}
-
-func init() {
-	for n, words := range [...]string{
-		"zero cero μηδέν",
-		"one uno una ένα ένας μία μια",
-		"two dos δύο",
-		"three tres τρία τρεις",
-		"four cuatro τέσσερα τέσσερις",
-		"five cinco πέντε",
-		"six seis έξι",
-		"seven siete επτά εφτά",
-		"eight ocho οκτώ οχτώ",
-		"nine nueve εννέα εννιά",
-		"ten diez δέκα",
-	} {
-		for _, w := range strings.Fields(words) {
-			numberWords[foldGreek(w)] = n
-		}
-	}
-}
 
 // Score returns the rating a reply gives for a survey of the given kind,
 // if the reply is nothing but one (see above) and it is in range.
@@ -62,7 +41,7 @@ func Score(text string, kind domain.SurveyKind) (int, bool) {
 	if m := scoreRE.FindStringSubmatch(s); m != nil {
 		n, _ = strconv.Atoi(m[1])
 		ok = m[2] == "" || m[2] == strconv.Itoa(hi)
-	} else if v, found := numberWords[foldGreek(strings.ToLower(s))]; found {
+	} else if v, found := markers.numbers[foldGreek(strings.ToLower(s))]; found {
 		n, ok = v, true
 	}
 	if !ok || n < lo || n > hi {

@@ -1,7 +1,6 @@
 package replies
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,92 +12,69 @@ import (
 // then drops any remaining ">"-quoted lines, so an answer written between
 // quoted lines (inline reply) survives while the quotes go.
 //
-// Every rule is anchored to a whole line and most need a second clue (an
-// attribution must carry a digit and an address or be followed by a quote;
-// a header block needs From plus Sent/Date plus To/Subject), because
-// cutting a customer's real words is worse than keeping a stray quote.
-
-// Attribution lines: "On <date>, <name> wrote:" as English clients write
-// it, and the forms of the languages we ship: Spanish "El <date>, <name>
-// escribió:", Greek "Στις <date>, ο/η <name> έγραψε:". Gmail wraps the
-// line, so it is matched on up to three joined lines.
-var (
-	attribOpenRE  = regexp.MustCompile(`(?i)^(on|el|στις)\s`)
-	attribCloseRE = regexp.MustCompile(`(?i)\s(wrote|escribió|έγραψε)\s?:$`)
-	digitRE       = regexp.MustCompile(`[0-9]`)
-)
-
-// attribLang maps the verb of an attribution to the language it is in,
-// a hint for Reply.Lang when the customer's words alone do not tell.
-var attribLang = map[string]string{"wrote": "en", "escribió": "es", "έγραψε": "el"}
-
-// separatorRE matches the lines Outlook and others put above a quoted or
-// forwarded message, in English, Spanish and Greek.
-var separatorRE = regexp.MustCompile(`(?i)^-{2,}\s*(original message|mensaje original|αρχικό μήνυμα|forwarded message|mensaje reenviado|προωθημένο μήνυμα)\s*-{2,}$`)
-
-var separatorLang = map[string]string{
-	"original message": "en", "forwarded message": "en",
-	"mensaje original": "es", "mensaje reenviado": "es",
-	"αρχικό μήνυμα": "el", "προωθημένο μήνυμα": "el",
-}
-
-// Header block fields of Outlook's quoted message ("From: … Sent: … To: …
-// Subject:"), localised; "*From:*" is how some text conversions render the
-// bold labels.
-var (
-	hdrFromRE    = regexp.MustCompile(`(?i)^\*?(from|de|από)\s?:\*?(\s|$)`)
-	hdrSentRE    = regexp.MustCompile(`(?i)^\*?(sent|date|enviado|enviado el|fecha|στάλθηκε|ημερομηνία)\s?:\*?(\s|$)`)
-	hdrToRE      = regexp.MustCompile(`(?i)^\*?(to|para|προς)\s?:\*?(\s|$)`)
-	hdrSubjectRE = regexp.MustCompile(`(?i)^\*?(subject|asunto|θέμα)\s?:\*?(\s|$)`)
-	hdrCcRE      = regexp.MustCompile(`(?i)^\*?(cc|cco|bcc|κοιν\.?)\s?:\*?(\s|$)`)
-)
-
-var headerLang = map[string]string{"from": "en", "de": "es", "από": "el"}
-
-// underscoreRE is Outlook's rule above the quoted header block.
-var underscoreRE = regexp.MustCompile(`^_{10,}$`)
-
-// mobileSigRE matches the footers phone mail apps append: "Sent from my
-// iPhone", "Enviado desde mi iPhone", "Στάλθηκε από το iPhone μου", "Get
-// Outlook for iOS", "Sent from Yahoo Mail on Android" and the like. Only a
-// short line that starts with one of these counts.
-var mobileSigRE = regexp.MustCompile(`(?i)^(sent from|sent with|sent via|get outlook for|enviado desde|enviado con|obtener outlook para|στάλθηκε από|απεστάλη από|αποστολή από)\s`)
-
-const maxMobileSigLen = 80
-
-// mobileSigLang is the language of a phone footer's opening words.
-func mobileSigLang(l string) string {
-	switch m := strings.ToLower(mobileSigRE.FindStringSubmatch(l)[1]); {
-	case strings.HasPrefix(m, "enviado"), strings.HasPrefix(m, "obtener"):
-		return "es"
-	case strings.ContainsAny(m, "αεοή"):
-		return "el"
-	}
-	return "en"
-}
+// It prefers structure to single phrases: a header block of several
+// "Label: value" lines, an attribution that carries a date or an address,
+// a run of lines that reproduces the message we sent. Single-line rules
+// (phone footers, "-- ") apply only at the end of what the customer
+// wrote, because cutting a customer's real words is worse than keeping a
+// stray quote. The words themselves, per language, are in markers.json.
 
 // cut is where quoted history or a signature begins, and the language the
-// marker was written in ("" when it does not tell).
+// marker was written in ("" when it does not tell). after, when positive,
+// is the first line after the marker (an attribution, a header block, a
+// separator): where the customer's words may be if they wrote below it.
 type cut struct {
-	line int
-	lang string
+	line  int
+	lang  string
+	after int
 }
 
 // stripText returns the customer's new words in text and the language of
-// the first quote marker found.
-func stripText(text string) (string, string) {
+// the first quote marker found. sent, if not empty, is the text of the
+// message the customer answers: a block reproducing it is history.
+func stripText(text, sent string) (string, string) {
+	got, lang, _ := stripTextCut(text, sent)
+	return got, lang
+}
+
+// stripTextCut is stripText, and reports whether anything was found to
+// remove (history, a signature, a quoted line).
+func stripTextCut(text, sent string) (string, string, bool) {
 	lines := strings.Split(normalizeNewlines(text), "\n")
+	quoted := false
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+		quoted = quoted || isQuoted(lines[i])
 	}
-	c, drop := findCut(lines)
-	kept := lines[:0]
+	got, lang, cut := stripLines(lines, newOwnText(sent), maxTopMarkers)
+	return got, lang, cut || quoted
+}
+
+// maxTopMarkers is how many markers in a row (a separator, then a header
+// block, say) may open a message before the words below them are taken
+// for the customer's.
+const maxTopMarkers = 3
+
+// stripLines keeps the lines before the cut, less quotes. When the
+// history starts at the very top, nothing was typed above it: rather than
+// return nothing, it keeps what follows the marker (the customer wrote
+// below it, or forwarded it and it is all there is to read).
+func stripLines(lines []string, own *ownText, topMarkers int) (string, string, bool) {
+	c, drop := findCut(lines, own)
+	if c.line == nextNonBlank(lines, 0) && c.after > c.line && topMarkers > 0 {
+		text, lang, _ := stripLines(lines[c.after:], own, topMarkers-1)
+		if lang == "" {
+			lang = c.lang
+		}
+		return text, lang, true
+	}
+	kept := make([]string, 0, c.line)
 	for i, l := range lines[:c.line] {
-		if !drop[i] && !isQuoted(l) {
+		if !drop[i] && !isQuoted(l) && !wrappedQuote(lines, i) {
 			kept = append(kept, l)
 		}
 	}
-	return tidy(kept), c.lang
+	return tidy(kept), c.lang, c.line < len(lines) || len(drop) > 0
 }
 
 // findCut returns the first line where history or a signature starts
@@ -108,7 +84,7 @@ func stripText(text string) (string, string) {
 // at: the quotes go anyway, and words after them are the customer's
 // answers written between quoted lines. An attribution followed by
 // unquoted text (Yahoo, Outlook) starts the history: cut.
-func findCut(lines []string) (cut, map[int]bool) {
+func findCut(lines []string, own *ownText) (cut, map[int]bool) {
 	var drop map[int]bool
 	lang := ""
 	for i := 0; i < len(lines); i++ {
@@ -116,19 +92,21 @@ func findCut(lines []string) (cut, map[int]bool) {
 		if l == "" || isQuoted(l) {
 			continue
 		}
-		switch {
-		case l == "--": // "-- " with its space trimmed, as many clients send it
-			return cut{i, lang}, drop
-		case separatorRE.MatchString(l):
-			m := separatorRE.FindStringSubmatch(l)
-			return cut{i, separatorLang[strings.ToLower(m[1])]}, drop
-		case underscoreRE.MatchString(l) && headerBlockAt(lines, nextNonBlank(lines, i+1)) != "":
-			return cut{i, headerBlockAt(lines, nextNonBlank(lines, i+1))}, drop
-		case len(l) <= maxMobileSigLen && mobileSigRE.MatchString(l):
-			return cut{i, mobileSigLang(l)}, drop
+		if own.startsAt(lines, i) {
+			return cut{line: own.extendUp(lines, backOver(lines, i)), lang: lang}, drop
 		}
-		if hl := headerBlockAt(lines, i); hl != "" {
-			return cut{i, hl}, drop
+		if ml, end, ok := markerAt(lines, i); ok {
+			return cut{backOver(lines, i), ml, end + 1}, drop
+		}
+		if l == "--" && endsSoon(lines, i+1, own) { // "-- " with its space trimmed
+			return cut{line: i, lang: lang}, drop
+		}
+		if fl, ok := footerAt(l); ok && endsHere(lines, i+1, own) {
+			return cut{line: i, lang: fl}, drop
+		}
+		if before, al, ok := sharedAttribution(l); ok {
+			lines[i] = before
+			return cut{line: i + 1, lang: al}, drop
 		}
 		if al, end, ok := attributionAt(lines, i); ok {
 			if k := nextNonBlank(lines, end+1); k < len(lines) && isQuoted(lines[k]) {
@@ -144,83 +122,209 @@ func findCut(lines []string) (cut, map[int]bool) {
 				i = end
 				continue
 			}
-			return cut{i, al}, drop
+			return cut{backOver(lines, i), al, end + 1}, drop
 		}
 	}
-	return cut{len(lines), lang}, drop
+	return cut{line: len(lines), lang: lang}, drop
 }
 
-// attributionAt reports whether an attribution starts at lines[i], and
-// the line it ends on.
-func attributionAt(lines []string, i int) (lang string, end int, ok bool) {
-	if !attribOpenRE.MatchString(strings.TrimSpace(lines[i])) {
-		return "", 0, false
+// sharedAttribution splits a line where a client glued the attribution
+// to the customer's last words: "Thanks--- On <date>, <addr> wrote:",
+// "reply On <date>, <addr> wrote:". It returns the customer's part. The
+// attribution must start at a dash rule or a capitalised opening word
+// ("On", "Am", "Le"), so a date written before it is not split off.
+func sharedAttribution(l string) (string, string, bool) {
+	if i := strings.Index(l, "---"); i > 0 {
+		if lang, ok := isAttribution(strings.TrimLeft(l[i:], "-")); ok {
+			return strings.TrimSpace(l[:i]), lang, true
+		}
 	}
-	joined := ""
-	for j := i; j < len(lines) && j < i+3; j++ {
-		l := strings.TrimSpace(lines[j])
-		if l == "" || (j > i && isQuoted(l)) {
-			return "", 0, false
-		}
-		if joined != "" {
-			joined += " "
-		}
-		joined += l
-		if len(joined) > 400 {
-			return "", 0, false
-		}
-		m := attribCloseRE.FindStringSubmatch(joined)
-		if m == nil {
+	if len(l) > maxAttribution+80 || !strings.Contains(l, ":") || startsWithOpener(strings.ToLower(l)) {
+		return "", "", false
+	}
+	for i := 1; i < len(l); i++ {
+		if l[i-1] != ' ' {
 			continue
 		}
-		// A second clue: a date has digits, and the quoted author has an
-		// address or the quote follows. "On Monday we wrote:" has neither.
-		if !digitRE.MatchString(joined) {
-			return "", 0, false
+		r := firstRune(l[i:])
+		if !unicode.IsUpper(r) || !startsWithOpener(strings.ToLower(l[i:])) {
+			continue
 		}
-		quoteFollows := false
-		if k := nextNonBlank(lines, j+1); k < len(lines) && isQuoted(lines[k]) {
-			quoteFollows = true
+		// The customer's part is words: no date, no address, not a rule.
+		before := l[:i]
+		if strings.ContainsAny(before, "0123456789@<") || strings.TrimFunc(before, isDecorationRune) == "" {
+			return "", "", false
 		}
-		if !strings.Contains(joined, "@") && !quoteFollows {
-			return "", 0, false
+		if lang, ok := isAttribution(l[i:]); ok {
+			return strings.TrimSpace(before), lang, true
 		}
-		return attribLang[strings.ToLower(m[1])], j, true
+	}
+	return "", "", false
+}
+
+// markerAt reports whether history starts at lines[i] by a marker that
+// needs no context: a separator ("-----Original Message-----"), a header
+// block, or a mailing list's footer; its language and last line.
+func markerAt(lines []string, i int) (string, int, bool) {
+	l := strings.TrimSpace(lines[i])
+	if sl, ok := separatorAt(l); ok {
+		return sl, i, true
+	}
+	if hl, end, ok := headerBlockAt(lines, i); ok {
+		return hl, end, true
+	}
+	if isDecoration(l) && listFooterAt(lines, nextNonBlank(lines, i+1)) {
+		return "", len(lines) - 1, true
 	}
 	return "", 0, false
 }
 
-// headerBlockAt returns the language of a quoted-message header block
-// starting at lines[i] ("" if there is none): a From line followed, within
-// the next six lines, by a Sent/Date line and a To or Subject line.
-func headerBlockAt(lines []string, i int) string {
-	if i >= len(lines) {
-		return ""
+// wrappedQuote reports whether lines[i], unquoted, is the tail of a
+// quoted line that a client wrapped without repeating the ">": it sits
+// between two quoted lines with no blank line, and the quoted line above
+// it was cut mid-sentence. An answer written between quotes follows a
+// complete quoted sentence ("> Was it on time?" / "Yes.") and stays.
+func wrappedQuote(lines []string, i int) bool {
+	if i == 0 || i+1 >= len(lines) || !isQuoted(lines[i-1]) || !isQuoted(lines[i+1]) {
+		return false
 	}
-	m := hdrFromRE.FindStringSubmatch(strings.TrimSpace(lines[i]))
-	if m == nil {
-		return ""
+	cur := strings.TrimSpace(lines[i])
+	if bracketedRE.MatchString(cur) && strings.IndexFunc(bracketedRE.ReplaceAllString(cur, ""), isWordRune) < 0 {
+		return true // link debris: "(http://…) >"
 	}
-	var sent, toOrSubject bool
-block:
-	for j := i + 1; j < len(lines) && j <= i+6; j++ {
-		l := strings.TrimSpace(lines[j])
-		switch {
-		case hdrSentRE.MatchString(l):
-			sent = true
-		case hdrToRE.MatchString(l), hdrSubjectRE.MatchString(l):
-			toOrSubject = true
-		case hdrCcRE.MatchString(l), l == "":
-		case strings.HasPrefix(lines[j], " "), strings.HasPrefix(lines[j], "\t"):
-			// Outlook wraps long To lists onto indented lines.
-		default:
-			break block
+	prev := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(lines[i-1]), ">"))
+	if prev == "" || strings.ContainsRune(".?!:;)", lastRune(prev)) {
+		return false
+	}
+	// A continuation starts in lower case or mid-word; an answer ("Yes",
+	// "5", "All good") does not.
+	first := firstRune(cur)
+	if !unicode.IsLower(first) && (unicode.IsLetter(first) || unicode.IsDigit(first)) {
+		return false
+	}
+	return len(prev) >= 30 || strings.Count(prev, "(") > strings.Count(prev, ")")
+}
+
+// historyAt reports whether lines[k] starts quoted history of any kind:
+// a quote, a marker, an attribution, or a rule drawn above one of them.
+func historyAt(lines []string, k int, own *ownText) bool {
+	if k >= len(lines) {
+		return false
+	}
+	if isDecoration(strings.TrimSpace(lines[k])) {
+		if n := nextNonBlank(lines, k+1); n < len(lines) && !isDecoration(strings.TrimSpace(lines[n])) {
+			k = n
 		}
 	}
-	if !sent || !toOrSubject {
-		return ""
+	if isQuoted(lines[k]) || own.startsAt(lines, k) {
+		return true
 	}
-	return headerLang[strings.ToLower(m[1])]
+	if _, _, ok := markerAt(lines, k); ok {
+		return true
+	}
+	_, _, ok := attributionAt(lines, k)
+	return ok
+}
+
+// endsHere reports whether nothing of the customer's follows line i: only
+// blank lines, then the end or quoted history.
+func endsHere(lines []string, i int, own *ownText) bool {
+	k := nextNonBlank(lines, i)
+	return k == len(lines) || historyAt(lines, k, own)
+}
+
+// maxSignatureLines is how long a block after "-- " may be and still be
+// a signature; a longer one is more likely the customer's words after a
+// stray delimiter.
+const maxSignatureLines = 12
+
+// endsSoon reports whether at most maxSignatureLines non-blank lines
+// follow line i before the end or quoted history.
+func endsSoon(lines []string, i int, own *ownText) bool {
+	n := 0
+	for k := i; k < len(lines); k++ {
+		if strings.TrimSpace(lines[k]) == "" {
+			continue
+		}
+		if historyAt(lines, k, own) {
+			return true
+		}
+		if n++; n > maxSignatureLines {
+			return false
+		}
+	}
+	return true
+}
+
+// separatorAt reports whether l is a separator line such as "-----Original
+// Message-----", "-------- Message d'origine --------" or "Begin forwarded
+// message:", and its language.
+func separatorAt(l string) (string, bool) {
+	if len(l) > 120 {
+		return "", false
+	}
+	core := strings.TrimFunc(l, isDecorationRune)
+	framed := len(core) < len(l)-1
+	if strings.HasSuffix(core, ":") {
+		core, framed = strings.TrimSpace(strings.TrimSuffix(core, ":")), true
+	}
+	if !framed {
+		return "", false
+	}
+	lang, ok := markers.separators[strings.ToLower(core)]
+	return lang, ok
+}
+
+// listFooterAt reports whether a mailing list's footer ("riak-users
+// mailing list", Google Groups' notice) starts at lines[k] and ends the
+// message within a few lines.
+func listFooterAt(lines []string, k int) bool {
+	if k >= len(lines) {
+		return false
+	}
+	low := strings.ToLower(lines[k])
+	found := false
+	for _, p := range markers.lists {
+		if strings.Contains(low, p) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	n := 0
+	for _, l := range lines[k:] {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n <= 8
+}
+
+// backOver moves a cut at line i up over the separator lines (dashes,
+// underscores) clients draw above quoted history.
+func backOver(lines []string, i int) int {
+	for {
+		k := i - 1
+		for k >= 0 && k >= i-3 && strings.TrimSpace(lines[k]) == "" {
+			k--
+		}
+		if k < 0 || !isDecoration(strings.TrimSpace(lines[k])) {
+			return i
+		}
+		i = k
+	}
+}
+
+func isDecorationRune(r rune) bool {
+	return strings.ContainsRune("-_=*~—–• \t", r)
+}
+
+// isDecoration reports whether l is a rule drawn with dashes, underscores
+// or the like.
+func isDecoration(l string) bool {
+	return utf8.RuneCountInString(l) >= 2 && strings.TrimFunc(l, isDecorationRune) == ""
 }
 
 func nextNonBlank(lines []string, i int) int {
@@ -230,8 +334,12 @@ func nextNonBlank(lines []string, i int) int {
 	return i
 }
 
+// isQuoted reports whether l is a ">"-quoted line. A line framed by
+// arrows on both sides (">>> http://example.com <<<") is a decoration
+// the customer typed, not a quote.
 func isQuoted(l string) bool {
-	return strings.HasPrefix(strings.TrimLeft(l, " \t"), ">")
+	t := strings.TrimSpace(l)
+	return strings.HasPrefix(t, ">") && !strings.HasSuffix(t, "<")
 }
 
 // tidy trims blank lines at both ends and runs of blank lines inside, so
@@ -264,7 +372,7 @@ func normalizeNewlines(s string) string {
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return strings.Map(func(r rune) rune {
 		switch r {
-		case '\u00a0':
+		case '\u00a0', '\u202f':
 			return ' '
 		case '\ufeff', '\u200b', '\u200c', '\u200d', '\u2060':
 			return -1

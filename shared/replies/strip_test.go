@@ -60,7 +60,7 @@ func TestStripText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, lang := stripText(tc.in)
+			got, lang := stripText(tc.in, "")
 			if got != tc.want {
 				t.Errorf("stripText =\n%q\nwant\n%q", got, tc.want)
 			}
@@ -82,6 +82,9 @@ func TestStripHTML(t *testing.T) {
 			`<div>Yes</div><div data-smartmail="gmail_signature">Ann Smith<br>CEO</div>`, "Yes"},
 		{"apple inline answers between cites",
 			`<div>See below</div><blockquote type="cite">Q1?</blockquote><div>A1</div><blockquote type="cite">Q2?</blockquote><div>A2</div>`,
+			"See below\nA1\nA2"},
+		{"apple inline answers below an attribution",
+			`<div>See below</div><div>On 20 Nov 2026, at 10:00, Sea Breeze &lt;c@example.com&gt; wrote:</div><blockquote type="cite">Q1?</blockquote><div>A1</div><blockquote type="cite">Q2?</blockquote><div>A2</div>`,
 			"See below\nA1\nA2"},
 		{"outlook web: everything after divRplyFwdMsg goes",
 			`<div>Fine</div><div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>From:</b> x</div><div>quoted</div>`, "Fine"},
@@ -107,7 +110,7 @@ func TestStripHTML(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _ := stripText(htmlToText(tc.in, true))
+			got, _ := stripText(htmlToText(tc.in, true), "")
 			if got != tc.want {
 				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
 			}
@@ -130,7 +133,7 @@ func TestHTMLDeepNesting(t *testing.T) {
 	for _, depth := range []int{100, 511, 600, 5000} {
 		in := strings.Repeat("<div>", depth) + "Thanks, all good" + strings.Repeat("</div>", depth) +
 			"<blockquote>old</blockquote>"
-		got, _ := stripText(htmlToText(in, true))
+		got, _ := stripText(htmlToText(in, true), "")
 		if !strings.HasPrefix(got, "Thanks, all good") {
 			t.Errorf("depth %d: got %q", depth, got)
 		}

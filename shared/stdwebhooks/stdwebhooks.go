@@ -74,19 +74,21 @@ var (
 	ErrNoMatchingSignature = errors.New("no matching webhook signature")
 )
 
-// decodeSecret turns a "whsec_<base64>" secret into key bytes.
+// decodeSecret turns a secret into key bytes. The specification writes
+// secrets as "whsec_<base64>", but the reference libraries also take the
+// base64 alone and base64 without its "=" padding, and senders hand out
+// secrets in all three shapes; refusing two of them would only make a
+// correct secret look wrong.
 func decodeSecret(secret string) ([]byte, error) {
 	secret = strings.TrimSpace(secret)
-	rest, ok := strings.CutPrefix(secret, SecretPrefix)
-	if !ok {
-		return nil, fmt.Errorf("secret must start with %q followed by base64", SecretPrefix)
-	}
-	key, err := base64.StdEncoding.DecodeString(rest)
+	rest, _ := strings.CutPrefix(secret, SecretPrefix)
+	key, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(rest, "="))
 	if err != nil {
-		return nil, fmt.Errorf("secret after %q is not standard base64: %w", SecretPrefix, err)
+		return nil, fmt.Errorf("secret is not standard base64 (optionally after %q): %w", SecretPrefix, err)
 	}
 	if len(key) < minKeyLen || len(key) > maxKeyLen {
-		return nil, fmt.Errorf("secret decodes to %d bytes; it must be %d to %d", len(key), minKeyLen, maxKeyLen)
+		return nil, fmt.Errorf("secret decodes to %d bytes; it must be %d to %d (a %q secret holds %d to %d bytes in base64)",
+			len(key), minKeyLen, maxKeyLen, SecretPrefix, minKeyLen, maxKeyLen)
 	}
 	return key, nil
 }

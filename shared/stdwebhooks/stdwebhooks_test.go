@@ -1,6 +1,7 @@
 package stdwebhooks
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -214,9 +215,10 @@ func TestNewVerifierRejectsBadSecrets(t *testing.T) {
 		inMsg   string
 	}{
 		{name: "none", secrets: nil, inMsg: "at least one secret"},
-		{name: "no prefix", secrets: []string{"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, inMsg: `start with "whsec_"`},
-		{name: "other scheme prefix", secrets: []string{"whsk_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, inMsg: `start with "whsec_"`},
+		{name: "other scheme prefix", secrets: []string{"whsk_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, inMsg: "not standard base64"},
 		{name: "empty key", secrets: []string{"whsec_"}, inMsg: "0 bytes"},
+		{name: "empty", secrets: []string{""}, inMsg: "0 bytes"},
+		{name: "padding inside", secrets: []string{"whsec_c2Vjb25kLXNlY3Jl=dC1mb3Itcm90YXRpb24tdGVzdHMh"}, inMsg: "not standard base64"},
 		{name: "not base64", secrets: []string{"whsec_this is not base64!"}, inMsg: "not standard base64"},
 		{name: "url-safe base64", secrets: []string{"whsec_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_"}, inMsg: "not standard base64"},
 		{name: "too short", secrets: []string{"whsec_c2hvcnQ="}, inMsg: "5 bytes"},
@@ -241,6 +243,49 @@ func TestNewVerifierAcceptsDevSecretAndSurroundingSpace(t *testing.T) {
 		if _, err := NewVerifier(s); err != nil {
 			t.Errorf("NewVerifier(%q) = %v", s, err)
 		}
+	}
+}
+
+// TestSecretShapes: the reference libraries take a secret with or without
+// "whsec_" and with or without base64 padding; all four shapes of one key
+// verify what any of them signed, and a different key does not.
+func TestSecretShapes(t *testing.T) {
+	// otherSecret's key is 31 bytes: its base64 carries one "=".
+	const padded = "c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHMh"
+	key, err := base64.StdEncoding.DecodeString(padded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := base64.StdEncoding.EncodeToString(key[:len(key)-1]) // 30 bytes: "==" padding
+	if !strings.HasSuffix(std, "=") {
+		t.Fatalf("test key %q needs padding to test its absence", std)
+	}
+	raw := strings.TrimRight(std, "=")
+	shapes := []string{SecretPrefix + std, std, SecretPrefix + raw, raw, " " + raw + "\n"}
+	now := time.Unix(vectorTimestamp, 0)
+	body := []byte(vectorPayload)
+	for _, signer := range shapes {
+		sig, err := Sign(signer, vectorID, now, body)
+		if err != nil {
+			t.Fatalf("Sign with %q: %v", signer, err)
+		}
+		for _, verifier := range shapes {
+			v, err := NewVerifier(verifier)
+			if err != nil {
+				t.Fatalf("NewVerifier(%q): %v", verifier, err)
+			}
+			if err := v.Verify(headers(vectorID, strconv.FormatInt(vectorTimestamp, 10), sig), body, now); err != nil {
+				t.Errorf("signed with %q, verified with %q: %v", signer, verifier, err)
+			}
+		}
+	}
+	v, err := NewVerifier(otherSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, _ := Sign(raw, vectorID, now, body)
+	if err := v.Verify(headers(vectorID, strconv.FormatInt(vectorTimestamp, 10), sig), body, now); !errors.Is(err, ErrNoMatchingSignature) {
+		t.Errorf("another key verified: %v", err)
 	}
 }
 

@@ -32,7 +32,8 @@ type macState struct {
 	sum    [sha256.Size]byte
 }
 
-// NewVerifier parses the given "whsec_" secrets. It fails on none, or on any
+// NewVerifier parses the given secrets ("whsec_<base64>", or the base64
+// alone, padded or not). It fails on none, or on any
 // that is not a well-formed key, rather than silently ignoring it, because a
 // mistyped secret would otherwise surface only as every webhook being
 // rejected.
