@@ -390,7 +390,7 @@ func TestRequestBudget(t *testing.T) {
 
 	type counts struct {
 		writes, reads, contactWrites, contactReads, emails, lambda, scheduler, apigw, size, logs, counted int
-		countUnits                                                                                  float64
+		countUnits                                                                                        float64
 	}
 	measure := func(flow func() string) counts {
 		w0, r0, e0, l0 := n.get("dynamodb:PutItem"), n.get("dynamodb:GetItem"), n.get("ses:SendEmail"), logBytes.n.Load()
