@@ -79,6 +79,9 @@ type Incident struct {
 	// Recovered says whether the recovery survey found the problem fixed
 	// (nil: no recovery survey answered yet).
 	Recovered *bool `json:"recovered,omitempty"`
+	// Review is the review invitation decided when the booking last
+	// completed (nil: none decided; see DecideReview).
+	Review *ReviewDecision `json:"review,omitempty"`
 	// Team is the team's work on the incident (nil until somebody acts).
 	Team *Handling `json:"team,omitempty"`
 

@@ -56,6 +56,10 @@ type Policy struct {
 	// this window, across every incident. Absent means 7 days; "0s" turns
 	// the budget off.
 	MessageCooldown *Duration `json:"message_cooldown,omitempty"`
+	// Reviews invites customers of completed bookings to review the
+	// business on the configured sites (see Reviews; review.go). Absent,
+	// or without sites, invites nobody.
+	Reviews *Reviews `json:"reviews,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -335,6 +339,9 @@ func (p Policy) Validate() error {
 	}
 	if p.SurveyCooldown != nil && *p.SurveyCooldown > Duration(366*24*time.Hour) {
 		return bad("survey_cooldown: at most 366d")
+	}
+	if err := p.Reviews.validate(p.Rules); err != nil {
+		return bad("%v", err)
 	}
 	if p.ReminderAfter != nil && *p.ReminderAfter < 0 {
 		return bad("reminder_after: must not be negative")

@@ -90,6 +90,11 @@ type Request struct {
 	// Message is what a team member wrote to the customer (team_message),
 	// as they typed it; it is shown as paragraphs, never as markup.
 	Message string
+	// ReviewURL is the review invitation's one link (review_invite): our
+	// signed page listing ReviewSites, the names of the configured review
+	// sites, which records the choice before redirecting.
+	ReviewURL   string
+	ReviewSites []string
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for

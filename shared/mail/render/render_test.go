@@ -67,6 +67,10 @@ func goldenRequest(template, locale string) Request {
 		req.TimelineURL = "https://care.example/team/incidents/inc_7f3a?from=alert&x=1"
 	case "team_signin":
 		req.TimelineURL = "https://care.example/team/signin/tok-s?x=1&y=2"
+	case "review_invite":
+		// Ratings are given and must not appear: an invitation asks nothing.
+		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
+		req.ReviewURL, req.ReviewSites = "https://care.example/v/tok-v?x=1&y=2", []string{"Google", "Tripadvisor"}
 	case "team_message":
 		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
 		req.Message = "We are so sorry the boat left late.\nThe captain has explained what happened.\n\nWe have refunded 20% of the tour to your card."
@@ -104,6 +108,9 @@ func goldenCases() []goldenCase {
 		goldenCase{"team_signin", "en", goldenRequest("team_signin", "en")},
 		goldenCase{"team_message", "en", goldenRequest("team_message", "en")},
 		goldenCase{"team_message", "es", goldenRequest("team_message", "es")},
+		goldenCase{"review_invite", "en", goldenRequest("review_invite", "en")},
+		goldenCase{"review_invite", "el", goldenRequest("review_invite", "el")},
+		goldenCase{"review_invite", "es", goldenRequest("review_invite", "es")},
 	)
 }
 
