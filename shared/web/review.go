@@ -4,7 +4,7 @@ package web
 //
 //	GET  /v/{token}   the review page: the sites configured for the
 //	                  booking's location, one button each; records nothing
-//	                  (HEAD, which the mux routes here too, likewise)
+//	HEAD /v/{token}   the same, without the body (link scanners probe)
 //	POST /v/{token}   site=<index>: records on the timeline that the
 //	                  customer went on to that site (once per site), then
 //	                  303 See Other to that site's configured URL
@@ -42,6 +42,7 @@ const maxReviewForm = 1 << 10
 // reviewRoutes registers the review link's routes.
 func (h *Handler) reviewRoutes(public func(string, http.HandlerFunc)) {
 	public("GET /v/{token}", h.reviewPage)
+	public("HEAD /v/{token}", h.reviewPage) // scanners probe; routed apart on API Gateway
 	public("POST /v/{token}", h.reviewFollow)
 }
 
