@@ -270,7 +270,9 @@ var defaultPolicyJSON []byte
 
 // DefaultPolicy is the embedded policy: a thank-you with a CSAT survey the
 // day after a booking completes at 10:00 local time, and a CSAT survey 24 h
-// after a ticket is solved; quiet hours 21:00–09:00.
+// after a ticket is solved; quiet hours 21:00–09:00. Review invitations
+// are off: they need the operator's own review sites (Policy.Reviews),
+// and without sites no invitation is planned.
 func DefaultPolicy() Policy {
 	p, err := ParsePolicy(defaultPolicyJSON)
 	if err != nil {
