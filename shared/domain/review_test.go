@@ -363,3 +363,49 @@ func TestFollowReview(t *testing.T) {
 		t.Errorf("%d followed entries, want 2", n)
 	}
 }
+
+// TestReviewNoSiteForLocation: with sites for one location only, a
+// booking elsewhere is decided "not invited" at completion, with why.
+func TestReviewNoSiteForLocation(t *testing.T) {
+	p, err := ParsePolicy([]byte(`{"rules": [], "reviews": {"locations": {"Chania": [{"name": "Google", "url": "https://g.page/r/x/review"}]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := completedBooking(t, p, "BK-E")
+	if d := elsewhere.Review; d == nil || d.Invite || !strings.Contains(d.Reason, "no review site") {
+		t.Errorf("elsewhere: %+v", d)
+	}
+	if _, ok := reviewStepOf(Plan(elsewhere, p, mustTime(t, "2026-11-21T09:00:00Z"))); ok {
+		t.Error("planned an invitation with no site to go to")
+	}
+	var there Incident
+	for _, e := range []Event{event("h-c", BookingCreated, "2026-11-18T09:00:00Z"), event("h-d", BookingCompleted, "2026-11-20T17:30:00Z")} {
+		e.Location = "chania"
+		apply(t, &there, e)
+		there.DecideReview(p, e.OccurredAt)
+	}
+	if d := there.Review; d == nil || !d.Invite {
+		t.Errorf("Chania: %+v", d)
+	}
+}
+
+func BenchmarkPlanWithReview(b *testing.B) {
+	p, err := ParsePolicy([]byte(`{"rules": [{"kind": "booking", "status": ["completed"], "steps": [
+	  {"id": "thanks", "template": "thank_you", "survey": "csat", "days": 1, "at": "10:00"}]}],
+	  "reviews": {"sample": "1/2", "days": 2, "at": "11:00", "sites": [{"name": "Google", "url": "https://g.page/r/x/review"}]}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var inc Incident
+	for _, e := range []Event{event("c", BookingCreated, "2026-11-18T09:00:00Z"), event("d", BookingCompleted, "2026-11-20T17:30:00Z")} {
+		if _, err := inc.Apply(e, e.OccurredAt); err != nil {
+			b.Fatal(err)
+		}
+		inc.DecideReview(p, e.OccurredAt)
+	}
+	now := inc.ResolvedAt.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		Plan(inc, p, now)
+	}
+}

@@ -148,6 +148,13 @@ func TestReviewPageRecordsNothing(t *testing.T) {
 	if got := followed(t, st, id); len(got) != 0 {
 		t.Errorf("fetching recorded %v", got)
 	}
+	// The review token is no rating link: /r/ shows the bad-link page.
+	rpath := strings.Replace(path, "/v/", "/r/", 1)
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if w := serve(h, m, rpath, url.Values{}); w.Code != http.StatusNotFound {
+			t.Errorf("%s %s: %d, want 404", m, "/r/<review token>", w.Code)
+		}
+	}
 }
 
 // TestReviewRedirect: the POST records the chosen site once and redirects

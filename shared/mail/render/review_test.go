@@ -48,3 +48,14 @@ func TestReviewInviteBadLink(t *testing.T) {
 		t.Error("a javascript: review link got through")
 	}
 }
+
+func BenchmarkReviewInvite(b *testing.B) {
+	r := testRenderer(testBrand)
+	req := goldenRequest("review_invite", "el")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
