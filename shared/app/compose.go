@@ -76,7 +76,7 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 			})})
 		}
 	}
-	if domain.IsReviewKey(step.Key) {
+	if step.Kind == domain.KindNote && step.Step.ID == domain.ReviewStepID {
 		s.reviewRequest(&req, inc, step, now)
 	}
 	out, err := s.cfg.Renderer.Render(req)

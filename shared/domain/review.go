@@ -12,6 +12,7 @@ package domain
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -78,9 +79,9 @@ type ReviewDecision struct {
 	Invite bool      `json:"invite"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
-	// Followed are the URLs of the review sites the customer went on to
-	// (each once), so that a click is recorded once however often the
-	// customer clicks.
+	// Followed names the review sites the customer went on to, each once
+	// (by a short hash of its URL, which keeps the incident small), so
+	// that a click is recorded once however often the customer clicks.
 	Followed []string `json:"followed,omitempty"`
 }
 
@@ -237,16 +238,16 @@ func (inc *Incident) FollowReview(key string, site ReviewSite, now time.Time) bo
 				return false
 			}
 		}
+		inc.UpdatedAt = now
 		inc.record(Entry{At: now, Kind: EntryReview, Step: key, Detail: truncate(detail, maxEntryText)})
 		return true
 	}
-	for _, u := range d.Followed {
-		if u == site.URL {
-			return false
-		}
+	id := siteID(site)
+	if slices.Contains(d.Followed, id) {
+		return false
 	}
 	nd := *d // copy on write: the incident may share d with a copy of itself
-	nd.Followed = append(slices.Clone(d.Followed), site.URL)
+	nd.Followed = append(slices.Clone(d.Followed), id)
 	if len(nd.Followed) > maxReviewSites*2 {
 		nd.Followed = nd.Followed[len(nd.Followed)-maxReviewSites*2:]
 	}
@@ -256,9 +257,22 @@ func (inc *Incident) FollowReview(key string, site ReviewSite, now time.Time) bo
 	return true
 }
 
+// siteID is a review site's short, stable name in ReviewDecision.Followed.
+func siteID(s ReviewSite) string {
+	sum := sha256.Sum256([]byte(s.URL))
+	return hex.EncodeToString(sum[:6])
+}
+
 // validate checks the reviews block; rules names the policy's steps so
 // that none takes the reserved id.
 func (r *Reviews) validate(rules []Rule) error {
+	for i, rule := range rules {
+		for j, s := range rule.Steps {
+			if s.Template == ReviewTemplate {
+				return fmt.Errorf("rules[%d].steps[%d].template: %s is planned from \"reviews\", never as a rule's step", i, j, ReviewTemplate)
+			}
+		}
+	}
 	if r == nil {
 		return nil
 	}

@@ -307,6 +307,10 @@ func TestReviewPolicyValidation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Errorf("a rule step named review: %v", err)
 	}
+	_, err = ParsePolicy([]byte(`{"rules": [{"kind": "booking", "status": ["completed"], "steps": [{"id": "ask", "template": "review_invite"}]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "never as a rule's step") {
+		t.Errorf("a rule step with the review template: %v", err)
+	}
 }
 
 // TestReviewMessageBudget: the invitation is a personal note, so it
