@@ -18,6 +18,7 @@ import (
 
 // templateWords names the emails by their templates, as policies spell them.
 var templateWords = map[string]string{
+	domain.ReviewTemplate:   "the review invitation",
 	"thank_you":             "the thank-you",
 	"satisfaction":          "the satisfaction survey",
 	"recovery":              `the "did we fix it?" survey`,
@@ -41,6 +42,8 @@ func stepWords(p domain.Policy, key string) (what, to string) {
 		}
 	}
 	switch id {
+	case domain.ReviewStepID:
+		return templateWords[domain.ReviewTemplate], "the customer"
 	case "ack":
 		return templateWords["acknowledgement"], "the customer"
 	case "alert":
@@ -166,6 +169,7 @@ func entryWords(p domain.Policy, e domain.Entry) string {
 // entryKinds are the timeline's kinds in words: alone, and with the
 // step's name in place of %s.
 var entryKinds = map[string][2]string{
+	domain.EntryReview:       {"review invitation", "about %s"},
 	domain.EntryEvent:        {"webhook received", "webhook received (%s)"},
 	domain.EntryStale:        {"out-of-order webhook, state kept", "out-of-order webhook, state kept (%s)"},
 	domain.EntryScheduled:    {"scheduled", "scheduled %s"},

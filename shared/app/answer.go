@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
@@ -153,7 +154,7 @@ func (s *Service) verify(token string) (links.Claims, error) {
 	if err != nil {
 		return c, fmt.Errorf("%w: %w", ErrBadLink, err)
 	}
-	if c.Step == teamStep || c.Step == unsubscribeStep {
+	if c.Step == teamStep || c.Step == unsubscribeStep || strings.HasPrefix(c.Step, reviewLinkPrefix) {
 		return c, fmt.Errorf("%w: a %s link answers nothing", ErrBadLink, c.Step)
 	}
 	return c, nil

@@ -89,6 +89,9 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 			})})
 		}
 	}
+	if step.Kind == domain.KindNote && step.Step.ID == domain.ReviewStepID {
+		s.reviewRequest(&req, inc, step, now)
+	}
 	out, err := s.cfg.Renderer.Render(req)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("%w: render %s: %w", errCompose, step.Step.Template, err)

@@ -35,6 +35,10 @@ func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, err
 			return err
 		}
 		outcome = o
+		if o == domain.Applied {
+			// A completion's review decision, in the same write (review.go).
+			inc.DecideReview(s.cfg.Policy, s.cfg.Clock.Now())
+		}
 		if o == domain.Duplicate {
 			return store.ErrUnchanged
 		}

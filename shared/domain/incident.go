@@ -83,6 +83,9 @@ type Incident struct {
 	NoShowAt time.Time `json:"no_show_at,omitzero"`
 	// Loyalty is the loyalty note of this booking, once claimed.
 	Loyalty *LoyaltyNote `json:"loyalty,omitempty"`
+	// Review is the review invitation decided when the booking last
+	// completed (nil: none decided; see DecideReview).
+	Review *ReviewDecision `json:"review,omitempty"`
 	// Team is the team's work on the incident (nil until somebody acts).
 	Team *Handling `json:"team,omitempty"`
 

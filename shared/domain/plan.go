@@ -70,6 +70,9 @@ const ReminderTemplate = "reminder"
 // for each escalation a team alert (email and/or webhook, as configured);
 // and once per attention episode, when a team channel is configured, an
 // acknowledgement to the customer.
+// For a completed booking whose review decision (taken at completion,
+// see DecideReview) invites the customer, it plans the review invitation
+// as its own personal note, whatever was answered since.
 // Customer steps respect quiet hours except the acknowledgement, which
 // answers something the customer just did.
 func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
@@ -139,6 +142,11 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 					}
 				}
 			}
+		}
+		// The review invitation, from the decision taken at completion
+		// alone: no answer, attention or recovery changes it (review.go).
+		if rs, ok := planReview(inc, p, status, cycle, resolvedAt, loc); ok {
+			add(rs, true)
 		}
 	}
 	// A booking completed: the loyalty note (sent only if this booking is

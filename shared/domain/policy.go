@@ -62,6 +62,10 @@ type Policy struct {
 	// MissedYou invites a customer who did not come to book again; nil
 	// (the default) sends nothing.
 	MissedYou *MissedYou `json:"missed_you,omitempty"`
+	// Reviews invites customers of completed bookings to review the
+	// business on the configured sites (see Reviews; review.go). Absent,
+	// or without sites, invites nobody.
+	Reviews *Reviews `json:"reviews,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -272,7 +276,9 @@ var defaultPolicyJSON []byte
 
 // DefaultPolicy is the embedded policy: a thank-you with a CSAT survey the
 // day after a booking completes at 10:00 local time, and a CSAT survey 24 h
-// after a ticket is solved; quiet hours 21:00–09:00.
+// after a ticket is solved; quiet hours 21:00–09:00. Review invitations
+// are off: they need the operator's own review sites (Policy.Reviews),
+// and without sites no invitation is planned.
 func DefaultPolicy() Policy {
 	p, err := ParsePolicy(defaultPolicyJSON)
 	if err != nil {
@@ -351,6 +357,9 @@ func (p Policy) Validate() error {
 	}
 	if p.SurveyCooldown != nil && *p.SurveyCooldown > Duration(366*24*time.Hour) {
 		return bad("survey_cooldown: at most 366d")
+	}
+	if err := p.Reviews.validate(p.Rules); err != nil {
+		return bad("%v", err)
 	}
 	if p.ReminderAfter != nil && *p.ReminderAfter < 0 {
 		return bad("reminder_after: must not be negative")

@@ -90,6 +90,7 @@ func New(cfg Config) *Handler {
 	public("GET /t/{token}", h.team)
 	public("GET /u/{token}", h.consentPage)
 	public("POST /u/{token}", h.consent)
+	h.reviewRoutes(public) // GET/POST /v/{token}: review invitations (review.go)
 	newDash(cfg.Service, cfg.Brand, cfg.Clock, h.log).routes(public)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -100,6 +100,11 @@ type Request struct {
 	OfferText    string
 	// BookingLink is the operator's booking page (missed_you).
 	BookingLink string
+	// ReviewURL is the review invitation's one link (review_invite): our
+	// signed page listing ReviewSites, the names of the configured review
+	// sites, which records the choice before redirecting.
+	ReviewURL   string
+	ReviewSites []string
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for

@@ -50,6 +50,7 @@ var templates = map[string]spec{
 	"team_message":    {build: teamMessage},
 	"loyalty_note":    {build: loyaltyNote},
 	"missed_you":      {build: missedYou},
+	"review_invite":   {build: reviewInvite},
 }
 
 // Subject parts are cut short so that a long title cannot push the point

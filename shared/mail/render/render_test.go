@@ -73,6 +73,10 @@ func goldenRequest(template, locale string) Request {
 		req.CustomerName, req.Title, req.BookingLink = "Jane O'Neil", "Sunset kayak tour", "https://seabreeze.example/book?from=missed&x=1"
 	case "team_signin":
 		req.TimelineURL = "https://care.example/team/signin/tok-s?x=1&y=2"
+	case "review_invite":
+		// Ratings are given and must not appear: an invitation asks nothing.
+		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
+		req.ReviewURL, req.ReviewSites = "https://care.example/v/tok-v?x=1&y=2", []string{"Google", "Tripadvisor"}
 	case "team_message":
 		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
 		req.Message = "We are so sorry the boat left late.\nThe captain has explained what happened.\n\nWe have refunded 20% of the tour to your card."
@@ -116,6 +120,9 @@ func goldenCases() []goldenCase {
 		goldenCase{"missed_you", "es", goldenRequest("missed_you", "es")},
 		goldenCase{"team_message", "en", goldenRequest("team_message", "en")},
 		goldenCase{"team_message", "es", goldenRequest("team_message", "es")},
+		goldenCase{"review_invite", "en", goldenRequest("review_invite", "en")},
+		goldenCase{"review_invite", "el", goldenRequest("review_invite", "el")},
+		goldenCase{"review_invite", "es", goldenRequest("review_invite", "es")},
 	)
 }
 
