@@ -51,7 +51,7 @@ type Reviews struct {
 	// invites every completed booking.
 	Sample string `json:"sample,omitempty"`
 	// Delay, or Days and At, say when the invitation goes, counted from
-	// the completion, like a rule's step.
+	// the completion, like a rule's step; absent, 3 days later at 11:00.
 	Delay Duration `json:"delay,omitempty"`
 	Days  int      `json:"days,omitempty"`
 	At    string   `json:"at,omitempty"`
@@ -130,10 +130,16 @@ func (p Policy) ReviewSites(location string) []ReviewSite {
 	return out
 }
 
-// reviewStep is the invitation's step: its timing from the policy.
+// reviewStep is the invitation's step: its timing from the policy, by
+// default 3 days after completion at 11:00, after the thank-you (the next
+// day) and a loyalty note (2 days), so the three never arrive together.
 func (p Policy) reviewStep() Step {
 	r := p.Reviews
-	return Step{ID: ReviewStepID, Template: ReviewTemplate, Delay: r.Delay, Days: r.Days, At: r.At}
+	s := Step{ID: ReviewStepID, Template: ReviewTemplate, Delay: r.Delay, Days: r.Days, At: r.At}
+	if s.Delay == 0 && s.At == "" {
+		s.Days, s.At = 3, "11:00"
+	}
+	return s
 }
 
 // ReviewKey is the key of the review invitation of a cycle.
