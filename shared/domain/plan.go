@@ -69,7 +69,8 @@ const ReminderTemplate = "reminder"
 // usual steps when an incident that needed attention is resolved again;
 // for each escalation a team alert (email and/or webhook, as configured);
 // and once per attention episode, when a team channel is configured, an
-// acknowledgement to the customer.
+// acknowledgement to the customer. Steps with before_start are planned
+// while a booking is booked and not started (beforeStart).
 // Customer steps respect quiet hours except the acknowledgement, which
 // answers something the customer just did.
 func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
@@ -140,6 +141,11 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 				}
 			}
 		}
+	}
+	// Steps before a booking's start shift out of quiet hours themselves
+	// (never past the start).
+	for _, ps := range beforeStart(inc, p, now) {
+		add(ps, false)
 	}
 	// The acknowledgement promises a person is looking into it: only when
 	// some team channel was alerted.
