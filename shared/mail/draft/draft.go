@@ -5,6 +5,8 @@
 package draft
 
 import (
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -90,6 +92,12 @@ type Request struct {
 	// Message is what a team member wrote to the customer (team_message),
 	// as they typed it; it is shown as paragraphs, never as markup.
 	Message string
+
+	// Advice is the operator's pre-arrival advice chosen for this booking
+	// (package advice), shown by pre_arrival as paragraphs, never markup.
+	Advice string
+	// EndsAt is when the booking ends; pre_arrival shows it with StartsAt.
+	EndsAt time.Time
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for
@@ -107,4 +115,15 @@ type Rendered struct {
 	HTML    string
 	Text    string
 	Lang    string
+}
+
+// MapURL is a map search link for a booking's location (Google Maps'
+// documented, keyless "Maps URLs", which phones open in their map app),
+// or "" when the location is not a place: empty, or a meeting link.
+func MapURL(location string) string {
+	location = strings.TrimSpace(location)
+	if location == "" || strings.Contains(location, "://") || strings.HasPrefix(location, "integrations:") {
+		return ""
+	}
+	return "https://www.google.com/maps/search/?api=1&query=" + url.QueryEscape(location)
 }

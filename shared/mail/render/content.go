@@ -48,6 +48,7 @@ var templates = map[string]spec{
 	"team_alert":      {build: teamAlert},
 	"team_signin":     {build: teamSignIn},
 	"team_message":    {build: teamMessage},
+	"pre_arrival":     {build: preArrival},
 }
 
 // Subject parts are cut short so that a long title cannot push the point

@@ -67,6 +67,8 @@ func goldenRequest(template, locale string) Request {
 		req.TimelineURL = "https://care.example/team/incidents/inc_7f3a?from=alert&x=1"
 	case "team_signin":
 		req.TimelineURL = "https://care.example/team/signin/tok-s?x=1&y=2"
+	case "pre_arrival":
+		preArrivalRequest(&req)
 	case "team_message":
 		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
 		req.Message = "We are so sorry the boat left late.\nThe captain has explained what happened.\n\nWe have refunded 20% of the tour to your card."
@@ -292,6 +294,7 @@ func TestEscaping(t *testing.T) {
 		req.Provider, req.Ref, req.Status, req.Kind = script, attr, script, attr
 		req.TimelineURL = "javascript:alert(1)"
 		req.Message = "message " + script + "\n\n" + attr
+		req.Advice = "advice " + script + "\n\n" + attr
 		out, err := r.Render(req)
 		if err != nil {
 			t.Fatal(err)
