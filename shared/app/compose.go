@@ -29,6 +29,10 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		Title: inc.Title, Location: inc.Location, Agent: inc.Agent, StartsAt: inc.StartsAt,
 		TimeZone: inc.Customer.TimeZone, Survey: step.Step.Survey,
 		Provider: inc.Provider, Ref: inc.Ref, Status: string(inc.Status), Kind: string(inc.Kind),
+		EndsAt: inc.EndsAt,
+	}
+	if step.Kind == domain.KindAdvice {
+		req.Advice = s.adviceFor(inc)
 	}
 	to := netmail.Address{Name: inc.Customer.Name, Address: inc.Customer.Email}
 	// A reply to a reminder answers the survey it reminds of.
@@ -93,6 +97,13 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 	}
 	if unsubscribe != "" {
 		m.Headers = s.unsubscribeHeaders(inc.ID, unsubscribe)
+	}
+	if step.Kind == domain.KindAdvice && !inc.StartsAt.IsZero() {
+		a, err := s.calendarFile(inc, out.Subject, req.Advice, now)
+		if err != nil {
+			return mail.Message{}, fmt.Errorf("%w: %w", errCompose, err)
+		}
+		m.Attachments = append(m.Attachments, a)
 	}
 	return m, nil
 }
