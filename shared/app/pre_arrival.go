@@ -22,7 +22,7 @@ const CalendarFileName = "booking.ics"
 // so an operator can see why a booking got the advice it got.
 func (s *Service) adviceFor(inc domain.Incident) string {
 	text, entry := s.cfg.Advice.For(advice.Booking{
-		Title: inc.Title, Location: inc.Location, Provider: inc.Provider, Kind: string(inc.Kind),
+		Title: inc.Title, Location: inc.Location, Provider: inc.Provider, Kind: string(inc.Kind), Tags: domain.TagList(inc.Tags),
 	}, inc.Customer.Locale)
 	if entry != "" {
 		s.log.Info("pre-arrival advice chosen", "incident", inc.ID, "entry", entry)

@@ -16,6 +16,7 @@ import (
 )
 
 const adviceFile = `{"entries":[
+  {"name":"families","match":{"tags":["family"]},"text":{"en":"Child life jackets are on board."}},
   {"name":"gorge","match":{"title":"samaria"},"text":{"en":"Wear hiking boots.","el":"Φορέστε ορειβατικά παπούτσια."}}],
  "default":{"text":{"en":"Arrive 10 minutes early."}}}`
 
@@ -107,6 +108,31 @@ func TestPreArrivalAdvice(t *testing.T) {
 	}
 	if got := h.sends.Load(); got != 1 {
 		t.Errorf("%d sends, want 1", got)
+	}
+}
+
+// TestPreArrivalAdviceByTags: the sender's tags reach the matching, and
+// the first matching entry wins; English for a language the entry lacks.
+func TestPreArrivalAdviceByTags(t *testing.T) {
+	a, err := advice.Parse([]byte(adviceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, func(c *app.Config) { c.Advice = a })
+	starts := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	e := h.preBooking("c1", domain.BookingCreated, t0, starts)
+	e.Tags = "vip,Family"
+	h.ingest(e)
+	for _, s := range h.schedules() {
+		if s.Step == "advice-s" {
+			if r, err := h.svc.Dispatch(context.Background(), fireOf(s)); err != nil || !r.Sent {
+				t.Fatalf("dispatch: %+v %v", r, err)
+			}
+		}
+	}
+	m := lastMessage(t, h)
+	if !strings.Contains(m.Text, "Child life jackets are on board.") || strings.Contains(m.Text, "hiking boots") || strings.Contains(m.Text, "ορειβατικά") {
+		t.Errorf("want the families entry (first match), in English:\n%s", m.Text)
 	}
 }
 

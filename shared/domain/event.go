@@ -103,6 +103,22 @@ type Event struct {
 	// booking or ticket left out (true) or back (false); nil leaves it as
 	// an earlier event said.
 	NoSurvey *bool `json:"no_survey,omitempty"`
+	// Tags are the sender's labels for the booking, comma-separated
+	// ("family,vip"), which the operator's pre-arrival advice can match on
+	// (see TagList). A string, not a slice, so that an Event stays
+	// comparable; empty leaves earlier ones.
+	Tags string `json:"tags,omitempty"`
+}
+
+// TagList splits comma-separated tags, trimmed, dropping empty ones.
+func TagList(tags string) []string {
+	var out []string
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // FieldError names the offending field of an invalid event, so that the
@@ -185,7 +201,7 @@ func (e Event) Validate() error {
 	}
 	for _, f := range [...]struct{ field, v string }{
 		{"customer.name", e.Customer.Name}, {"customer.locale", e.Customer.Locale},
-		{"title", e.Title}, {"location", e.Location}, {"agent", e.Agent},
+		{"title", e.Title}, {"location", e.Location}, {"agent", e.Agent}, {string(e.Type.Kind()) + ".tags", e.Tags},
 	} {
 		if len(f.v) > maxTextLen {
 			return invalid(f.field, "is too long")

@@ -72,6 +72,7 @@ func (e Event) Clean() Event {
 	e.Title = c(e.Title)
 	e.Location = c(e.Location)
 	e.Agent = c(e.Agent)
+	e.Tags = c(e.Tags)
 	return e
 }
 

@@ -36,6 +36,8 @@ type bookingJSON struct {
 	EndsAt   string `json:"ends_at"`
 	Location string `json:"location"`
 	Agent    string `json:"agent"`
+	// Tags label the booking for the pre-arrival advice file.
+	Tags []string `json:"tags"`
 }
 
 type ticketJSON struct {
@@ -102,6 +104,14 @@ func (p payload) toEvent(t domain.EventType) (domain.Event, error) {
 		e.Title = strings.TrimSpace(b.Title)
 		e.Location = strings.TrimSpace(b.Location)
 		e.Agent = strings.TrimSpace(b.Agent)
+		// A comma inside a tag would split it: it becomes a space.
+		var tags []string
+		for _, t := range b.Tags {
+			if t = strings.TrimSpace(strings.ReplaceAll(t, ",", " ")); t != "" {
+				tags = append(tags, t)
+			}
+		}
+		e.Tags = strings.Join(tags, ",")
 		if e.StartsAt, err = parseTime("booking.starts_at", b.StartsAt); err != nil {
 			return domain.Event{}, err
 		}
