@@ -100,6 +100,18 @@ func TestPreArrivalEndToEnd(t *testing.T) {
 		t.Errorf("SUMMARY %q", s)
 	}
 
+	// The console's message page shows the calendar file as text.
+	var name string
+	files, _ := filepath.Glob(filepath.Join(srv.dataDir, "outbox", "*.eml"))
+	for _, f := range files {
+		if raw, _ := os.ReadFile(f); bytes.Contains(raw, []byte("X-Aftercare-Step: advice-s")) {
+			name = filepath.Base(f)
+		}
+	}
+	if page := srv.consoleHTML("GET", "/dev/outbox/"+name); !strings.Contains(page, "Attachment <code>booking.ics</code>") || !strings.Contains(page, "BEGIN:VEVENT") {
+		t.Errorf("the message page does not show the .ics")
+	}
+
 	// Sent once: running everything up to the start sends nothing more.
 	srv.runDue(starts.Add(-time.Minute))
 	n := 0
