@@ -92,6 +92,8 @@ type Booking struct {
 // nil) gives no advice.
 type Advice struct {
 	file File
+	// folded holds each entry's title and location folded once, at Parse.
+	folded []Match
 }
 
 var localePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
@@ -112,7 +114,11 @@ func Parse(b []byte) (*Advice, error) {
 	if err := f.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return &Advice{file: f}, nil
+	a := &Advice{file: f, folded: make([]Match, len(f.Entries))}
+	for i, e := range f.Entries {
+		a.folded[i] = Match{Title: fold(e.Match.Title), Location: fold(e.Match.Location)}
+	}
+	return a, nil
 }
 
 func (f File) validate() error {
@@ -186,8 +192,11 @@ func (a *Advice) For(b Booking, locale string) (text, entry string) {
 	if a == nil {
 		return "", ""
 	}
+	b.Title, b.Location = fold(b.Title), fold(b.Location)
 	for i, e := range a.file.Entries {
-		if e.Match.matches(b) {
+		m := e.Match
+		m.Title, m.Location = a.folded[i].Title, a.folded[i].Location
+		if m.matches(b) {
 			name := e.Name
 			if name == "" {
 				name = fmt.Sprintf("entries[%d]", i)
@@ -209,9 +218,11 @@ func (a *Advice) Len() int {
 	return len(a.file.Entries)
 }
 
+// matches reports whether m selects b; title and location of both are
+// already folded.
 func (m Match) matches(b Booking) bool {
 	contains := func(have, want string) bool {
-		return want == "" || strings.Contains(fold(have), fold(want))
+		return want == "" || strings.Contains(have, want)
 	}
 	equal := func(have, want string) bool { return want == "" || strings.EqualFold(have, want) }
 	if !contains(b.Title, m.Title) || !contains(b.Location, m.Location) || !equal(b.Provider, m.Provider) || !equal(b.Kind, m.Kind) {

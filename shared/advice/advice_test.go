@@ -84,3 +84,27 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFor measures matching against 200 entries, the most a file may
+// hold, when only the default matches.
+func BenchmarkFor(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"entries":[`)
+	for i := range 200 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"match":{"title":"tour` + strings.Repeat("x", i%10) + `","location":"nowhere","tags":["a","b"]},"text":{"en":"x"}}`)
+	}
+	sb.WriteString(`],"default":{"text":{"en":"d"}}}`)
+	a, err := Parse([]byte(sb.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bk := Booking{Title: "Sunset kayak tour in Chania", Location: "Old Port, Χανιά", Tags: []string{"family"}}
+	for b.Loop() {
+		if got, _ := a.For(bk, "el-GR"); got != "d" {
+			b.Fatal(got)
+		}
+	}
+}

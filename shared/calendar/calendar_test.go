@@ -135,3 +135,14 @@ func TestICSRefuses(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkICS measures one calendar file.
+func BenchmarkICS(b *testing.B) {
+	e := Event{UID: "inc_abc@seabreeze.example", Stamp: time.Unix(1e9, 0), Start: time.Unix(2e9, 0), End: time.Unix(2e9+10800, 0),
+		Summary: "Sunset kayak tour", Location: "Old Port, Chania", Description: strings.Repeat("Bring a swimsuit, a towel; sun cream. ", 20)}
+	for b.Loop() {
+		if _, err := ICS(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -126,3 +126,14 @@ func TestPreArrivalContent(t *testing.T) {
 		t.Errorf("HTML lacks the encoded map link:\n%s", out.HTML)
 	}
 }
+
+// BenchmarkPreArrival measures one pre_arrival email, both parts.
+func BenchmarkPreArrival(b *testing.B) {
+	r := testRenderer(testBrand)
+	req := goldenRequest("pre_arrival", "el")
+	for b.Loop() {
+		if _, err := r.Render(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
