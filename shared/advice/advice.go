@@ -31,7 +31,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -170,7 +172,9 @@ func validText(t map[string]string) error {
 	if strings.TrimSpace(t[FallbackLocale]) == "" {
 		return fmt.Errorf(": %q is required (the language of every other customer)", FallbackLocale)
 	}
-	for loc, s := range t {
+	// In order, so that a file with several problems always reports the same one.
+	for _, loc := range slices.Sorted(maps.Keys(t)) {
+		s := t[loc]
 		switch {
 		case !localePattern.MatchString(loc):
 			return fmt.Errorf(".%s: not a locale like \"en\" or \"es-MX\"", domain.Quote(loc))

@@ -1,10 +1,16 @@
 package ses_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/aftercare/aftercare/infra/emulators"
 
 	"github.com/aftercare/aftercare/shared/mail"
 	"github.com/aftercare/aftercare/shared/mail/ses"
@@ -48,4 +54,37 @@ func TestSendAttachment(t *testing.T) {
 	if len(f.bodies) != 1 {
 		t.Errorf("%d requests, want the bad message refused locally", len(f.bodies))
 	}
+}
+
+// TestSendAttachmentThroughEmulator sends a .ics through aws-ses-v2-local,
+// which validates the Simple content's Attachments against the API's shape
+// and stores what it would send.
+func TestSendAttachmentThroughEmulator(t *testing.T) {
+	endpoint := emulators.SES(t)
+	s := ses.New(newClient(endpoint), ses.Config{})
+	m := greek()
+	m.To.Address = fmt.Sprintf("ics-%d@guest.example", time.Now().UnixNano())
+	ics := []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+	m.Attachments = []mail.Attachment{{Name: "booking.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	id, err := s.Send(ctx, m)
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	for _, e := range emulators.SESMessages(t, endpoint) {
+		if e.MessageID != id {
+			continue
+		}
+		if len(e.Attachments) != 1 {
+			t.Fatalf("%d attachments stored, want 1", len(e.Attachments))
+		}
+		a := e.Attachments[0]
+		raw, err := base64.StdEncoding.DecodeString(a.Content)
+		if a.Filename != "booking.ics" || !strings.HasPrefix(a.ContentType, "text/calendar") || err != nil || !bytes.Equal(raw, ics) {
+			t.Errorf("stored attachment %q %q %q (%v)", a.Filename, a.ContentType, raw, err)
+		}
+		return
+	}
+	t.Fatalf("emulator has no message with id %q", id)
 }
