@@ -138,6 +138,15 @@ func TestPlanBeforeStartLifecycle(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a failed send retries out of quiet hours", func(t *testing.T) {
+		inc := base
+		failed := mustTime(t, "2026-11-23T19:50:00Z") // 20:50 Madrid; retry 15 min later is 21:05
+		inc.Steps = map[string]StepState{"advice-s": {Status: StepFailed, FailedAt: failed, Attempts: 1}}
+		s, ok := due(inc, "2026-11-23T19:51:00Z")
+		if !ok || !s.Due.Equal(mustTime(t, "2026-11-24T08:00:00Z")) || !s.Quieted {
+			t.Fatalf("retry = %+v %v, want 09:00 Madrid the next day, quieted", s, ok)
+		}
+	})
 	t.Run("not after the start", func(t *testing.T) {
 		if s, ok := due(base, "2026-11-25T15:00:00Z"); ok {
 			t.Fatalf("planned at the start: %+v", s)

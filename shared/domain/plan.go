@@ -94,7 +94,7 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		}
 		if quiet {
 			shifted := p.QuietHours.Shift(ps.Due, loc)
-			ps.Quieted = !shifted.Equal(ps.Due)
+			ps.Quieted = ps.Quieted || !shifted.Equal(ps.Due)
 			ps.Due = shifted
 		}
 		if p.MaxLateness > 0 && now.Sub(ps.Due) > time.Duration(p.MaxLateness) {
@@ -142,10 +142,10 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 			}
 		}
 	}
-	// Steps before a booking's start shift out of quiet hours themselves
-	// (never past the start).
+	// Steps before a booking's start come out of quiet hours already
+	// (never past the start); add shifts only a retry's new time.
 	for _, ps := range beforeStart(inc, p, now) {
-		add(ps, false)
+		add(ps, true)
 	}
 	// The acknowledgement promises a person is looking into it: only when
 	// some team channel was alerted.
