@@ -147,3 +147,38 @@ func (r Rule) validateBeforeStartRule(i int) error {
 	}
 	return nil
 }
+
+// NoteMissedBeforeStart puts on the timeline, once per start time, each
+// before_start step a booked booking will not get because no moment
+// outside quiet hours is left before it starts, so that the team can see
+// why no advice went out. It records no step state: a reschedule to a
+// later start plans the step again. It reports whether it noted anything.
+func (inc *Incident) NoteMissedBeforeStart(p Policy, now time.Time) bool {
+	if inc.Kind != KindBooking || inc.Status != StatusBooked || inc.StartsAt.IsZero() || !now.Before(inc.StartsAt) {
+		return false
+	}
+	loc := inc.Customer.Location()
+	noted := false
+	for _, r := range p.Rules {
+		if r.Kind != KindBooking || !slices.Contains(r.Status, StatusBooked) {
+			continue
+		}
+		for _, s := range r.Steps {
+			key := s.ID + BeforeStartSuffix
+			if _, done := inc.Steps[key]; done || s.BeforeStart == nil {
+				continue
+			}
+			if _, _, ok := s.dueBefore(inc.StartsAt, inc.LastEventAt, p.QuietHours, loc); ok {
+				continue
+			}
+			detail := "not planned: booked too close to its start (" + inc.StartsAt.In(loc).Format("2006-01-02 15:04 MST") +
+				") for a moment outside quiet hours before it"
+			if slices.ContainsFunc(inc.Timeline, func(e Entry) bool { return e.Kind == EntryNotSent && e.Step == key && e.Detail == detail }) {
+				continue
+			}
+			inc.Record(now, EntryNotSent, key, detail)
+			noted = true
+		}
+	}
+	return noted
+}

@@ -196,3 +196,36 @@ func TestParsePolicyBeforeStartErrors(t *testing.T) {
 		t.Errorf("the day itself at 08:00: %v", err)
 	}
 }
+
+func TestNoteMissedBeforeStart(t *testing.T) {
+	p := DefaultPolicy()
+	// Booked at 23:30 Madrid for 08:30 the next morning: only night is left.
+	inc := bookedIncident(t, "Europe/Madrid", "2026-11-25T07:30:00Z", "2026-11-24T22:30:00Z")
+	now := inc.LastEventAt
+	if !inc.NoteMissedBeforeStart(p, now) {
+		t.Fatal("nothing noted")
+	}
+	e := inc.Timeline[len(inc.Timeline)-1]
+	if e.Kind != EntryNotSent || e.Step != "advice-s" || !strings.Contains(e.Detail, "2026-11-25 08:30 CET") {
+		t.Errorf("entry = %+v", e)
+	}
+	if inc.NoteMissedBeforeStart(p, now) {
+		t.Error("noted twice for the same start")
+	}
+	if _, ok := inc.Steps["advice-s"]; ok {
+		t.Error("a step state was recorded; a reschedule could then never plan it")
+	}
+	// Rescheduled to the afternoon: planned, nothing more to note.
+	inc.StartsAt = mustTime(t, "2026-11-25T15:00:00Z")
+	if inc.NoteMissedBeforeStart(p, now) {
+		t.Error("noted although the step is planned")
+	}
+	if _, ok := Find(Plan(inc, p, now), "advice-s"); !ok {
+		t.Error("not planned after the reschedule")
+	}
+	// Enough time: nothing noted.
+	ok := bookedIncident(t, "Europe/Madrid", "2026-11-25T15:00:00Z", "2026-11-01T10:00:00Z")
+	if ok.NoteMissedBeforeStart(p, ok.LastEventAt) || len(ok.Timeline) != 0 {
+		t.Errorf("noted for a booking with time: %+v", ok.Timeline)
+	}
+}
