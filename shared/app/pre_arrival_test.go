@@ -166,3 +166,22 @@ func lastMessage(t *testing.T, h *harness) outbox.Entry {
 	}
 	return e
 }
+
+// TestPreArrivalTooLateSaysWhy: booked at 21:30 Athens for 07:00 the next
+// morning, only quiet hours are left: no advice, and the timeline says why.
+func TestPreArrivalTooLateSaysWhy(t *testing.T) {
+	h := newHarness(t)
+	at := t0.Add(90 * time.Minute) // 19:30Z, 21:30 in Athens
+	h.clock.Set(at)
+	res := h.ingest(h.preBooking("c1", domain.BookingCreated, at, time.Date(2026, 11, 21, 5, 0, 0, 0, time.UTC)))
+	for _, s := range h.schedules() {
+		if s.Step == "advice-s" {
+			t.Fatalf("scheduled %s", s.Name)
+		}
+	}
+	inc := h.incident(res.IncidentID)
+	e := inc.Timeline[len(inc.Timeline)-1]
+	if e.Kind != domain.EntryNotSent || e.Step != "advice-s" || !strings.Contains(e.Detail, "too close to its start") {
+		t.Errorf("last timeline entry = %+v", e)
+	}
+}
