@@ -25,18 +25,22 @@ var templateWords = map[string]string{
 	domain.ReminderTemplate: "the reminder",
 	"acknowledgement":       "the acknowledgement",
 	"team_alert":            "the team alert",
+	"pre_arrival":           "the pre-arrival advice",
 }
 
 // stepWords says what the step with key is and who it goes to, from the
 // key's shape (domain.Plan makes "<id>-<cycle>", "<id>-<cycle>-r" for a
-// reminder, "ack-<n>", "alert-<n>", "hook-<n>") and the policy's steps.
+// reminder, "<id>-s" before a booking's start, "ack-<n>", "alert-<n>",
+// "hook-<n>") and the policy's steps.
 func stepWords(p domain.Policy, key string) (what, to string) {
 	if base, ok := strings.CutSuffix(key, "-r"); ok {
 		of, _ := stepWords(p, base)
 		return "the reminder of " + of, "the customer"
 	}
 	id := key
-	if i := strings.LastIndexByte(key, '-'); i > 0 {
+	if base, ok := strings.CutSuffix(key, domain.BeforeStartSuffix); ok {
+		id = base
+	} else if i := strings.LastIndexByte(key, '-'); i > 0 {
 		if _, err := strconv.Atoi(key[i+1:]); err == nil {
 			id = key[:i]
 		}

@@ -19,6 +19,7 @@ func TestStepWords(t *testing.T) {
 		{"ack-1", "the acknowledgement", "the customer"},
 		{"alert-12", "the team alert", "the team"},
 		{"hook-2", "the team alert", "the alert webhook"},
+		{"advice-s", "the pre-arrival advice", "the customer"},
 		{"mystery", "the follow-up", "the customer"},
 	}
 	for _, tt := range tests {

@@ -29,6 +29,10 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 		Title: inc.Title, Location: inc.Location, Agent: inc.Agent, StartsAt: inc.StartsAt,
 		TimeZone: inc.Customer.TimeZone, Survey: step.Step.Survey,
 		Provider: inc.Provider, Ref: inc.Ref, Status: string(inc.Status), Kind: string(inc.Kind),
+		EndsAt: inc.EndsAt,
+	}
+	if step.Kind == domain.KindAdvice {
+		req.Advice = s.adviceFor(inc)
 	}
 	switch step.Step.ID {
 	case domain.LoyaltyStepID:
@@ -109,6 +113,13 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 	}
 	if unsubscribe != "" {
 		m.Headers = s.unsubscribeHeaders(inc.ID, unsubscribe)
+	}
+	if step.Kind == domain.KindAdvice && !inc.StartsAt.IsZero() {
+		a, err := s.calendarFile(inc, out.Subject, req.Advice, now)
+		if err != nil {
+			return mail.Message{}, fmt.Errorf("%w: %w", errCompose, err)
+		}
+		m.Attachments = append(m.Attachments, a)
 	}
 	return m, nil
 }

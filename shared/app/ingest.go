@@ -42,6 +42,9 @@ func (s *Service) Ingest(ctx context.Context, e domain.Event) (IngestResult, err
 		if o == domain.Duplicate {
 			return store.ErrUnchanged
 		}
+		if o == domain.Applied {
+			inc.NoteMissedBeforeStart(s.cfg.Policy, s.cfg.Clock.Now())
+		}
 		return nil
 	})
 	if err != nil {

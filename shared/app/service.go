@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aftercare/aftercare/shared/advice"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
@@ -50,6 +51,9 @@ type Config struct {
 	Clock     clock.Clock
 	Policy    domain.Policy
 	Log       *slog.Logger
+	// Advice is the operator's pre-arrival advice, which the pre_arrival
+	// email shows for the booking it matches (nil: none).
+	Advice *advice.Advice
 
 	// PublicURL is the base of links in emails, e.g. https://care.example.com.
 	PublicURL string

@@ -51,6 +51,9 @@ type Function struct {
 	// limits (ephemeral items), the report counters, the listing and
 	// attention indexes.
 	Team bool
+	// Advice: it renders pre-arrival emails, so it reads the operator's
+	// advice file.
+	Advice bool
 }
 
 // The functions of template.yaml.
@@ -62,7 +65,7 @@ var (
 	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true, Contacts: true, Team: true}
 	// Dispatch sends a due step. Its schedules target dispatch itself, so
 	// template.yaml names the function and spells its ARN from that name.
-	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true, Contacts: true}
+	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true, Contacts: true, Advice: true}
 	// Planner reconciles the incidents the table's stream says changed
 	// their plan: what finishes the job when a function died between
 	// storing and scheduling. It also keeps the report aggregates, once
@@ -151,6 +154,8 @@ func (f Function) RequiredEnv() []string {
 //   - alert-webhook-url: every function, because whether it is set decides
 //     which alert steps are planned; only a Notifier keeps its value.
 //   - alert-webhook-secret: only functions that post alerts (Notifier).
+//   - advice: only functions that render pre-arrival emails (dispatch;
+//     respond dispatches only urgent steps inline, never advice).
 func (f Function) Parameters() []string {
 	need := f.Needs()
 	var names []string
@@ -170,6 +175,10 @@ func (f Function) Parameters() []string {
 			}
 		case compose.AlertWebhookSecret:
 			if !need.Alerts {
+				continue
+			}
+		case compose.AdviceJSON:
+			if !f.Advice {
 				continue
 			}
 		}

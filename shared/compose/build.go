@@ -59,7 +59,7 @@ func Service(s Settings, p Ports, log *slog.Logger) (*app.Service, error) {
 	}
 	cfg := app.Config{
 		Store: p.Store, Scheduler: p.Scheduler, Mailer: p.Mailer, Renderer: p.Renderer, Clock: p.Clock,
-		Policy: s.Policy, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
+		Policy: s.Policy, Advice: s.Advice, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
 		PublicURL: s.PublicURL, From: s.From, ReplyTo: s.ReplyTo, Team: s.Team, TeamMembers: s.TeamMembers, TeamLocale: s.TeamLocale,
 		Notifier: p.Notifier, ParseReply: p.ParseReply, ContactKey: s.ContactKey, Messages: p.Messages,
 	}

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/aftercare/aftercare/shared/advice"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/draft"
@@ -48,6 +49,7 @@ const (
 	LinkSecret         = "AFTERCARE_LINK_SECRET"          // key(s) signing links, ≥ 32 characters, newest first
 	ContactKey         = "AFTERCARE_CONTACT_KEY"          // key of the people's record keys, ≥ 32 characters; never rotated
 	PolicyJSON         = "AFTERCARE_POLICY_JSON"          // the follow-up policy as JSON; default policy if empty
+	AdviceJSON         = "AFTERCARE_ADVICE_JSON"          // the pre-arrival advice file as JSON (package advice); none if empty
 	AlertWebhookURL    = "AFTERCARE_ALERT_WEBHOOK_URL"    // also post alerts here (Slack works as is)
 	AlertWebhookSecret = "AFTERCARE_ALERT_WEBHOOK_SECRET" // whsec_… secret signing those posts
 	CalcomSecret       = "AFTERCARE_CALCOM_SECRET"
@@ -73,6 +75,7 @@ var Secrets = []Secret{
 	{Name: LinkSecret, Param: "link-secret"},
 	{Name: ContactKey, Param: "contact-key"},
 	{Name: PolicyJSON, Param: "policy", Plain: true},
+	{Name: AdviceJSON, Param: "advice", Plain: true},
 	{Name: CalcomSecret, Param: "calcom-secret"},
 	{Name: CalendlySecret, Param: "calendly-secret"},
 	{Name: ZendeskSecret, Param: "zendesk-secret"},
@@ -143,6 +146,8 @@ type Settings struct {
 	AlertWebhookSecret string
 	// ClaimLease overrides domain.DefaultClaimLease (tests only).
 	ClaimLease time.Duration
+	// Advice is the operator's pre-arrival advice (nil: none).
+	Advice *advice.Advice
 }
 
 // DefaultTeamLocale is the language of the team's emails when unset.
@@ -217,6 +222,13 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 		s.Policy = p
 	}
 	s.Policy.ClaimLease = s.ClaimLease
+	if js := v(AdviceJSON); js != "" {
+		a, err := advice.Parse([]byte(js))
+		if err != nil {
+			bad("%s: %v", AdviceJSON, err)
+		}
+		s.Advice = a
+	}
 
 	if need.Webhooks {
 		s.WebhookSecrets = List(v(WebhookSecret))

@@ -106,6 +106,22 @@ type Event struct {
 	// OfferCode is an offer code the customer gave when booking (a
 	// loyalty note's): the booking redeems it.
 	OfferCode string `json:"offer_code,omitempty"`
+	// Tags are the sender's labels for the booking, comma-separated
+	// ("family,vip"), which the operator's pre-arrival advice can match on
+	// (see TagList). A string, not a slice, so that an Event stays
+	// comparable; empty leaves earlier ones.
+	Tags string `json:"tags,omitempty"`
+}
+
+// TagList splits comma-separated tags, trimmed, dropping empty ones.
+func TagList(tags string) []string {
+	var out []string
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // maxOfferCodeLen bounds an offer code (pool codes are at most 64).
@@ -191,7 +207,7 @@ func (e Event) Validate() error {
 	}
 	for _, f := range [...]struct{ field, v string }{
 		{"customer.name", e.Customer.Name}, {"customer.locale", e.Customer.Locale},
-		{"title", e.Title}, {"location", e.Location}, {"agent", e.Agent},
+		{"title", e.Title}, {"location", e.Location}, {"agent", e.Agent}, {string(e.Type.Kind()) + ".tags", e.Tags},
 	} {
 		if len(f.v) > maxTextLen {
 			return invalid(f.field, "is too long")

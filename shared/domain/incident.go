@@ -45,6 +45,9 @@ type Incident struct {
 	Agent    string    `json:"agent,omitempty"`
 	StartsAt time.Time `json:"starts_at,omitzero"`
 	EndsAt   time.Time `json:"ends_at,omitzero"`
+	// Tags are the sender's labels for the booking, comma-separated
+	// (Event.Tags).
+	Tags string `json:"tags,omitempty"`
 	// CompletesAtEnd is set once any event says the booking completes at
 	// its end time (see Event.CompletesAtEnd); Plan then treats a booking
 	// still booked as resolved at EndsAt.
@@ -202,6 +205,7 @@ func (inc *Incident) mergeDetails(e Event) {
 	if e.NoSurvey != nil {
 		inc.NoSurvey = *e.NoSurvey
 	}
+	set(&inc.Tags, e.Tags)
 }
 
 func nextStatus(cur Status, t EventType) Status {

@@ -73,6 +73,8 @@ const ReminderTemplate = "reminder"
 // For a completed booking whose review decision (taken at completion,
 // see DecideReview) invites the customer, it plans the review invitation
 // as its own personal note, whatever was answered since.
+// acknowledgement to the customer. Steps with before_start are planned
+// while a booking is booked and not started (beforeStart).
 // Customer steps respect quiet hours except the acknowledgement, which
 // answers something the customer just did.
 func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
@@ -96,7 +98,7 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		}
 		if quiet {
 			shifted := p.QuietHours.Shift(ps.Due, loc)
-			ps.Quieted = !shifted.Equal(ps.Due)
+			ps.Quieted = ps.Quieted || !shifted.Equal(ps.Due)
 			ps.Due = shifted
 		}
 		if p.MaxLateness > 0 && now.Sub(ps.Due) > time.Duration(p.MaxLateness) {
@@ -159,6 +161,11 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 	if m := p.MissedYou; m != nil && inc.Status == StatusNoShow && !inc.NoShowAt.IsZero() {
 		s := m.step()
 		add(PlannedStep{Key: s.ID + "-" + strconv.Itoa(inc.Cycle), Kind: KindNote, Step: s, Due: s.dueAfter(inc.NoShowAt, loc)}, true)
+	}
+	// Steps before a booking's start come out of quiet hours already
+	// (never past the start); add shifts only a retry's new time.
+	for _, ps := range beforeStart(inc, p, now) {
+		add(ps, true)
 	}
 	// The acknowledgement promises a person is looking into it: only when
 	// some team channel was alerted.

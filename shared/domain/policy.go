@@ -216,7 +216,8 @@ type Rule struct {
 }
 
 // Step is one follow-up email. Its due time is either Delay after the
-// incident was resolved or, with At set, Days later at that local time.
+// incident was resolved or, with At set, Days later at that local time;
+// with BeforeStart, that long before a booking starts (see beforeStart).
 type Step struct {
 	ID       string     `json:"id"`
 	Template string     `json:"template"`
@@ -224,6 +225,10 @@ type Step struct {
 	Delay    Duration   `json:"delay,omitempty"`
 	Days     int        `json:"days,omitempty"`
 	At       string     `json:"at,omitempty"`
+	// BeforeStart plans the step this long before a booking's start
+	// ("2d"; with At, that many days before at that local time). A pointer,
+	// so that "0d" (the day itself) differs from absent.
+	BeforeStart *Duration `json:"before_start,omitempty"`
 }
 
 // QuietHours is a nightly window, in local time, in which nothing is sent.
@@ -274,7 +279,8 @@ func ParseDuration(s string) (time.Duration, error) {
 //go:embed default_policy.json
 var defaultPolicyJSON []byte
 
-// DefaultPolicy is the embedded policy: a thank-you with a CSAT survey the
+// DefaultPolicy is the embedded policy: pre-arrival advice 2 days before a
+// booking starts at 10:00 local time, a thank-you with a CSAT survey the
 // day after a booking completes at 10:00 local time, and a CSAT survey 24 h
 // after a ticket is solved; quiet hours 21:00–09:00. Review invitations
 // are off: they need the operator's own review sites (Policy.Reviews),
@@ -335,6 +341,9 @@ func (p Policy) Validate() error {
 		}
 	}
 	if p.Recovery != nil {
+		if p.Recovery.BeforeStart != nil {
+			return bad("recovery.before_start: the recovery survey follows a resolution")
+		}
 		if err := p.Recovery.validate("recovery"); err != nil {
 			return bad("%v", err)
 		}
@@ -375,6 +384,9 @@ func (p Policy) Validate() error {
 			if !slices.Contains(kindStatuses[r.Kind], s) {
 				return bad("rules[%d].status: %q is not a %s status (%v)", i, s, r.Kind, kindStatuses[r.Kind])
 			}
+		}
+		if err := r.validateBeforeStartRule(i); err != nil {
+			return bad("%v", err)
 		}
 		for j, s := range r.Steps {
 			where := fmt.Sprintf("rules[%d].steps[%d]", i, j)
@@ -432,6 +444,9 @@ func (s Step) validate(where string) error {
 		return fmt.Errorf("%s.days: must not be negative", where)
 	case s.At == "" && s.Days != 0:
 		return fmt.Errorf("%s.days: needs at (a local time like \"10:00\")", where)
+	}
+	if err := s.validateBeforeStart(where); err != nil {
+		return err
 	}
 	if s.At != "" {
 		if _, err := clockTime(s.At); err != nil {

@@ -73,6 +73,7 @@ func (e Event) Clean() Event {
 	e.Location = c(e.Location)
 	e.Agent = c(e.Agent)
 	e.OfferCode = c(e.OfferCode)
+	e.Tags = c(e.Tags)
 	return e
 }
 

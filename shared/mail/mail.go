@@ -6,8 +6,11 @@ package mail
 import (
 	"context"
 	"errors"
+	"fmt"
+	"mime"
 	"net/mail"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -28,6 +31,42 @@ type Message struct {
 	Headers map[string]string
 	// Tags label the message for the provider's event stream (incident, step).
 	Tags map[string]string
+	// Attachments travel with the message (a booking's .ics calendar
+	// entry); every sender writes them as parts of the same MIME message.
+	Attachments []Attachment
+}
+
+// Attachment is one file sent with a message. Name is the file name the
+// recipient sees (plain ASCII, no path); ContentType its MIME type with
+// parameters ("text/calendar; charset=utf-8; method=PUBLISH").
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// MaxAttachment bounds one attachment: an .ics is a few kilobytes, and a
+// large file has no place in a follow-up email (SES's limit is 40 MB for
+// the whole message).
+const MaxAttachment = 256 << 10
+
+// attachmentName keeps file names plain: no path, no quoting trouble in a
+// Content-Disposition header, an extension.
+var attachmentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.[A-Za-z0-9]{1,8}$`)
+
+// Check reports what makes an attachment unsendable: a name that is not a
+// plain file name, a bad content type, no data or too much.
+func (a Attachment) Check() error {
+	if !attachmentName.MatchString(a.Name) {
+		return fmt.Errorf("attachment name %q must be a plain file name with an extension", a.Name)
+	}
+	if _, _, err := mime.ParseMediaType(a.ContentType); err != nil || strings.ContainsAny(a.ContentType, "\r\n") {
+		return fmt.Errorf("attachment %s: bad content type %q", a.Name, a.ContentType)
+	}
+	if len(a.Data) == 0 || len(a.Data) > MaxAttachment {
+		return fmt.Errorf("attachment %s: %d bytes, want 1 to %d", a.Name, len(a.Data), MaxAttachment)
+	}
+	return nil
 }
 
 // ErrPermanent wraps send failures that a retry cannot fix (a rejected

@@ -439,6 +439,13 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			strictDecode(t, name, disk, &schedule.Fire{})
 			var res app.DispatchResult
 			strictDecode(t, name+" (response)", invoke(dispatch, name, disk), &res)
+			if name == "dispatch-pre-arrival.json" { // after dispatch-fire.json
+				if n := len(w.mailer.sent); !res.Sent || n != 2 || w.mailer.sent[1].To.Address != "giorgos.papadakis@example.gr" ||
+					len(w.mailer.sent[1].Attachments) != 1 || w.mailer.sent[1].Attachments[0].Name != "booking.ics" {
+					t.Errorf("%s: result %+v; want the pre-arrival advice with its .ics sent to the booking's guest", name, res)
+				}
+				continue
+			}
 			if !res.Sent || res.MessageID != "ses-sample-1" {
 				t.Errorf("%s: result %+v", name, res)
 			}

@@ -50,6 +50,11 @@ const ReplyFile = "replies-message.eml"
 // next morning.
 const FlowBody = "aftercare-booking-completed"
 
+// AdviceBody is the body whose pre-arrival advice dispatch-pre-arrival.json
+// fires: a booking made five days ahead, which the default policy advises
+// two days before its start.
+const AdviceBody = "aftercare-booking-created"
+
 // Sample identities. They are fictitious: the account is AWS's
 // documentation account and the API id is made up.
 const (
@@ -96,7 +101,7 @@ func Generate(bodies map[string][]byte, o Options) (map[string][]byte, error) {
 
 	files := map[string][]byte{}
 	var stream events.DynamoDBEvent
-	var flow domain.Incident
+	var flow, booked domain.Incident
 	for i, name := range names {
 		body := bodies[name]
 		e, err := webhookEvent(name, body, o)
@@ -117,6 +122,19 @@ func Generate(bodies map[string][]byte, o Options) (map[string][]byte, error) {
 		stream.Records = append(stream.Records, rec)
 		if name == FlowBody {
 			flow = inc
+		}
+		if name == AdviceBody {
+			booked = inc
+		}
+	}
+	if booked.ID != "" {
+		advice, ok := firstOfKind(domain.Plan(booked, domain.DefaultPolicy(), booked.LastEventAt), domain.KindAdvice)
+		if !ok {
+			return nil, fmt.Errorf("body %s: the default policy plans no pre-arrival advice for it", AdviceBody)
+		}
+		fire := schedule.Fire{IncidentID: booked.ID, Step: advice.Key, Schedule: domain.ScheduleName(booked.ID, advice.Key, advice.Due)}
+		if files["dispatch-pre-arrival.json"], err = encode(fire); err != nil {
+			return nil, err
 		}
 	}
 
@@ -424,4 +442,14 @@ func encode(v any) ([]byte, error) {
 		return nil, fmt.Errorf("encode sample: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// firstOfKind finds the first planned step of a kind.
+func firstOfKind(plan []domain.PlannedStep, k domain.StepKind) (domain.PlannedStep, bool) {
+	for _, s := range plan {
+		if s.Kind == k {
+			return s, true
+		}
+	}
+	return domain.PlannedStep{}, false
 }

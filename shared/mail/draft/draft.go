@@ -5,6 +5,8 @@
 package draft
 
 import (
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -105,6 +107,11 @@ type Request struct {
 	// sites, which records the choice before redirecting.
 	ReviewURL   string
 	ReviewSites []string
+	// Advice is the operator's pre-arrival advice chosen for this booking
+	// (package advice), shown by pre_arrival as paragraphs, never markup.
+	Advice string
+	// EndsAt is when the booking ends; pre_arrival shows it with StartsAt.
+	EndsAt time.Time
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for
@@ -122,4 +129,15 @@ type Rendered struct {
 	HTML    string
 	Text    string
 	Lang    string
+}
+
+// MapURL is a map search link for a booking's location (Google Maps'
+// documented, keyless "Maps URLs", which phones open in their map app),
+// or "" when the location is not a place: empty, or a meeting link.
+func MapURL(location string) string {
+	location = strings.TrimSpace(location)
+	if location == "" || strings.Contains(location, "://") || strings.HasPrefix(location, "integrations:") {
+		return ""
+	}
+	return "https://www.google.com/maps/search/?api=1&query=" + url.QueryEscape(location)
 }

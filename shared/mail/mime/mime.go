@@ -161,6 +161,14 @@ func Build(m mail.Message) ([]byte, error) {
 	if m.HTML != "" {
 		b = b.HTML([]byte(crlf(m.HTML)))
 	}
+	// Attachments make the message multipart/mixed around the
+	// alternative bodies; enmime base64-encodes what is not plain text.
+	for _, a := range m.Attachments {
+		if err := a.Check(); err != nil {
+			return nil, invalid("%v", err)
+		}
+		b = b.AddAttachment(a.Data, a.ContentType, a.Name)
+	}
 	root, err := b.Build()
 	if err != nil {
 		return nil, invalid("%v", err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/aftercare/aftercare/shared/mail"
 )
 
 // Entry is one message in the outbox, decoded for display: headers as
@@ -29,6 +31,8 @@ type Entry struct {
 	Unsubscribe, UnsubscribePost string
 	HTML                         string
 	Text                         string
+	// Attachments are the files sent with the message (a booking's .ics).
+	Attachments []mail.Attachment
 }
 
 // ErrBadName is returned by Read for a name that is not an outbox file
@@ -106,6 +110,9 @@ func (o *Outbox) Read(name string) (Entry, error) {
 		UnsubscribePost: env.GetHeader("List-Unsubscribe-Post"),
 		HTML:            env.HTML,
 		Text:            env.Text,
+	}
+	for _, a := range env.Attachments {
+		e.Attachments = append(e.Attachments, mail.Attachment{Name: a.FileName, ContentType: a.ContentType, Data: a.Content})
 	}
 	if e.Date, err = env.Date(); err != nil {
 		e.Date = stampOf(name)

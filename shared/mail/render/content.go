@@ -51,6 +51,7 @@ var templates = map[string]spec{
 	"loyalty_note":    {build: loyaltyNote},
 	"missed_you":      {build: missedYou},
 	"review_invite":   {build: reviewInvite},
+	"pre_arrival":     {build: preArrival},
 }
 
 // Subject parts are cut short so that a long title cannot push the point

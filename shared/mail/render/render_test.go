@@ -77,6 +77,8 @@ func goldenRequest(template, locale string) Request {
 		// Ratings are given and must not appear: an invitation asks nothing.
 		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
 		req.ReviewURL, req.ReviewSites = "https://care.example/v/tok-v?x=1&y=2", []string{"Google", "Tripadvisor"}
+	case "pre_arrival":
+		preArrivalRequest(&req)
 	case "team_message":
 		req.CustomerName, req.Title = "María Papadopoulou", "Sunset kayak tour"
 		req.Message = "We are so sorry the boat left late.\nThe captain has explained what happened.\n\nWe have refunded 20% of the tour to your card."
@@ -311,6 +313,7 @@ func TestEscaping(t *testing.T) {
 		req.Provider, req.Ref, req.Status, req.Kind = script, attr, script, attr
 		req.TimelineURL = "javascript:alert(1)"
 		req.Message = "message " + script + "\n\n" + attr
+		req.Advice = "advice " + script + "\n\n" + attr
 		out, err := r.Render(req)
 		if err != nil {
 			t.Fatal(err)

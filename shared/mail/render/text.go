@@ -41,6 +41,7 @@ func sanitize(req Request) Request {
 	req.Reasons = reasonCodes(req.Reasons)
 	req.TimelineURL = safeLink(req.TimelineURL)
 	req.UnsubscribeURL = safeLink(req.UnsubscribeURL)
+	req.Advice = multiline(req.Advice, maxQuote)
 	return req
 }
 

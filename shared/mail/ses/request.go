@@ -59,10 +59,24 @@ func simpleMessage(m mail.Message) (*types.Message, error) {
 	if m.Text != "" {
 		body.Text = utf8Content(m.Text)
 	}
+	// Attachments ride in the Simple content too (SES v2 writes the
+	// multipart/mixed structure), base64 so any bytes survive.
+	var attachments []types.Attachment
+	for _, a := range m.Attachments {
+		if err := a.Check(); err != nil {
+			return nil, err
+		}
+		attachments = append(attachments, types.Attachment{
+			FileName: aws.String(a.Name), RawContent: a.Data, ContentType: aws.String(a.ContentType),
+			ContentDisposition:      types.AttachmentContentDispositionAttachment,
+			ContentTransferEncoding: types.AttachmentContentTransferEncodingBase64,
+		})
+	}
 	return &types.Message{
-		Subject: utf8Content(m.Subject),
-		Body:    body,
-		Headers: headers,
+		Subject:     utf8Content(m.Subject),
+		Body:        body,
+		Headers:     headers,
+		Attachments: attachments,
 	}, nil
 }
 

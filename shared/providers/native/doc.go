@@ -32,6 +32,8 @@
 //     provider it identifies the incident, so later events update it.
 //   - booking.title, booking.starts_at, booking.ends_at (RFC 3339),
 //     booking.location, booking.agent; ticket.subject, ticket.agent.
+//   - booking.tags: a list of labels ("family", "vip") the operator's
+//     pre-arrival advice file can match on (package advice).
 //
 // Exactly one of booking and ticket is present, matching the type. Strings
 // are trimmed. Unknown fields are ignored, so senders can add their own and

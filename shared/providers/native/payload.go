@@ -38,6 +38,8 @@ type bookingJSON struct {
 	Agent    string `json:"agent"`
 	// OfferCode is an offer code the customer entered when booking.
 	OfferCode string `json:"offer_code"`
+	// Tags label the booking for the pre-arrival advice file.
+	Tags []string `json:"tags"`
 }
 
 type ticketJSON struct {
@@ -105,6 +107,14 @@ func (p payload) toEvent(t domain.EventType) (domain.Event, error) {
 		e.Location = strings.TrimSpace(b.Location)
 		e.Agent = strings.TrimSpace(b.Agent)
 		e.OfferCode = strings.TrimSpace(b.OfferCode)
+		// A comma inside a tag would split it: it becomes a space.
+		var tags []string
+		for _, t := range b.Tags {
+			if t = strings.TrimSpace(strings.ReplaceAll(t, ",", " ")); t != "" {
+				tags = append(tags, t)
+			}
+		}
+		e.Tags = strings.Join(tags, ",")
 		if e.StartsAt, err = parseTime("booking.starts_at", b.StartsAt); err != nil {
 			return domain.Event{}, err
 		}
