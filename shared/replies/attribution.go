@@ -3,6 +3,7 @@ package replies
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // An attribution is the line a client writes above the message it
@@ -140,6 +141,43 @@ func isAttribution(s string) (string, bool) {
 	// and Yandex's "<date>, Name <addr>:".
 	if at && dated && (strings.HasSuffix(core, ">") || strings.HasSuffix(core, ")")) {
 		return "", true
+	}
+	return "", false
+}
+
+// bareAttribution reports whether l is an attribution that gives the
+// author's name and nothing else: "Lisa Dusseault wrote:", "Joel M.
+// Halpern wrote:" (Netscape, older Thunderbird, SeaMonkey). It carries no
+// date or address, so it is only taken right above ">"-quoted lines (see
+// findCut), and the name must look like one: two to four capitalised
+// words or initials, so "my husband wrote:" or "I wrote:" stay.
+func bareAttribution(l string) (string, bool) {
+	core, ok := strings.CutSuffix(strings.TrimSpace(l), ":")
+	if !ok {
+		return "", false
+	}
+	core = strings.TrimSpace(core)
+	low := strings.ToLower(core)
+	if len(low) != len(core) || len(core) > maxAttribution {
+		return "", false
+	}
+	for _, v := range markers.verbs {
+		if !endsWithWord(low, v.text) {
+			continue
+		}
+		name := strings.Fields(core[:len(core)-len(v.text)])
+		if len(name) < 2 || len(name) > 4 {
+			return "", false
+		}
+		for _, w := range name {
+			letters := strings.TrimRight(w, ".")
+			initial := len(letters) < len(w) && len([]rune(letters)) == 1
+			if r := firstRune(w); !unicode.IsUpper(r) || (len([]rune(letters)) < 2 && !initial) ||
+				strings.IndexFunc(letters, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' && r != '\'' }) >= 0 {
+				return "", false
+			}
+		}
+		return v.lang, true
 	}
 	return "", false
 }

@@ -124,6 +124,18 @@ func findCut(lines []string, own *ownText) (cut, map[int]bool) {
 			}
 			return cut{backOver(lines, i), al, end + 1}, drop
 		}
+		// "Name wrote:" alone, right above the quote it introduces.
+		if al, ok := bareAttribution(l); ok {
+			if k := nextNonBlank(lines, i+1); k < len(lines) && isQuoted(lines[k]) {
+				if drop == nil {
+					drop = map[int]bool{}
+				}
+				drop[i] = true
+				if lang == "" {
+					lang = al
+				}
+			}
+		}
 	}
 	return cut{line: len(lines), lang: lang}, drop
 }
@@ -336,10 +348,12 @@ func nextNonBlank(lines []string, i int) int {
 
 // isQuoted reports whether l is a ">"-quoted line. A line framed by
 // arrows on both sides (">>> http://example.com <<<") is a decoration
-// the customer typed, not a quote.
+// the customer typed, not a quote. A single "<" at the end is not a frame:
+// it is a quoted attribution that Gmail wrapped after an address's "<"
+// ("> On Tue, …, Name <" above "> name@example.com> wrote:").
 func isQuoted(l string) bool {
 	t := strings.TrimSpace(l)
-	return strings.HasPrefix(t, ">") && !strings.HasSuffix(t, "<")
+	return strings.HasPrefix(t, ">") && !strings.HasSuffix(t, "<<")
 }
 
 // tidy trims blank lines at both ends and runs of blank lines inside, so

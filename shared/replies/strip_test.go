@@ -57,6 +57,17 @@ func TestStripText(t *testing.T) {
 		{"blank runs collapse", "a\n\n\n\nb\n\n", "a\n\nb", ""},
 		{"only a quote", "> Hi\n> there\n", "", ""},
 		{"zero-width and BOM", "\ufeffYes\u200b.\n", "Yes.", ""},
+		{"name-only attribution right above the quote goes",
+			"Fine by me.\n\nLisa Dusseault wrote:\n\n> Does anybody know?\n", "Fine by me.", "en"},
+		{"name-only attribution with an initial",
+			"Agreed.\n\nJoel M. Halpern wrote:\n> I would agree.\n", "Agreed.", "en"},
+		{"a customer's 'my husband wrote:' above a quote is kept",
+			"Yes.\nmy husband wrote:\n> the boat was late\n", "Yes.\nmy husband wrote:", ""},
+		{"'Name wrote:' with no quote below is kept",
+			"Lisa Dusseault wrote:\nthe boat was late.\n", "Lisa Dusseault wrote:\nthe boat was late.", ""},
+		{"re-quoted gmail attribution wrapped after '<' is a quote",
+			"Nice work.\n\nOn Thu, Jul 14, 2016 at 2:17 AM, Ann <a@example.com> wrote:\n> Here it is.\n>\n> On Tue, Jul 12, 2016 at 12:25 PM, bob@example.com <\n> bob@example.com> wrote:\n>> Hi\n",
+			"Nice work.", "en"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
