@@ -105,7 +105,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 		log.Info("reply addresses on", "reply_domain", domain, "inbound", "POST /dev/api/inbound")
 	}
 	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
-		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand), Clock: rt.Clock,
+		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand, render.WithCopy(cfg.Settings.Copy)), Clock: rt.Clock,
 		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound, Messages: localMessages{rt.inbox, rt.outbox},
 	}, log)
 	if err != nil {
@@ -130,7 +130,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	}
 	h := web.New(web.Config{
 		Service: rt.svc, Brand: cfg.Brand, Clock: rt.Clock, Log: log,
-		Providers: provs,
+		Providers: provs, Copy: cfg.Settings.Copy,
 	})
 	rt.mountConsole(h)
 	rt.handler = h

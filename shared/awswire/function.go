@@ -151,6 +151,8 @@ func (f Function) RequiredEnv() []string {
 //   - alert-webhook-url: every function, because whether it is set decides
 //     which alert steps are planned; only a Notifier keeps its value.
 //   - alert-webhook-secret: only functions that post alerts (Notifier).
+//   - copy: only functions that write to customers (Mailer: respond,
+//     which also serves the pages, and dispatch).
 func (f Function) Parameters() []string {
 	need := f.Needs()
 	var names []string
@@ -170,6 +172,10 @@ func (f Function) Parameters() []string {
 			}
 		case compose.AlertWebhookSecret:
 			if !need.Alerts {
+				continue
+			}
+		case compose.CopyJSON:
+			if !f.Mailer {
 				continue
 			}
 		}
