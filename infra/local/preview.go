@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -84,17 +85,31 @@ func (rt *Runtime) previewSend(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "to: give an email address", http.StatusBadRequest)
 		return
 	}
-	it, err := preview.One(rt.renderer, tpl, loc)
+	it, err := rt.SendPreview(r.Context(), tpl, loc, *to)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	if _, err := preview.Send(r.Context(), rt.mailer, it, rt.cfg.Settings.From, *to, rt.Clock.Now()); err != nil {
-		rt.log.Error("preview send failed", "preview", it.Name(), "error", outmail.Redact(err.Error()))
+		rt.log.Error("preview send failed", "preview", tpl+"."+loc, "error", outmail.Redact(err.Error()))
 		http.Error(w, "sending failed; see the log", http.StatusBadGateway)
 		return
 	}
 	rt.log.Info("preview sent", "preview", it.Name())
 	q := url.Values{"template": {tpl}, "locale": {loc}, "flash": {"Sent " + it.Name() + " (" + it.Subject + ")."}}
 	http.Redirect(w, r, "/dev/preview?"+q.Encode(), http.StatusSeeOther)
+}
+
+// SendPreview renders template in locale with sample data, with this
+// runtime's brand and copy, and mails it to to through this runtime's
+// mailer (the outbox, and SMTP when configured), from its sender. The
+// console's form and `aftercare-admin preview -send` use it.
+func (rt *Runtime) SendPreview(ctx context.Context, template, locale string, to mail.Address) (preview.Item, error) {
+	if _, _, err := preview.Select(template, locale); err != nil {
+		return preview.Item{}, err
+	}
+	it, err := preview.One(rt.renderer, template, locale)
+	if err != nil {
+		return preview.Item{}, err
+	}
+	if _, err := preview.Send(ctx, rt.mailer, it, rt.cfg.Settings.From, to, rt.Clock.Now()); err != nil {
+		return preview.Item{}, err
+	}
+	return it, nil
 }
