@@ -186,6 +186,7 @@ func (r *Renderer) compose(req Request) (message, error) {
 		Signer:    r.brand.Signature,
 		Footer:    l.T("email.footer"),
 		Compact:   len(choices) > maxRoomy,
+		Stacked:   len(choices) <= maxRoomy && stacked(choices),
 		Quotes:    c.quotes,
 		Button:    c.button,
 		Team:      c.team,
