@@ -201,7 +201,9 @@ func TestPageKeys(t *testing.T) {
 		"reason.price", "reason.communication", "reason.other",
 		"page.confirm.submit", "page.saving", "page.saved",
 		// The team's incident timeline page.
-		"page.team.title",
+		"page.team.title", "page.team.older", "page.team.from", "page.team.timeline", "page.team.answers",
+		"page.team.agent", "page.team.starts", "page.team.attention", "page.team.attention.open",
+		"page.team.escalations", "page.team.recovered", "page.team.not_recovered",
 	}
 	for _, code := range Codes() {
 		l := For(code)
@@ -238,6 +240,10 @@ func TestT(t *testing.T) {
 		{"de", "team_alert.score.value", []any{2, 1, 5, "CSAT"}, "2 auf einer Skala von 1 bis 5 (CSAT)"},
 		{"fr", "page.thanks.title", nil, "Merci\u00a0!"},
 		{"pt-BR", "page.comment.submit", nil, "Enviar"},
+		// A count stands apart from the words, so no language needs a
+		// plural form for it.
+		{"de", "page.team.older", []any{1}, "Nicht aufbewahrte ältere Einträge: 1"},
+		{"en", "page.team.older", []any{12}, "Older entries not kept: 12"},
 	}
 	for _, tc := range tests {
 		if got := For(tc.code).T(tc.key, tc.args...); got != tc.want {
