@@ -66,30 +66,41 @@ func englishIn(t *testing.T, code, s string) []string {
 
 // parsedMail is one outbox message with both parts.
 type parsedMail struct {
-	step, subject, text, html, unsubscribe string
+	step, subject, text, html, unsubscribe, lang string
+}
+
+// langRE finds the language an email's HTML declares.
+var langRE = regexp.MustCompile(`<html lang="([a-z]+)"`)
+
+// readEML parses one outbox file.
+func readEML(t *testing.T, file string) parsedMail {
+	t.Helper()
+	r, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := enmime.ReadEnvelope(r)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parsedMail{step: env.GetHeader("X-Aftercare-Step"), subject: env.GetHeader("Subject"), text: env.Text, html: env.HTML}
+	if u := regexp.MustCompile(`<(https?://[^>]+/u/[^>]+)>`).FindStringSubmatch(env.GetHeader("List-Unsubscribe")); u != nil {
+		m.unsubscribe = u[1]
+	}
+	if l := langRE.FindStringSubmatch(env.HTML); l != nil {
+		m.lang = l[1]
+	}
+	return m
 }
 
 func outboxMail(t *testing.T, dataDir, step string) (parsedMail, bool) {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dataDir, "outbox", "*.eml"))
 	for _, f := range files {
-		r, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
+		if m := readEML(t, f); m.step == step {
+			return m, true
 		}
-		env, err := enmime.ReadEnvelope(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if env.GetHeader("X-Aftercare-Step") != step {
-			continue
-		}
-		m := parsedMail{step: step, subject: env.GetHeader("Subject"), text: env.Text, html: env.HTML}
-		if u := regexp.MustCompile(`<(https?://[^>]+/u/[^>]+)>`).FindStringSubmatch(env.GetHeader("List-Unsubscribe")); u != nil {
-			m.unsubscribe = u[1]
-		}
-		return m, true
 	}
 	return parsedMail{}, false
 }
