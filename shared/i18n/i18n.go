@@ -181,7 +181,7 @@ func (s *Set) For(locale string) *Lang {
 	return langs[i]
 }
 
-// Code is the language's two-letter code ("en", "el", "es"), for lang
+// Code is the language's two-letter code ("en", "el", "de", …), for lang
 // attributes and for recording which language a customer was written in.
 func (l *Lang) Code() string { return l.code }
 
