@@ -46,6 +46,11 @@ func catalogFragments(t *testing.T, code string) []string {
 	return out
 }
 
+// rawKeyRE finds a catalog key shown instead of its message (what a key
+// missing from a language's catalog looks like) or printf's complaint
+// about a message's arguments.
+var rawKeyRE = regexp.MustCompile(`\b(date|weekday|month|email|thank_you|satisfaction|reminder|recovery|acknowledgement|team_alert|team_signin|team_message|ask|scale|score|reason|cause|kind|status|page)\.[a-z_0-9.]+|%!`)
+
 // englishIn returns the English catalog sentences found in s (after
 // undoing HTML escapes) that the language code does not share.
 func englishIn(t *testing.T, code, s string) []string {
@@ -162,6 +167,9 @@ func TestGuestsInTheirLanguage(t *testing.T) {
 				}
 				if en := englishIn(t, tc.code, body); len(en) > 0 {
 					t.Errorf("%s: English text %q", what, en)
+				}
+				if m := rawKeyRE.FindString(body); m != "" {
+					t.Errorf("%s shows %q: a key missing from the %s catalog", what, m, tc.code)
 				}
 			}
 

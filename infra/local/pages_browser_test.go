@@ -72,6 +72,9 @@ func TestBrowserPagesInEveryLanguage(t *testing.T) {
 					t.Errorf("%s shows English: %q", name, en)
 				}
 			}
+			if m := rawKeyRE.FindString(text); m != "" {
+				t.Errorf("%s shows %q", name, m)
+			}
 			if w := browserGet(b, "width of "+name, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > width {
 				t.Errorf("%s is %dpx wide in a %dpx window", name, w, width)
 			}

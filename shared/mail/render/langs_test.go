@@ -44,9 +44,10 @@ func fragments(t *testing.T, code string) []string {
 }
 
 // TestNoEnglishFallback renders every template in every language but
-// English and fails on any English sentence in the subject, HTML or text:
-// a key missing from a catalog falls back to English silently, and this is
-// where a guest would see it.
+// English and fails on any English sentence in the subject, HTML or text
+// (a message copied across untranslated) and on any raw catalog key (a
+// message missing from that language's catalog, which prints as its key):
+// this is where a guest would see either.
 func TestNoEnglishFallback(t *testing.T) {
 	english := fragments(t, "en")
 	r := testRenderer(testBrand)
@@ -69,6 +70,7 @@ func TestNoEnglishFallback(t *testing.T) {
 			if out.Lang != code {
 				t.Errorf("%s/%s: rendered in %q", template, code, out.Lang)
 			}
+			noRawKeys(t, out)
 			all := out.Subject + "\n" + out.HTML + "\n" + out.Text
 			for _, f := range frags {
 				if strings.Contains(all, f) {

@@ -86,7 +86,7 @@ func TestGolden(t *testing.T) {
 
 // rawKeyRE finds catalog keys that were printed instead of translated, and
 // printf's complaints about a message's arguments.
-var rawKeyRE = regexp.MustCompile(`\b(email|thank_you|satisfaction|reminder|recovery|acknowledgement|team_alert|ask|scale|score|reason|cause|kind|status)\.[a-z_0-9.]+|%!`)
+var rawKeyRE = regexp.MustCompile(`\b(date|weekday|month|email|thank_you|satisfaction|reminder|recovery|acknowledgement|team_alert|team_signin|team_message|ask|scale|score|reason|cause|kind|status)\.[a-z_0-9.]+|%!`)
 
 func noRawKeys(t *testing.T, out Rendered) {
 	t.Helper()
