@@ -27,7 +27,7 @@ func main() {
 		return lambdah.Dispatch(e.Settings, compose.Ports{
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
 			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
-			Renderer: render.New(e.Settings.Brand),
+			Renderer: render.New(e.Settings.Brand, render.WithCopy(e.Settings.Copy)),
 		}, e.Log)
 	})
 }

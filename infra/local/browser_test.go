@@ -62,10 +62,16 @@ type browserTab struct {
 
 func newBrowserTab(t *testing.T) *browserTab {
 	t.Helper()
+	return newBrowserTabFor(t, browserTestTimeout)
+}
+
+// newBrowserTabFor is newBrowserTab for a session that needs longer than
+// browserTestTimeout (many pages, such as every email in every language).
+func newBrowserTabFor(t *testing.T, timeout time.Duration) *browserTab {
+	t.Helper()
 	bin := findChromium(t)
 	profile := filepath.Join(t.TempDir(), "chromium-profile")
 
-	timeout := browserTestTimeout
 	if d, ok := t.Deadline(); ok && time.Until(d) < timeout {
 		timeout = time.Until(d) - time.Second
 	}

@@ -71,6 +71,9 @@ const (
 	// EnvAdvice is the path of a pre-arrival advice JSON file (on AWS the
 	// advice parameter holds the JSON itself).
 	EnvAdvice = "AFTERCARE_ADVICE"
+	// EnvCopy is the path of the operator's wording, i18n.Overrides as
+	// JSON (on AWS the copy parameter holds the JSON itself).
+	EnvCopy = "AFTERCARE_COPY"
 )
 
 // ConfigFromEnv reads the configuration:
@@ -86,6 +89,7 @@ const (
 //	AFTERCARE_BRAND_NAME, AFTERCARE_BRAND_LINK, AFTERCARE_BRAND_LOGO, AFTERCARE_BRAND_COLOR
 //	AFTERCARE_POLICY          path of a policy JSON file (embedded default)
 //	AFTERCARE_ADVICE          path of a pre-arrival advice JSON file (none)
+//	AFTERCARE_COPY            path of a JSON file of your own wording per language, {"de": {"thank_you.subject": "…"}} (none)
 //	AFTERCARE_RETENTION       how long after its last change an incident is kept (400d)
 //	AFTERCARE_SMTP_ADDR       host:port of an SMTP server; mail is sent there as well as to the outbox
 //	AFTERCARE_SMTP_USER, AFTERCARE_SMTP_PASSWORD
@@ -155,6 +159,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %w", EnvAdvice, err)
 		}
 		values[compose.AdviceJSON] = string(b)
+	}
+	if path := env(EnvCopy); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvCopy, err)
+		}
+		values[compose.CopyJSON] = string(b)
 	}
 	// Keys the laptop keeps in the data directory, made on first start, so
 	// that links in emails, and people's records, survive restarts.

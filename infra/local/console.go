@@ -83,6 +83,9 @@ func (rt *Runtime) mountConsole(h *web.Handler) {
 	dev("POST /dev/api/contacts/erase", rt.apiErase)
 	dev("POST /dev/inbound", rt.inboundForm)
 	dev("GET /dev/inbound/{name}", rt.inboundRaw)
+	dev("GET /dev/preview", rt.previewPage)
+	dev("GET /dev/preview/{template}/{locale}", rt.previewHTML)
+	dev("POST /dev/preview/send", rt.previewSend)
 }
 
 // incidentJSON is an incident as the dev API shows it: everything the

@@ -100,6 +100,7 @@ func statePosts(schedule string) []devRequest {
 		{method: "POST", path: "/dev/api/schedules/" + url.PathEscape(schedule) + "/run", ctype: "text/plain"},
 		{method: "POST", path: "/dev/api/inbound", ctype: "text/plain", body: rawReply},
 		{method: "POST", path: "/dev/inbound", ctype: form, body: "message=" + url.QueryEscape(rawReply)},
+		{method: "POST", path: "/dev/preview/send", ctype: form, body: "template=thank_you&locale=de&to=victim%40example.com"},
 	}
 }
 

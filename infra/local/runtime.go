@@ -44,6 +44,9 @@ type Runtime struct {
 	inbox   string
 	svc     *app.Service
 	handler http.Handler
+	// mailer and renderer are the service's, for the email preview.
+	mailer   mail.Sender
+	renderer *render.Renderer
 	// providers are the mounted webhook providers' names.
 	providers []string
 }
@@ -104,8 +107,9 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 		_, domain, _ := strings.Cut(cfg.ReplyAddress, "@")
 		log.Info("reply addresses on", "reply_domain", domain, "inbound", "POST /dev/api/inbound")
 	}
+	rt.mailer, rt.renderer = sender, render.New(cfg.Brand, render.WithCopy(cfg.Settings.Copy))
 	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
-		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: render.New(cfg.Brand), Clock: rt.Clock,
+		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: rt.renderer, Clock: rt.Clock,
 		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound, Messages: localMessages{rt.inbox, rt.outbox},
 	}, log)
 	if err != nil {
@@ -130,7 +134,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	}
 	h := web.New(web.Config{
 		Service: rt.svc, Brand: cfg.Brand, Clock: rt.Clock, Log: log,
-		Providers: provs,
+		Providers: provs, Copy: cfg.Settings.Copy,
 	})
 	rt.mountConsole(h)
 	rt.handler = h

@@ -89,6 +89,7 @@ func TestLoadAsksOnlyForItsParameters(t *testing.T) {
 		"/aftercare/test/link-secret":    secure("/aftercare/test/link-secret", strings.Repeat("k", 40)),
 		"/aftercare/test/contact-key":    secure("/aftercare/test/contact-key", strings.Repeat("c", 40)),
 		"/aftercare/test/policy":         {Name: "/aftercare/test/policy", Type: "String", Value: `{"rules": []}`},
+		"/aftercare/test/copy":           {Name: "/aftercare/test/copy", Type: "String", Value: `{"de": {"thank_you.subject": "Danke!"}}`},
 	}}
 	srv, env := serve(t, f)
 	for _, fn := range Functions {
@@ -103,6 +104,13 @@ func TestLoadAsksOnlyForItsParameters(t *testing.T) {
 		}
 		if len(e.Settings.Policy.Rules) != 0 {
 			t.Errorf("%s: the policy parameter was not applied", fn.Name)
+		}
+		// Only the functions that write to customers read the operator's
+		// wording, and apply it.
+		if got := e.Settings.Copy != nil; got != fn.Mailer {
+			t.Errorf("%s: copy applied = %v, want %v", fn.Name, got, fn.Mailer)
+		} else if got && e.Settings.Copy.For("de").T("thank_you.subject") != "Danke!" {
+			t.Errorf("%s: the copy parameter's wording is not used", fn.Name)
 		}
 		links := fn.Needs().Links
 		if links && (len(e.Settings.LinkKeys) != 1 || string(e.Settings.LinkKeys[0]) != strings.Repeat("k", 40)) {

@@ -156,6 +156,8 @@ func (f Function) RequiredEnv() []string {
 //   - alert-webhook-secret: only functions that post alerts (Notifier).
 //   - advice: only functions that render pre-arrival emails (dispatch;
 //     respond dispatches only urgent steps inline, never advice).
+//   - copy: only functions that write to customers (Mailer: respond,
+//     which also serves the pages, and dispatch).
 func (f Function) Parameters() []string {
 	need := f.Needs()
 	var names []string
@@ -179,6 +181,10 @@ func (f Function) Parameters() []string {
 			}
 		case compose.AdviceJSON:
 			if !f.Advice {
+				continue
+			}
+		case compose.CopyJSON:
+			if !f.Mailer {
 				continue
 			}
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/advice"
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/draft"
 	"github.com/aftercare/aftercare/shared/notify/webhook"
@@ -50,6 +51,7 @@ const (
 	ContactKey         = "AFTERCARE_CONTACT_KEY"          // key of the people's record keys, ≥ 32 characters; never rotated
 	PolicyJSON         = "AFTERCARE_POLICY_JSON"          // the follow-up policy as JSON; default policy if empty
 	AdviceJSON         = "AFTERCARE_ADVICE_JSON"          // the pre-arrival advice file as JSON (package advice); none if empty
+	CopyJSON           = "AFTERCARE_COPY_JSON"            // the operator's own wording, i18n.Overrides as JSON; none if empty
 	AlertWebhookURL    = "AFTERCARE_ALERT_WEBHOOK_URL"    // also post alerts here (Slack works as is)
 	AlertWebhookSecret = "AFTERCARE_ALERT_WEBHOOK_SECRET" // whsec_… secret signing those posts
 	CalcomSecret       = "AFTERCARE_CALCOM_SECRET"
@@ -76,6 +78,7 @@ var Secrets = []Secret{
 	{Name: ContactKey, Param: "contact-key"},
 	{Name: PolicyJSON, Param: "policy", Plain: true},
 	{Name: AdviceJSON, Param: "advice", Plain: true},
+	{Name: CopyJSON, Param: "copy", Plain: true},
 	{Name: CalcomSecret, Param: "calcom-secret"},
 	{Name: CalendlySecret, Param: "calendly-secret"},
 	{Name: ZendeskSecret, Param: "zendesk-secret"},
@@ -122,6 +125,10 @@ type Settings struct {
 	ReplyTo   string
 	Brand     draft.Brand
 	Policy    domain.Policy
+	// Copy is the operator's wording laid over the catalogs (CopyJSON),
+	// for the renderer (render.WithCopy) and the pages (web.Config.Copy);
+	// nil when there is none, which both read as the catalogs as shipped.
+	Copy *i18n.Set
 	// Team receives alerts by email (zero: none), in TeamLocale: the first
 	// address of the team list. TeamMembers is the whole list (TeamEmail,
 	// comma-separated): who may sign in to the dashboard.
@@ -228,6 +235,17 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 			bad("%s: %v", AdviceJSON, err)
 		}
 		s.Advice = a
+	}
+	if js := v(CopyJSON); js != "" {
+		// Checked here, at start, so a typo in a key or a lost placeholder
+		// stops a deploy instead of reaching a guest.
+		ov, err := i18n.ParseOverrides([]byte(js))
+		if err == nil {
+			s.Copy, err = i18n.New(ov)
+		}
+		if err != nil {
+			bad("%s: %v", CopyJSON, err)
+		}
 	}
 
 	if need.Webhooks {

@@ -78,3 +78,26 @@ func TestParseNeeds(t *testing.T) {
 		t.Errorf("replies without a reply address: %v", err)
 	}
 }
+
+// The operator's wording is checked at start: a good file reaches the
+// settings as a catalog set, a key that does not exist stops the start and
+// is named.
+func TestParseCopy(t *testing.T) {
+	m := valid()
+	s, err := compose.Parse(getter(m), compose.All)
+	if err != nil || s.Copy != nil {
+		t.Fatalf("no copy: %v, %v", s.Copy, err)
+	}
+	m[compose.CopyJSON] = `{"fr": {"thank_you.subject": "Merci pour votre séjour\u00a0!"}}`
+	if s, err = compose.Parse(getter(m), compose.All); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Copy.For("fr-FR").T("thank_you.subject"); got != "Merci pour votre séjour\u00a0!" {
+		t.Errorf("copy not applied: %q", got)
+	}
+	m[compose.CopyJSON] = `{"fr": {"thank_you.sujet": "Merci"}}`
+	_, err = compose.Parse(getter(m), compose.All)
+	if err == nil || !strings.Contains(err.Error(), compose.CopyJSON) || !strings.Contains(err.Error(), `fr: "thank_you.sujet": no such key`) {
+		t.Errorf("bad copy: %v", err)
+	}
+}

@@ -1,5 +1,6 @@
-// Package i18n holds Aftercare's translations (English, Greek, Spanish) and
-// picks the closest one for a customer's locale. Customers and staff write
+// Package i18n holds Aftercare's translations (English, Greek, Spanish,
+// German, French, Italian, Portuguese) and picks the closest one for a
+// customer's locale. Customers and staff write
 // in many languages, so every string an email or page shows comes from here
 // rather than from code.
 //
@@ -7,6 +8,15 @@
 // printf-style message), one per feature, merged (a key defined twice is
 // an error), embedded in the binary so that a Lambda needs no extra files.
 // Adding a language means adding a directory and a line to supported.
+//
+// Portuguese is written in European Portuguese (pt-PT spelling and the
+// formal third person), the variant of the Mediterranean and Atlantic
+// destinations this serves first; the bare tag "pt" carries it, so that
+// Brazilian customers (pt-BR) are matched to it too rather than to English.
+//
+// An operator can re-word any message per language (Overrides, New)
+// without touching the embedded catalogs; For serves the catalogs as
+// shipped.
 package i18n
 
 import (
@@ -14,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +40,21 @@ var files embed.FS
 
 // supported lists the languages with a catalog; the first is the fallback
 // for locales we do not speak.
-var supported = []language.Tag{language.English, language.Greek, language.Spanish}
+var supported = []language.Tag{
+	language.English, language.Greek, language.Spanish,
+	language.German, language.French, language.Italian, language.Portuguese,
+}
+
+// Codes lists the two-letter codes of the languages with a catalog, English
+// first, for callers that show or test every language (the preview, the
+// golden files).
+func Codes() []string {
+	out := make([]string, len(supported))
+	for i, t := range supported {
+		out[i] = t.String()
+	}
+	return out
+}
 
 // Lang is one language's catalog and printer. Values are shared and
 // immutable, so a *Lang may be used from many goroutines.
@@ -40,28 +65,63 @@ type Lang struct {
 	keys    map[string]string
 }
 
-// loaded builds the catalogs on first use rather than at package init, so
-// that a function that never writes in a language (ingest, the planner)
-// does not pay for them at cold start, and one that does pays once.
-var loaded = sync.OnceValues(func() ([]*Lang, language.Matcher) {
-	langs, err := load()
+// Set is one set of catalogs, as shipped or with an operator's overrides,
+// and the matcher that picks among them. Values are immutable, so a *Set
+// may be shared by many goroutines and handlers.
+type Set struct {
+	langs   []*Lang
+	matcher language.Matcher
+}
+
+// base reads the embedded catalogs on first use rather than at package
+// init, so that a function that never writes in a language (ingest, the
+// planner) does not pay for them at cold start, and one that does pays once.
+var base = sync.OnceValues(func() (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, tag := range supported {
+		keys, err := readCatalog(tag.String())
+		if err != nil {
+			return nil, err
+		}
+		out[tag.String()] = keys
+	}
+	return out, nil
+})
+
+// shipped is the Set without overrides, built once.
+var shipped = sync.OnceValue(func() *Set {
+	s, err := New(nil)
 	if err != nil {
 		// The catalogs are embedded: a broken one is a build defect that the
 		// tests catch, not a runtime condition.
 		panic(err)
 	}
-	return langs, language.NewMatcher(supported)
+	return s
 })
 
-// load reads every supported language's catalog into one x/text catalog.
-func load() ([]*Lang, error) {
+// Default is the catalogs as shipped, for callers with no operator copy.
+func Default() *Set { return shipped() }
+
+// New builds a Set from the embedded catalogs with ov laid over them, so
+// that each renderer or handler can speak with its operator's words without
+// touching state shared by others. ov is validated again here (Validate),
+// so a Set never holds a message that would misformat.
+func New(ov Overrides) (*Set, error) {
+	cats, err := base()
+	if err != nil {
+		return nil, err
+	}
+	if err := ov.Validate(); err != nil {
+		return nil, err
+	}
 	b := catalog.NewBuilder(catalog.Fallback(supported[0]))
 	out := make([]*Lang, 0, len(supported))
 	for _, tag := range supported {
 		code := tag.String()
-		keys, err := readCatalog(code)
-		if err != nil {
-			return nil, err
+		keys := cats[code]
+		if len(ov[code]) > 0 {
+			keys = maps.Clone(keys)
+			maps.Copy(keys, ov[code])
 		}
 		for k, v := range keys {
 			if err := b.SetString(tag, k, v); err != nil {
@@ -73,7 +133,7 @@ func load() ([]*Lang, error) {
 	for _, l := range out {
 		l.printer = message.NewPrinter(l.tag, message.Catalog(b))
 	}
-	return out, nil
+	return &Set{langs: out, matcher: language.NewMatcher(supported)}, nil
 }
 
 func readCatalog(code string) (map[string]string, error) {
@@ -105,8 +165,11 @@ func readCatalog(code string) (map[string]string, error) {
 // ("es-MX"), a POSIX-style one ("el_GR") or a whole Accept-Language header.
 // Anything we do not speak, or an empty locale, gets English, so a caller
 // never has to handle "no language".
-func For(locale string) *Lang {
-	langs, matcher := loaded()
+func For(locale string) *Lang { return Default().For(locale) }
+
+// For is the package-level For, in this Set's words.
+func (s *Set) For(locale string) *Lang {
+	langs, matcher := s.langs, s.matcher
 	locale = strings.ReplaceAll(strings.TrimSpace(locale), "_", "-")
 	if locale == "" {
 		return langs[0]
@@ -118,7 +181,7 @@ func For(locale string) *Lang {
 	return langs[i]
 }
 
-// Code is the language's two-letter code ("en", "el", "es"), for lang
+// Code is the language's two-letter code ("en", "el", "de", …), for lang
 // attributes and for recording which language a customer was written in.
 func (l *Lang) Code() string { return l.code }
 
@@ -147,7 +210,13 @@ func (l *Lang) Has(key string) bool {
 func (l *Lang) Date(t time.Time) string {
 	// The year goes in as a string: the printer would group its digits
 	// ("2,026") if it were a number.
-	return l.T("date.long",
+	key := "date.long"
+	if t.Day() == 1 {
+		// French and Italian write the first of a month as an ordinal
+		// ("1er février", "1º maggio"); the others repeat date.long.
+		key = "date.long.first"
+	}
+	return l.T(key,
 		l.T("weekday."+strconv.Itoa(int(t.Weekday()))),
 		t.Day(),
 		l.T("month."+strconv.Itoa(int(t.Month()))),

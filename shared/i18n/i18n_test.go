@@ -1,12 +1,14 @@
 package i18n
 
 import (
-	"regexp"
+	"encoding/json"
+	"io/fs"
+	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/language"
 )
@@ -26,10 +28,19 @@ func TestFor(t *testing.T) {
 		{"el-GR", "el"},
 		{"el_GR", "el"},
 		{"EL-gr", "el"},
-		{"de-DE", "en"},
+		{"de-DE", "de"},
+		{"de-AT", "de"},
+		{"de-CH", "de"},
+		{"fr-CA,fr;q=0.9", "fr"},
+		{"fr_BE", "fr"},
+		{"it-IT", "it"},
+		{"it-CH", "it"},
+		{"pt-PT", "pt"},
+		{"pt-BR", "pt"},
+		{"pt_BR", "pt"},
 		{"zh-Hant-TW", "en"},
-		{"fr-CA,fr;q=0.9", "en"},
-		{"de-DE,el;q=0.8,en;q=0.5", "el"},
+		{"ja-JP,de;q=0.5", "de"},
+		{"nl-NL,el;q=0.8,en;q=0.5", "el"},
 		{"es-419,es;q=0.9,en;q=0.8", "es"},
 		{"not a locale!", "en"},
 	}
@@ -41,53 +52,96 @@ func TestFor(t *testing.T) {
 }
 
 func TestTag(t *testing.T) {
-	for code, want := range map[string]language.Tag{"en": language.English, "el": language.Greek, "es": language.Spanish} {
+	for code, want := range map[string]language.Tag{
+		"en": language.English, "el": language.Greek, "es": language.Spanish,
+		"de": language.German, "fr": language.French, "it": language.Italian, "pt": language.Portuguese,
+	} {
 		if got := For(code).Tag(); got != want {
 			t.Errorf("For(%q).Tag() = %v, want %v", code, got, want)
 		}
 	}
 }
 
-// verbRE finds printf verbs, with an optional explicit argument index.
-var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z%]`)
-
-// verbs lists a message's verbs as "argument:verb", sorted, so that a
-// translation may reorder its arguments with %[n] but not change them.
-func verbs(msg string) []string {
-	var out []string
-	next := 1
-	for _, m := range verbRE.FindAllStringSubmatch(msg, -1) {
-		v := m[0]
-		if strings.HasSuffix(v, "%") {
-			continue // a literal %%
-		}
-		arg := next
-		if m[1] != "" {
-			arg, _ = strconv.Atoi(strings.Trim(m[1], "[]"))
-		}
-		next = arg + 1
-		out = append(out, strconv.Itoa(arg)+":"+v[len(v)-1:])
-	}
-	slices.Sort(out)
-	return out
+// sameAsEnglish lists the messages that are rightly identical to English
+// in another language: cognates and loanwords a native speaker would write
+// the same way. Anything else equal to the English text is taken to be
+// untranslated, which is what a new key copied across looks like.
+var sameAsEnglish = map[string][]string{
+	"de": {"month.4", "month.8", "month.9", "month.11", "team_alert.status", "score.csat.3"},
+	"fr": {"reason.communication"},
+	"it": {},
+	"pt": {},
+	"es": {},
+	"el": {"team_alert.email"},
 }
 
+// noWords reports whether msg has no letters outside its verbs, such as
+// "%[1]s (%[2]s)": a format, not a phrase, the same in every language.
+func noWords(msg string) bool {
+	rest := verbRE.ReplaceAllString(msg, "")
+	return !strings.ContainsFunc(rest, unicode.IsLetter)
+}
+
+// TestCatalogsAgree is what keeps every language complete: each key of each
+// English catalog file must exist in every other language, with the same
+// placeholders, and be translated. Its failures name the language, the
+// English file the key comes from and every missing or untranslated key,
+// so whoever adds a template sees at once what is left to write.
 func TestCatalogsAgree(t *testing.T) {
+	enFiles, err := fs.Glob(files, "catalog/en/*.json")
+	if err != nil || len(enFiles) == 0 {
+		t.Fatalf("no English catalog files: %v", err)
+	}
 	cats := map[string]map[string]string{}
-	for _, tag := range supported {
-		keys, err := readCatalog(tag.String())
+	for _, code := range Codes() {
+		keys, err := readCatalog(code)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cats[tag.String()] = keys
+		cats[code] = keys
 	}
 	en := cats["en"]
-	for code, keys := range cats {
-		for k := range en {
-			if _, ok := keys[k]; !ok {
-				t.Errorf("%s: missing key %q", code, k)
+	for _, code := range Codes()[1:] {
+		keys := cats[code]
+		allowed := map[string]bool{}
+		for _, k := range sameAsEnglish[code] {
+			allowed[k] = true
+			if v, ok := keys[k]; ok && v != en[k] {
+				t.Errorf("%s: %q is allowed to equal English but does not: drop it from sameAsEnglish", code, k)
 			}
 		}
+		for _, file := range enFiles {
+			raw, err := files.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var part map[string]string
+			if err := json.Unmarshal(raw, &part); err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			var missing, untranslated []string
+			for k, ref := range part {
+				v, ok := keys[k]
+				switch {
+				case !ok:
+					missing = append(missing, k)
+				case v == ref && !allowed[k] && !noWords(ref):
+					untranslated = append(untranslated, k)
+				}
+			}
+			slices.Sort(missing)
+			slices.Sort(untranslated)
+			if len(missing) > 0 {
+				t.Errorf("%s: %d keys of %s are missing from catalog/%s/%s:\n\t%s",
+					code, len(missing), file, code, path.Base(file), strings.Join(missing, "\n\t"))
+			}
+			if len(untranslated) > 0 {
+				t.Errorf("%s: %d keys of %s are still in English in catalog/%s (translate them, or list true cognates in sameAsEnglish):\n\t%s",
+					code, len(untranslated), file, code, strings.Join(untranslated, "\n\t"))
+			}
+		}
+	}
+	for code, keys := range cats {
 		for k, v := range keys {
 			ref, ok := en[k]
 			if !ok {
@@ -97,8 +151,33 @@ func TestCatalogsAgree(t *testing.T) {
 			if strings.TrimSpace(v) == "" {
 				t.Errorf("%s: key %q is empty", code, k)
 			}
-			if got, want := verbs(v), verbs(ref); !slices.Equal(got, want) {
+			if got, want := Verbs(v), Verbs(ref); !slices.Equal(got, want) {
 				t.Errorf("%s: key %q has verbs %v, English has %v", code, k, got, want)
+			}
+		}
+	}
+}
+
+// TestEveryLanguageRenders formats every message of every language with
+// sample arguments and fails on the printer's error markers, so a verb
+// that parses but cannot format (a %d given a word) is caught too.
+func TestEveryLanguageRenders(t *testing.T) {
+	for _, code := range Codes() {
+		l := For(code)
+		if l.Code() != code {
+			t.Fatalf("For(%q) = %q: a supported language is not reachable", code, l.Code())
+		}
+		for k := range l.keys {
+			var args []any
+			for _, v := range Verbs(l.keys[k]) {
+				if strings.HasSuffix(v, ":d") {
+					args = append(args, 7)
+				} else {
+					args = append(args, "X")
+				}
+			}
+			if got := l.T(k, args...); strings.Contains(got, "%!") || got == k {
+				t.Errorf("%s: %q formats as %q", code, k, got)
 			}
 		}
 	}
@@ -122,9 +201,11 @@ func TestPageKeys(t *testing.T) {
 		"reason.price", "reason.communication", "reason.other",
 		"page.confirm.submit", "page.saving", "page.saved",
 		// The team's incident timeline page.
-		"page.team.title",
+		"page.team.title", "page.team.older", "page.team.from", "page.team.timeline", "page.team.answers",
+		"page.team.agent", "page.team.starts", "page.team.attention", "page.team.attention.open",
+		"page.team.escalations", "page.team.recovered", "page.team.not_recovered",
 	}
-	for _, code := range []string{"en", "el", "es"} {
+	for _, code := range Codes() {
 		l := For(code)
 		for _, k := range keys {
 			if !l.Has(k) {
@@ -152,6 +233,17 @@ func TestT(t *testing.T) {
 		{"es", "page.saving", nil, "Guardando su respuesta…"},
 		{"en", "team_alert.score.value", []any{2, 1, 5, "CSAT"}, "2 on a 1–5 scale (CSAT)"},
 		{"es", "team_alert.score.value", []any{0, 0, 10, "NPS"}, "0 en una escala de 0 a 10 (NPS)"},
+		{"de", "page.thanks.body", []any{4, 5}, "Sie haben uns mit 4 von 5 bewertet."},
+		{"fr", "page.thanks.body", []any{4, 5}, "Vous nous avez attribué la note de 4 sur 5."},
+		{"it", "page.thanks.body", []any{4, 5}, "Ci ha dato 4 su 5."},
+		{"pt", "page.thanks.body", []any{4, 5}, "Atribuiu-nos 4 de 5."},
+		{"de", "team_alert.score.value", []any{2, 1, 5, "CSAT"}, "2 auf einer Skala von 1 bis 5 (CSAT)"},
+		{"fr", "page.thanks.title", nil, "Merci\u00a0!"},
+		{"pt-BR", "page.comment.submit", nil, "Enviar"},
+		// A count stands apart from the words, so no language needs a
+		// plural form for it.
+		{"de", "page.team.older", []any{1}, "Nicht aufbewahrte ältere Einträge: 1"},
+		{"en", "page.team.older", []any{12}, "Older entries not kept: 12"},
 	}
 	for _, tc := range tests {
 		if got := For(tc.code).T(tc.key, tc.args...); got != tc.want {
@@ -180,6 +272,13 @@ func TestDate(t *testing.T) {
 		{"el", sat, "Σάββατο, 2 Μαΐου 2026", "το Σάββατο, 2 Μαΐου 2026"},
 		{"el", mon, "Δευτέρα, 1 Φεβρουαρίου 2027", "τη Δευτέρα, 1 Φεβρουαρίου 2027"},
 		{"es", sat, "sábado, 2 de mayo de 2026", "el sábado, 2 de mayo de 2026"},
+		{"de", fri, "Freitag, 20. November 2026", "am Freitag, 20. November 2026"},
+		{"de", mon, "Montag, 1. Februar 2027", "am Montag, 1. Februar 2027"},
+		{"fr", fri, "vendredi 20 novembre 2026", "le vendredi 20 novembre 2026"},
+		{"fr", mon, "lundi 1er février 2027", "le lundi 1er février 2027"},
+		{"it", fri, "venerdì 20 novembre 2026", "venerdì 20 novembre 2026"},
+		{"pt", fri, "sexta-feira, 20 de novembro de 2026", "na sexta-feira, 20 de novembro de 2026"},
+		{"pt", sat, "sábado, 2 de maio de 2026", "no sábado, 2 de maio de 2026"},
 		// 23:30 UTC on the 20th is already the 21st in Athens: the date is
 		// the one the customer lived.
 		{"en", time.Date(2026, 11, 20, 23, 30, 0, 0, time.UTC).In(athens), "Saturday, 21 November 2026", "on Saturday, 21 November 2026"},
@@ -200,7 +299,7 @@ func TestConcurrentUse(t *testing.T) {
 	done := make(chan string)
 	for i := range 8 {
 		go func() {
-			l := For([]string{"en", "el", "es"}[i%3])
+			l := For(Codes()[i%len(Codes())])
 			done <- l.T("page.thanks.body", i, 5) + l.Date(time.Now())
 		}()
 	}
@@ -221,8 +320,8 @@ func TestVerbs(t *testing.T) {
 		{"100%% %s", "%s", true},
 	}
 	for _, tc := range tests {
-		if got := slices.Equal(verbs(tc.a), verbs(tc.b)); got != tc.same {
-			t.Errorf("verbs(%q) vs verbs(%q): same = %v, want %v", tc.a, tc.b, got, tc.same)
+		if got := slices.Equal(Verbs(tc.a), Verbs(tc.b)); got != tc.same {
+			t.Errorf("Verbs(%q) vs Verbs(%q): same = %v, want %v", tc.a, tc.b, got, tc.same)
 		}
 	}
 }

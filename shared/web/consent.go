@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/aftercare/aftercare/shared/app"
-	"github.com/aftercare/aftercare/shared/i18n"
 )
 
 // Form fields of the unsubscribe page (POST /u/{token}). A mailbox
@@ -35,7 +34,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := parseForm(r); err != nil {
-		h.pages.render(w, http.StatusBadRequest, "message.html", pageData{L: i18n.For(r.Header.Get("Accept-Language")), Title: "page.error.title", Message: "page.error.body"})
+		h.pages.render(w, http.StatusBadRequest, "message.html", pageData{L: h.lang(r.Header.Get("Accept-Language")), Title: "page.error.title", Message: "page.error.body"})
 		return
 	}
 	change := h.svc.Unsubscribe
@@ -51,7 +50,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderConsent(w http.ResponseWriter, v app.ConsentView, changed bool) {
-	d := pageData{L: i18n.For(v.Locale), Consent: v, Changed: changed}
+	d := pageData{L: h.lang(v.Locale), Consent: v, Changed: changed}
 	switch {
 	case v.Suppressed:
 		d.Title, d.Message = "page.unsub.done.title", "page.unsub.suppressed"

@@ -177,7 +177,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 			WriteJSON(w, http.StatusBadRequest, errorReply{Error: "malformed form"})
 			return
 		}
-		h.pages.render(w, http.StatusBadRequest, "message.html", pageData{L: i18n.For(r.Header.Get("Accept-Language")), Title: "page.error.title", Message: "page.error.body"})
+		h.pages.render(w, http.StatusBadRequest, "message.html", pageData{L: h.lang(r.Header.Get("Accept-Language")), Title: "page.error.title", Message: "page.error.body"})
 		return
 	}
 	fb := feedback(r.PostForm)
@@ -244,7 +244,7 @@ func wantsJSON(r *http.Request) bool {
 func (h *Handler) answerPage(w http.ResponseWriter, v app.AnswerView, commented bool) {
 	_, hi := v.Claims.Survey.Range()
 	d := pageData{
-		L: i18n.For(v.Locale), View: v, Max: hi, Comment: commented,
+		L: h.lang(v.Locale), View: v, Max: hi, Comment: commented,
 		Recorded: v.Answered && v.Answer.Score == v.Claims.Score && v.Answer.Survey == v.Claims.Survey,
 	}
 	d.Title = "page.thanks.title"
@@ -263,7 +263,7 @@ func (h *Handler) team(w http.ResponseWriter, r *http.Request) {
 		h.linkError(w, r, err, false)
 		return
 	}
-	d := pageData{L: i18n.For(r.Header.Get("Accept-Language")), Title: "page.team.title", Wide: true, Incident: inc}
+	d := pageData{L: h.lang(r.Header.Get("Accept-Language")), Title: "page.team.title", Wide: true, Incident: inc}
 	for step, a := range inc.Answers {
 		d.Answers = append(d.Answers, teamAnswer{Step: step, Answer: a})
 	}
@@ -288,7 +288,7 @@ func (h *Handler) linkError(w http.ResponseWriter, r *http.Request, err error, a
 		WriteJSON(w, code, errorReply{Error: http.StatusText(code)})
 		return
 	}
-	h.pages.render(w, code, "message.html", pageData{L: i18n.For(r.Header.Get("Accept-Language")), Title: title, Message: msg})
+	h.pages.render(w, code, "message.html", pageData{L: h.lang(r.Header.Get("Accept-Language")), Title: title, Message: msg})
 }
 
 // linkStatus maps a link error to a friendly status: 410 for an expired

@@ -31,6 +31,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/providers"
 	"github.com/aftercare/aftercare/shared/web/hooks"
@@ -43,11 +44,16 @@ type Config struct {
 	Brand     render.Brand
 	Clock     clock.Clock
 	Log       *slog.Logger
+	// Copy is the operator's wording (i18n.New with overrides); nil means
+	// the catalogs as shipped. Pages and emails should share one, so a
+	// guest reads the same words in both.
+	Copy *i18n.Set
 }
 
 // Handler serves the public routes.
 type Handler struct {
 	svc    *app.Service
+	copy   *i18n.Set
 	pages  *pages
 	clock  clock.Clock
 	log    *slog.Logger
@@ -73,7 +79,10 @@ type Handler struct {
 //	GET  /healthz               liveness
 func New(cfg Config) *Handler {
 	h := &Handler{
-		svc: cfg.Service, pages: newPages(cfg.Brand), clock: cfg.Clock, log: cfg.Log, mux: http.NewServeMux(),
+		svc: cfg.Service, copy: cfg.Copy, pages: newPages(cfg.Brand), clock: cfg.Clock, log: cfg.Log, mux: http.NewServeMux(),
+	}
+	if h.copy == nil {
+		h.copy = i18n.Default()
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -97,6 +106,10 @@ func New(cfg Config) *Handler {
 	})
 	return h
 }
+
+// lang is the language closest to locale (a customer's recorded locale or
+// an Accept-Language header), in the operator's words.
+func (h *Handler) lang(locale string) *i18n.Lang { return h.copy.For(locale) }
 
 // Routes lists the public routes in ServeMux pattern syntax ("GET
 // /r/{token}"), which is also API Gateway's route-key syntax: the template

@@ -58,7 +58,11 @@ type env struct {
 	id     string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvCopy(t, nil) }
+
+// newEnvCopy is newEnv with the operator's wording in both the emails and
+// the pages (nil: the catalogs as shipped).
+func newEnvCopy(t *testing.T, words *i18n.Set) *env {
 	t.Helper()
 	dir := t.TempDir()
 	e := &env{t: t, clock: clock.NewFrozen(t0)}
@@ -91,7 +95,7 @@ func newEnv(t *testing.T) *env {
 	base := "http://" + e.srv.Listener.Addr().String()
 	brand := render.Brand{Name: "Sea Breeze Tours"}
 	e.svc, err = app.New(app.Config{
-		Store: e.store, Scheduler: sched, Mailer: ob, Renderer: render.New(brand),
+		Store: e.store, Scheduler: sched, Mailer: ob, Renderer: render.New(brand, render.WithCopy(words)),
 		Links: e.signer, Clock: e.clock, Policy: policy, PublicURL: base,
 		From:       netmail.Address{Name: "Sea Breeze", Address: "care@seabreeze.example"},
 		ContactKey: []byte(strings.Repeat("c", 32)),
@@ -99,7 +103,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: brand, Clock: e.clock})
+	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: brand, Clock: e.clock, Copy: words})
 	e.srv.Start()
 	if e.srv.URL != base {
 		t.Fatalf("server at %s, want %s", e.srv.URL, base)
@@ -676,5 +680,34 @@ func TestTeamPage(t *testing.T) {
 	}
 	if after := e.incident(); after.Version != before.Version {
 		t.Errorf("the team link changed the incident (version %d → %d)", before.Version, after.Version)
+	}
+}
+
+// TestPagesSpeakTheVisitorsLanguage shows the pages in the language the
+// browser asks for, including the new ones, and with the operator's own
+// words where the operator gave some.
+func TestPagesSpeakTheVisitorsLanguage(t *testing.T) {
+	ov, err := i18n.ParseOverrides([]byte(`{"de": {"page.invalid.title": "Dieser Link ist leider ungültig"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := i18n.New(ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvCopy(t, set)
+	link := e.link("thanks-1", domain.SurveyCSAT, 4)
+	tampered := link[:len(link)-3] + "AAA"
+	for _, tc := range []struct{ accept, lang, want string }{
+		{"de-DE,de;q=0.9", "de", "Dieser Link ist leider ungültig"},
+		{"fr-CA", "fr", "Ce lien ne fonctionne pas"},
+		{"it-IT", "it", "Questo link non funziona"},
+		{"pt-BR", "pt", "Esta ligação não funciona"},
+		{"nl-NL", "en", "This link does not work"},
+	} {
+		r := e.do(http.MethodGet, tampered, nil, "Accept-Language", tc.accept)
+		if !strings.Contains(r.body, tc.want) || !strings.Contains(r.body, `<html lang="`+tc.lang+`">`) {
+			t.Errorf("%s: want %q in lang %s:\n%s", tc.accept, tc.want, tc.lang, r.body)
+		}
 	}
 }

@@ -4,6 +4,13 @@
 //	go run ./infra/cmd/aftercare-admin export      -email maria@example.com  > maria.json
 //	go run ./infra/cmd/aftercare-admin erase       -email maria@example.com
 //	go run ./infra/cmd/aftercare-admin unsubscribe -email maria@example.com
+//	go run ./infra/cmd/aftercare-admin preview     [-template thank_you] [-locale de] [-out preview] [-send me@example.com]
+//
+// preview renders every email template in every language with sample
+// data into HTML and text files (and an index.html showing them side by
+// side), with the brand of AFTERCARE_BRAND_* and the wording of
+// AFTERCARE_COPY; -send also mails them through the local runtime's
+// mailer (see runPreview).
 //
 // It works on a local data directory (-data, default $AFTERCARE_DATA or
 // .aftercare, as `make dev` uses it) while `make dev` is stopped: the
@@ -49,7 +56,8 @@ func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-const usage = `usage: aftercare-admin {export|erase|unsubscribe} -email <address> [-data <dir>]`
+const usage = `usage: aftercare-admin {export|erase|unsubscribe} -email <address> [-data <dir>]
+       aftercare-admin preview [-template <name>] [-locale <code>] [-out <dir>] [-send <address> [-data <dir>]]`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -57,6 +65,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	cmd := args[0]
+	if cmd == "preview" {
+		return runPreview(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("aftercare-admin "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "the person's email address")

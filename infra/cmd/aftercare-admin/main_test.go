@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/aftercare/aftercare/infra/local"
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/i18n"
+	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/schedule"
 )
 
@@ -122,3 +126,71 @@ func TestAdminBadInput(t *testing.T) {
 
 // fire is the thank-you's wake-up call, run ahead of time.
 func fire(id string) schedule.Fire { return schedule.Fire{IncidentID: id, Step: "thanks-1"} }
+
+// preview writes every template in every language, with the operator's
+// copy, refuses a template or language that does not exist, and -send
+// mails the chosen ones through the local outbox.
+func TestPreview(t *testing.T) {
+	dir := t.TempDir()
+	copyFile := filepath.Join(dir, "copy.json")
+	if err := os.WriteFile(copyFile, []byte(`{"it": {"reminder.ask": "Com’è andato il soggiorno? Basta un clic:"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AFTERCARE_COPY": copyFile, "AFTERCARE_BRAND_NAME": "Hotel Aurora"}
+	adminEnv := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	out := filepath.Join(dir, "preview")
+	code, stdout, stderr := adminEnv("preview", "-out", out)
+	if code != 0 {
+		t.Fatalf("preview: %d %s", code, stderr)
+	}
+	want := len(render.Templates()) * len(i18n.Codes())
+	if !strings.Contains(stdout, fmt.Sprintf("wrote %d emails", want)) {
+		t.Errorf("stdout: %s", stdout)
+	}
+	htmls, _ := filepath.Glob(filepath.Join(out, "*.*.html"))
+	txts, _ := filepath.Glob(filepath.Join(out, "*.txt"))
+	if len(htmls) != want || len(txts) != want {
+		t.Errorf("%d HTML and %d text files, want %d each", len(htmls), len(txts), want)
+	}
+	txt, err := os.ReadFile(filepath.Join(out, "reminder.it.txt"))
+	if err != nil || !strings.Contains(string(txt), "Com’è andato il soggiorno?") || !strings.Contains(string(txt), "Il team di Hotel Aurora") {
+		t.Errorf("reminder.it.txt (copy and brand): %v\n%s", err, txt)
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
+		t.Error(err)
+	}
+
+	if code, _, stderr := adminEnv("preview", "-template", "thankyou", "-out", out); code != 2 || !strings.Contains(stderr, "thank_you") {
+		t.Errorf("unknown template: %d %s", code, stderr)
+	}
+	if code, _, stderr := adminEnv("preview", "-locale", "nl", "-out", out); code != 2 || !strings.Contains(stderr, `no language "nl"`) {
+		t.Errorf("unknown language: %d %s", code, stderr)
+	}
+	env["AFTERCARE_COPY"] = filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(env["AFTERCARE_COPY"], []byte(`{"it": {"reminder.asks": "x"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := adminEnv("preview", "-out", out); code != 1 || !strings.Contains(stderr, `it: "reminder.asks": no such key`) {
+		t.Errorf("bad copy: %d %s", code, stderr)
+	}
+	delete(env, "AFTERCARE_COPY")
+
+	data, _ := seed(t)
+	code, stdout, stderr = adminEnv("preview", "-template", "acknowledgement", "-locale", "pt", "-send", "me@example.org", "-data", data)
+	if code != 0 || !strings.Contains(stdout, "sent acknowledgement.pt: Estamos a tratar do assunto") {
+		t.Fatalf("send: %d %s %s", code, stdout, stderr)
+	}
+	emls, _ := filepath.Glob(filepath.Join(data, "outbox", "*.eml"))
+	found := false
+	for _, name := range emls {
+		raw, _ := os.ReadFile(name)
+		found = found || strings.Contains(string(raw), "X-Aftercare-Preview: acknowledgement-pt")
+	}
+	if !found {
+		t.Errorf("no preview in the outbox among %d messages", len(emls))
+	}
+}

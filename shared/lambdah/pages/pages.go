@@ -20,5 +20,5 @@ func Respond(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handle
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Service: svc, Brand: s.Brand, Clock: p.Clock, Log: log}), nil
+	return web.New(web.Config{Service: svc, Brand: s.Brand, Clock: p.Clock, Log: log, Copy: s.Copy}), nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/aftercare/aftercare/shared/i18n"
 )
 
 // hostileMarker is appended to every customer string: the HTML must show
@@ -83,7 +85,7 @@ func FuzzRender(f *testing.F) {
 	okTags, okAttrs := templateMarkup(f, r)
 	f.Fuzz(func(t *testing.T, which uint8, name, title, location, agent, comment, reply, reason string) {
 		template := names[int(which)%len(names)]
-		req := goldenRequest(template, []string{"en", "el", "es"}[int(which)/len(names)%3])
+		req := goldenRequest(template, i18n.Codes()[int(which)/len(names)%len(i18n.Codes())])
 		req.CustomerName, req.Title, req.Location, req.Agent = name+hostileMarker, hostileMarker+title, location+hostileMarker, agent
 		req.Comment, req.ReplyText = comment+"\n"+hostileMarker, hostileMarker+reply
 		req.Reasons = []string{reason, hostileMarker, "waiting"}

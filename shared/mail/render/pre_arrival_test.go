@@ -10,13 +10,6 @@ import (
 
 // preArrivalRequest fills a pre_arrival golden request: a kayak tour in
 // Chania for a customer in Athens, with the operator's advice.
-func preArrivalRequest(req *Request) {
-	req.Ratings, req.Survey = nil, ""
-	req.CustomerName, req.Title, req.Location, req.Agent = "María Papadopoulou", "Sunset kayak tour", "Old Port, Chania & Pier 3", "Nikos"
-	req.StartsAt = time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC) // 16:30 EET
-	req.EndsAt = req.StartsAt.Add(3 * time.Hour)
-	req.Advice = "Bring a swimsuit, a towel and sun cream.\nWe provide life jackets.\n\nMeet at the blue kiosk 15 minutes early."
-}
 
 func TestPreArrivalGolden(t *testing.T) {
 	r := testRenderer(testBrand)

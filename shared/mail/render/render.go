@@ -56,13 +56,45 @@ var ErrUnknownTemplate = errors.New("unknown email template")
 // so one Renderer may serve any number of goroutines.
 type Renderer struct {
 	brand Brand
+	copy  *i18n.Set        // the catalogs, with the operator's overrides
 	now   func() time.Time // for the default copyright year
+}
+
+// Option adjusts a Renderer when it is made.
+type Option func(*Renderer)
+
+// WithCopy makes the Renderer write with the operator's own wording (an
+// i18n.Set built with overrides) instead of the catalogs as shipped. It is
+// per Renderer, so two brands in one process can word things differently.
+// A nil Set keeps the shipped catalogs.
+func WithCopy(s *i18n.Set) Option {
+	return func(r *Renderer) {
+		if s != nil {
+			r.copy = s
+		}
+	}
 }
 
 // New returns a Renderer for the brand, filling in defaults for the
 // fields left empty.
-func New(b Brand) *Renderer {
-	return &Renderer{brand: WithDefaults(b), now: time.Now}
+func New(b Brand, opts ...Option) *Renderer {
+	r := &Renderer{brand: WithDefaults(b), copy: i18n.Default(), now: time.Now}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Templates lists the names of the emails this package can render, sorted,
+// so that a preview or a test can show every one of them, including
+// templates added later, without a list of its own to keep up to date.
+func Templates() []string {
+	out := make([]string, 0, len(templates))
+	for name := range templates {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // WithDefaults cleans the brand and fills in what is empty, so that emails
@@ -134,7 +166,7 @@ func (r *Renderer) compose(req Request) (message, error) {
 	if req.Survey == domain.SurveyNone {
 		req.Survey = tpl.survey
 	}
-	l := i18n.For(req.Locale)
+	l := r.copy.For(req.Locale)
 	in := sanitize(req)
 	var choices []choice
 	if tpl.ratings {
@@ -154,6 +186,7 @@ func (r *Renderer) compose(req Request) (message, error) {
 		Signer:    r.brand.Signature,
 		Footer:    l.T("email.footer"),
 		Compact:   len(choices) > maxRoomy,
+		Stacked:   len(choices) <= maxRoomy && stacked(choices),
 		Quotes:    c.quotes,
 		Button:    c.button,
 		Team:      c.team,

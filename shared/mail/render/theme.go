@@ -1,13 +1,17 @@
 package render
 
-import "github.com/matcornic/hermes/v2"
+import (
+	"strconv"
+
+	"github.com/matcornic/hermes/v2"
+)
 
 // theme is Aftercare's own hermes.Theme. hermes' stock themes give each
 // Action a single stacked button plus a "having trouble?" paragraph, which
-// reads badly for a 1–5 scale; this one lays the rating choices out in one
-// row, worst to best, with their labels — or, for the longer NPS and CES
-// scales, with bare numbers and a hint, since seven or eleven labelled
-// buttons cannot share a phone's width.
+// reads badly for a 1–5 scale; this one lays labelled rating choices out
+// one per line, worst to best (five labels cannot share a phone's width
+// unbroken), and the longer NPS and CES scales in one row of bare numbers
+// with a hint.
 //
 // hermes hands a template only its own Hermes and Email values, and the
 // theme is part of Hermes, so the parts hermes has no field for (language,
@@ -37,6 +41,10 @@ type view struct {
 	// Compact narrows the gaps between rating buttons so that eleven
 	// (NPS) still fit a phone held upright.
 	Compact bool
+	// Stacked lays labelled choices out one per line, full width, worst
+	// first, instead of in a row: five labels in a row break their words
+	// on a phone (see stacked).
+	Stacked bool
 	// Quotes are the customer's own words in a team alert, as plain
 	// paragraphs of escaped lines: never markup, never FreeMarkdown.
 	Quotes []quote
@@ -140,9 +148,19 @@ const htmlTemplate = `<!DOCTYPE html>
 </td></tr>
 </table>
 {{- end }}
-{{- if $t.Choices }}
+{{- if $t.Stacked }}
 <p style="margin:8px 0 12px;font-weight:bold;">{{ $t.Question }}</p>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px;">
+{{- range $t.Choices }}
+<tr><td style="padding:0 0 6px;">
+<a href="{{ .URL }}" style="display:block;padding:11px 14px;border-radius:6px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:15px;font-weight:bold;line-height:1.25;text-align:center;text-decoration:none;">{{ .Button }}</a>
+</td></tr>
+{{- end }}
+</table>
+<div style="height:8px;line-height:8px;">&nbsp;</div>
+{{- else if $t.Choices }}
+<p style="margin:8px 0 12px;font-weight:bold;">{{ $t.Question }}</p>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px;table-layout:fixed;">
 <tr>
 {{- range $t.Choices }}
 {{- if $t.Compact }}
@@ -151,7 +169,7 @@ const htmlTemplate = `<!DOCTYPE html>
 </td>
 {{- else }}
 <td width="{{ .Width }}" align="center" valign="top" style="padding:0 3px;">
-<a href="{{ .URL }}"{{ if ne .Label .Button }} title="{{ .Label }}"{{ end }} style="display:block;padding:12px 2px;border-radius:6px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:14px;font-weight:bold;line-height:1.25;text-decoration:none;">{{ .Button }}</a>
+<a href="{{ .URL }}"{{ if ne .Label .Button }} title="{{ .Label }}"{{ end }} style="display:block;padding:12px 2px;border-radius:6px;background-color:{{ $t.Color }};color:{{ $t.TextColor }};font-size:14px;font-weight:bold;line-height:1.25;text-decoration:none;overflow-wrap:break-word;word-wrap:break-word;">{{ .Button }}</a>
 </td>
 {{- end }}
 {{- end }}
@@ -215,3 +233,18 @@ const textTemplate = `{{ $t := .Hermes.Theme.View }}{{ $b := .Email.Body -}}
 {{- end }}
 <p>--<br>{{ $t.Footer }}{{ with $t.Unsubscribe }}<br>{{ .Text }}: {{ .URL }}{{ end }}<br>{{ .Hermes.Product.Copyright }}</p>
 `
+
+// stacked reports whether choices go one per line: those of a labelled
+// scale. Five labels in a row do not fit a phone 414 pixels wide in any of
+// our languages without breaking words ("Unhappy", "Regular", "Εξαιρετική",
+// "unzufrieden" each need more than the 60 pixels a fifth of the row
+// leaves), which TestBrowserEmailsInEveryLanguage showed; bare numbers
+// (NPS, CES) fit in a row.
+func stacked(choices []choice) bool {
+	for _, c := range choices {
+		if c.Button != strconv.Itoa(c.Score) {
+			return true
+		}
+	}
+	return false
+}
