@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"io"
 	"log/slog"
 	"net/http"
@@ -288,7 +289,7 @@ func TestRequestBudget(t *testing.T) {
 	}
 	ports := compose.Ports{Store: st, Scheduler: sched}
 	mailing := ports
-	mailing.Mailer, mailing.Renderer = mailer, render.New(settings.Brand)
+	mailing.Mailer, mailing.Renderer, mailing.Calendar = mailer, render.New(settings.Brand), ical.Write
 	// The functions' JSON logs, counted: CloudWatch bills their bytes.
 	var logBytes countWriter
 	log := slog.New(slog.NewJSONHandler(&logBytes, nil))

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/mail/render"
@@ -28,6 +29,7 @@ func main() {
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
 			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
 			Renderer: render.New(e.Settings.Brand, render.WithCopy(e.Settings.Copy)),
+			Calendar: ical.Write,
 		}, e.Log)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"log/slog"
 	"net"
 	"net/http"
@@ -111,6 +112,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
 		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: rt.renderer, Clock: rt.Clock,
 		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound, Messages: localMessages{rt.inbox, rt.outbox},
+		Calendar: ical.Write,
 	}, log)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	netmail "net/mail"
 	"path/filepath"
 	"strings"
@@ -64,7 +65,7 @@ func newHarness(t *testing.T, opts ...func(*app.Config)) *harness {
 	cfg := app.Config{
 		Store: h.store, Scheduler: flakyScheduler{h}, Mailer: countingSender{h},
 		Renderer: render.New(render.Brand{Name: "Sea Breeze Tours"}), Links: signer, Clock: h.clock,
-		Policy: domain.DefaultPolicy(), PublicURL: "https://care.example.com",
+		Policy: domain.DefaultPolicy(), PublicURL: "https://care.example.com", Calendar: ical.Write,
 		From: netmail.Address{Name: "Sea Breeze", Address: "care@seabreeze.example"},
 	}
 	for _, o := range opts {

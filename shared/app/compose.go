@@ -114,7 +114,7 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 	if unsubscribe != "" {
 		m.Headers = s.unsubscribeHeaders(inc.ID, unsubscribe)
 	}
-	if step.Kind == domain.KindAdvice && !inc.StartsAt.IsZero() {
+	if step.Kind == domain.KindAdvice && !inc.StartsAt.IsZero() && s.cfg.Calendar != nil {
 		a, err := s.calendarFile(inc, out.Subject, req.Advice, now)
 		if err != nil {
 			return mail.Message{}, fmt.Errorf("%w: %w", errCompose, err)

@@ -43,7 +43,7 @@ func (s *Service) calendarFile(inc domain.Incident, subject, adviceText string, 
 	if end.Before(inc.StartsAt) {
 		end = time.Time{} // a sender's mistake costs the end, not the email
 	}
-	data, err := calendar.ICS(calendar.Event{
+	data, err := s.cfg.Calendar(calendar.Event{
 		UID:      inc.ID + "@" + domainOf(s.cfg.From.Address),
 		Sequence: calendar.SequenceOf(inc.LastEventAt),
 		Stamp:    now,

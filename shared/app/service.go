@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aftercare/aftercare/shared/advice"
+	"github.com/aftercare/aftercare/shared/calendar"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
@@ -54,6 +55,11 @@ type Config struct {
 	// Advice is the operator's pre-arrival advice, which the pre_arrival
 	// email shows for the booking it matches (nil: none).
 	Advice *advice.Advice
+	// Calendar writes a booking's .ics file (ical.Write), attached to the
+	// pre-arrival email. The compositions that send pre-arrival emails
+	// set it (dispatch, the local runtime); without it the email goes
+	// without the file, and the others link no iCalendar library.
+	Calendar func(calendar.Event) ([]byte, error)
 
 	// PublicURL is the base of links in emails, e.g. https://care.example.com.
 	PublicURL string

@@ -1,8 +1,8 @@
-// Package calendar writes a booking as an iCalendar (RFC 5545) file that
-// the pre-arrival email attaches, so the customer adds it to their
-// calendar in one tap. It uses github.com/arran4/golang-ical for the
-// format's details (CRLF, folding at 75 octets, TEXT escaping of commas,
-// semicolons, backslashes and newlines).
+// Package calendar describes a booking as a calendar entry, for the .ics
+// file the pre-arrival email attaches so the customer adds it to their
+// calendar in one tap. Writing the file (package ical) is apart, so that
+// only the functions that send pre-arrival emails link the iCalendar
+// library.
 //
 // Times are written in UTC ("20261125T150000Z"), not with a TZID: a TZID
 // needs a VTIMEZONE with the zone's rules, which Go's time.Location does
@@ -11,16 +11,7 @@
 // email says the customer's local time and zone in words.
 package calendar
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"time"
-
-	ics "github.com/arran4/golang-ical"
-
-	"github.com/aftercare/aftercare/shared/domain"
-)
+import "time"
 
 // ContentType is the attachment's MIME type. METHOD:PUBLISH says it is
 // information to file, not an invitation that expects a reply.
@@ -59,56 +50,4 @@ func SequenceOf(changed time.Time) int {
 		return 0
 	}
 	return int(changed.Sub(sequenceEpoch) / time.Minute)
-}
-
-// ICS writes the event as a VCALENDAR with one VEVENT.
-func ICS(e Event) ([]byte, error) {
-	switch {
-	case strings.TrimSpace(e.UID) == "" || strings.ContainsAny(e.UID, "\r\n"):
-		return nil, errors.New("calendar: an event needs a one-line UID")
-	case e.Start.IsZero():
-		return nil, errors.New("calendar: an event needs a start")
-	case !e.End.IsZero() && e.End.Before(e.Start):
-		return nil, fmt.Errorf("calendar: end %s before start %s", e.End.Format(time.RFC3339), e.Start.Format(time.RFC3339))
-	}
-	cal := ics.NewCalendar()
-	cal.SetProductId(ProductID)
-	cal.SetMethod(ics.MethodPublish)
-	ev := cal.AddEvent(e.UID)
-	ev.SetSequence(e.Sequence)
-	ev.SetDtStampTime(e.Stamp)
-	ev.SetStartAt(e.Start)
-	if !e.End.IsZero() {
-		ev.SetEndAt(e.End)
-	}
-	if s := text(e.Summary); s != "" {
-		ev.SetSummary(s)
-	}
-	if s := text(e.Location); s != "" {
-		ev.SetLocation(s)
-	}
-	if s := text(e.Description); s != "" {
-		ev.SetDescription(s)
-	}
-	if e.URL != "" && !strings.ContainsAny(e.URL, "\r\n\" ") {
-		ev.SetURL(e.URL)
-	}
-	// RFC 5545 lines end in CRLF; the library defaults to the OS newline.
-	return []byte(cal.Serialize(ics.WithNewLine("\r\n"), ics.WithLineLength(75))), nil
-}
-
-// text readies a customer-supplied TEXT value: control characters other
-// than newlines dropped (a bare CR would end the line), newlines in one
-// form; the library escapes the rest.
-func text(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r == '\n' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f || r == '\r' {
-			return -1
-		}
-		return r
-	}, domain.CleanText(s)))
 }

@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/calendar"
 	"log/slog"
 	"net/http"
 
@@ -44,6 +45,9 @@ type Ports struct {
 	// Counters keeps the report aggregates where they are counted from
 	// the table's stream (the planner on AWS, with app.Service.Counting).
 	Counters store.Counters
+	// Calendar writes pre-arrival emails' .ics files (ical.Write), for
+	// the compositions that send them (app.Config.Calendar).
+	Calendar func(calendar.Event) ([]byte, error)
 }
 
 // Service builds the use cases from settings and ports. A composition
@@ -59,7 +63,7 @@ func Service(s Settings, p Ports, log *slog.Logger) (*app.Service, error) {
 	}
 	cfg := app.Config{
 		Store: p.Store, Scheduler: p.Scheduler, Mailer: p.Mailer, Renderer: p.Renderer, Clock: p.Clock,
-		Policy: s.Policy, Advice: s.Advice, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
+		Policy: s.Policy, Advice: s.Advice, Calendar: p.Calendar, Log: log, Crashpoint: p.Crashpoint, StreamPlanner: p.StreamPlanner,
 		PublicURL: s.PublicURL, From: s.From, ReplyTo: s.ReplyTo, Team: s.Team, TeamMembers: s.TeamMembers, TeamLocale: s.TeamLocale,
 		Notifier: p.Notifier, ParseReply: p.ParseReply, ContactKey: s.ContactKey, Messages: p.Messages,
 	}

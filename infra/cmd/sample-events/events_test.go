@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -290,7 +291,7 @@ func newWorld(t *testing.T) *world {
 	}
 	ports := compose.Ports{Store: st, Scheduler: w.sched, Clock: w.clock}
 	mailing := ports
-	mailing.Mailer, mailing.Renderer = w.mailer, render.New(settings(awswire.Dispatch).Brand)
+	mailing.Mailer, mailing.Renderer, mailing.Calendar = w.mailer, render.New(settings(awswire.Dispatch).Brand), ical.Write
 	var err1, err2, err3, err4, err5, err6, err7 error
 	w.ingest, err1 = lambdah.Ingest(settings(awswire.Ingest), ports, nil)
 	w.respond, err2 = pages.Respond(settings(awswire.Respond), mailing, nil)

@@ -1,7 +1,8 @@
-package calendar
+package ical
 
 import (
 	"bytes"
+	"github.com/aftercare/aftercare/shared/calendar"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +15,9 @@ import (
 // text included.
 func TestICSRoundTrip(t *testing.T) {
 	athens, _ := time.LoadLocation("Europe/Athens")
-	e := Event{
+	e := calendar.Event{
 		UID:      "inc_abc@seabreeze.example",
-		Sequence: SequenceOf(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)),
+		Sequence: calendar.SequenceOf(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)),
 		Stamp:    time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC),
 		// 10:00 in Athens (EET, +02:00): 08:00 UTC.
 		Start:    time.Date(2026, 11, 25, 10, 0, 0, 0, athens),
@@ -27,7 +28,7 @@ func TestICSRoundTrip(t *testing.T) {
 			strings.Repeat("Πολύ μεγάλη περιγραφή ", 20),
 		URL: "https://www.openstreetmap.org/search?query=Chania",
 	}
-	raw, err := ICS(e)
+	raw, err := Write(e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestICSRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse: %v\n%s", err, raw)
 	}
-	if got, _ := cal.Props.Text(goical.PropProductID); got != ProductID {
+	if got, _ := cal.Props.Text(goical.PropProductID); got != calendar.ProductID {
 		t.Errorf("PRODID = %q", got)
 	}
 	if got, _ := cal.Props.Text(goical.PropMethod); got != "PUBLISH" {
@@ -100,16 +101,16 @@ func TestICSRoundTrip(t *testing.T) {
 }
 
 func TestICSStableUIDAndRisingSequence(t *testing.T) {
-	first := Event{UID: "inc_abc@x.example", Stamp: time.Unix(0, 0), Start: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC),
-		Sequence: SequenceOf(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))}
+	first := calendar.Event{UID: "inc_abc@x.example", Stamp: time.Unix(0, 0), Start: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC),
+		Sequence: calendar.SequenceOf(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))}
 	moved := first
 	moved.Start = first.Start.Add(48 * time.Hour)
-	moved.Sequence = SequenceOf(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	moved.Sequence = calendar.SequenceOf(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
 	if moved.Sequence <= first.Sequence {
 		t.Errorf("sequence %d after a reschedule, not above %d", moved.Sequence, first.Sequence)
 	}
-	a, _ := ICS(first)
-	b, _ := ICS(moved)
+	a, _ := Write(first)
+	b, _ := Write(moved)
 	uid := func(raw []byte) string {
 		cal, err := goical.NewDecoder(bytes.NewReader(raw)).Decode()
 		if err != nil {
@@ -124,13 +125,13 @@ func TestICSStableUIDAndRisingSequence(t *testing.T) {
 
 func TestICSRefuses(t *testing.T) {
 	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
-	for name, e := range map[string]Event{
+	for name, e := range map[string]calendar.Event{
 		"no uid":           {Start: start},
 		"uid with CRLF":    {UID: "a\r\nBEGIN:VEVENT", Start: start},
 		"no start":         {UID: "a@b"},
 		"end before start": {UID: "a@b", Start: start, End: start.Add(-time.Hour)},
 	} {
-		if _, err := ICS(e); err == nil {
+		if _, err := Write(e); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -138,10 +139,10 @@ func TestICSRefuses(t *testing.T) {
 
 // BenchmarkICS measures one calendar file.
 func BenchmarkICS(b *testing.B) {
-	e := Event{UID: "inc_abc@seabreeze.example", Stamp: time.Unix(1e9, 0), Start: time.Unix(2e9, 0), End: time.Unix(2e9+10800, 0),
+	e := calendar.Event{UID: "inc_abc@seabreeze.example", Stamp: time.Unix(1e9, 0), Start: time.Unix(2e9, 0), End: time.Unix(2e9+10800, 0),
 		Summary: "Sunset kayak tour", Location: "Old Port, Chania", Description: strings.Repeat("Bring a swimsuit, a towel; sun cream. ", 20)}
 	for b.Loop() {
-		if _, err := ICS(e); err != nil {
+		if _, err := Write(e); err != nil {
 			b.Fatal(err)
 		}
 	}
