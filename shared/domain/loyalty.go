@@ -216,10 +216,14 @@ func OfferCode(key []byte, contactKey, prefix string, tier int) string {
 }
 
 // NormaliseOfferCode is a code as typed into a booking form, compared:
-// trimmed, upper case, Crockford's look-alikes read as digits.
+// trimmed, upper case, Crockford's look-alikes read as digits, and the
+// dashes an email client or a copy and paste may bring (the note writes
+// non-breaking hyphens, so a phone keeps the code on one line) read as
+// hyphens.
 func NormaliseOfferCode(code string) string {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	return strings.NewReplacer("O", "0", "I", "1", "L", "1").Replace(code)
+	return strings.NewReplacer("O", "0", "I", "1", "L", "1",
+		"\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2212", "-").Replace(code)
 }
 
 // VerifyOfferCode checks a derived code against the person it was made

@@ -30,6 +30,10 @@ func TestOfferCodes(t *testing.T) {
 	if _, ok := VerifyOfferCode(key, ana, "THANKS", typed); !ok {
 		t.Fatalf("%q as typed (%q) does not verify", code, typed)
 	}
+	// As copied from the email, which writes non-breaking hyphens.
+	if _, ok := VerifyOfferCode(key, ana, "THANKS", strings.ReplaceAll(code, "-", "\u2011")); !ok {
+		t.Fatalf("%q with non-breaking hyphens does not verify", code)
+	}
 	for _, bad := range []string{
 		OfferCode(key, bo, "THANKS", 3),          // somebody else's
 		strings.Replace(code, "3-", "5-", 1),     // another tier

@@ -2,6 +2,7 @@ package render
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/matcornic/hermes/v2"
 
@@ -30,7 +31,9 @@ func loyaltyNote(l *i18n.Lang, in Request) content {
 	c.preheader = history
 	if in.OfferCode != "" && in.OfferText != "" {
 		c.intros = append(c.intros, l.T("loyalty.offer", in.OfferText))
-		c.details = []hermes.Entry{{Key: l.T("loyalty.code"), Value: in.OfferCode}}
+		// Non-breaking hyphens keep the code on one line on a phone; the
+		// code accepts them back as hyphens (domain.NormaliseOfferCode).
+		c.details = []hermes.Entry{{Key: l.T("loyalty.code"), Value: strings.ReplaceAll(in.OfferCode, "-", "\u2011")}}
 		c.outros = append([]string{l.T("loyalty.code.how")}, c.outros...)
 	}
 	return c

@@ -169,6 +169,9 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 // tidyText normalises hermes' plain-text output: LF line ends, no trailing
 // blanks, at most one empty line in a row, a final newline.
 func tidyText(s string) string {
+	// Non-breaking hyphens keep a code on one line in HTML; plain text
+	// wraps nothing, and a reader copying from it gets a plain hyphen.
+	s = strings.ReplaceAll(s, "\u2011", "-")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	lines := strings.Split(s, "\n")
 	for i, ln := range lines {
