@@ -57,12 +57,41 @@ func Codes() []string {
 }
 
 // Lang is one language's catalog and printer. Values are shared and
-// immutable, so a *Lang may be used from many goroutines.
+// immutable once loaded, so a *Lang may be used from many goroutines.
+// Its catalog is read and built on first use (load): a function that
+// writes in one language pays for that one, not for seven.
 type Lang struct {
-	code    string
-	tag     language.Tag
+	code string
+	tag  language.Tag
+	// overrides are the operator's messages for this language, laid over
+	// the catalog when it is loaded.
+	overrides map[string]string
+
+	once    sync.Once
 	printer *message.Printer
 	keys    map[string]string
+}
+
+// load reads and builds the language's catalog once. The catalogs are
+// embedded and checked by the tests, so a failure is a build defect.
+func (l *Lang) load() {
+	l.once.Do(func() {
+		keys, err := catalogOf(l.code)
+		if err != nil {
+			panic(err)
+		}
+		if len(l.overrides) > 0 {
+			keys = maps.Clone(keys)
+			maps.Copy(keys, l.overrides)
+		}
+		b := catalog.NewBuilder(catalog.Fallback(l.tag))
+		for k, v := range keys {
+			if err := b.SetString(l.tag, k, v); err != nil {
+				panic(fmt.Errorf("i18n: %s: key %q: %w", l.code, k, err))
+			}
+		}
+		l.keys, l.printer = keys, message.NewPrinter(l.tag, message.Catalog(b))
+	})
 }
 
 // Set is one set of catalogs, as shipped or with an operator's overrides,
@@ -73,27 +102,29 @@ type Set struct {
 	matcher language.Matcher
 }
 
-// base reads the embedded catalogs on first use rather than at package
-// init, so that a function that never writes in a language (ingest, the
-// planner) does not pay for them at cold start, and one that does pays once.
-var base = sync.OnceValues(func() (map[string]map[string]string, error) {
-	out := map[string]map[string]string{}
+// catalogs reads each language's embedded catalog once, on first use.
+var catalogs = func() map[string]func() (map[string]string, error) {
+	out := map[string]func() (map[string]string, error){}
 	for _, tag := range supported {
-		keys, err := readCatalog(tag.String())
-		if err != nil {
-			return nil, err
-		}
-		out[tag.String()] = keys
+		code := tag.String()
+		out[code] = sync.OnceValues(func() (map[string]string, error) { return readCatalog(code) })
 	}
-	return out, nil
-})
+	return out
+}()
 
-// shipped is the Set without overrides, built once.
+// catalogOf is a supported language's catalog as shipped.
+func catalogOf(code string) (map[string]string, error) {
+	read, ok := catalogs[code]
+	if !ok {
+		return nil, fmt.Errorf("i18n: no catalog for %s", code)
+	}
+	return read()
+}
+
+// shipped is the Set without overrides.
 var shipped = sync.OnceValue(func() *Set {
 	s, err := New(nil)
 	if err != nil {
-		// The catalogs are embedded: a broken one is a build defect that the
-		// tests catch, not a runtime condition.
 		panic(err)
 	}
 	return s
@@ -104,34 +135,17 @@ func Default() *Set { return shipped() }
 
 // New builds a Set from the embedded catalogs with ov laid over them, so
 // that each renderer or handler can speak with its operator's words without
-// touching state shared by others. ov is validated again here (Validate),
-// so a Set never holds a message that would misformat.
+// touching state shared by others. ov is validated here (Validate), so a
+// Set never holds a message that would misformat; only the languages ov
+// names are read to check it, and each language's catalog is built when it
+// is first used.
 func New(ov Overrides) (*Set, error) {
-	cats, err := base()
-	if err != nil {
-		return nil, err
-	}
 	if err := ov.Validate(); err != nil {
 		return nil, err
 	}
-	b := catalog.NewBuilder(catalog.Fallback(supported[0]))
 	out := make([]*Lang, 0, len(supported))
 	for _, tag := range supported {
-		code := tag.String()
-		keys := cats[code]
-		if len(ov[code]) > 0 {
-			keys = maps.Clone(keys)
-			maps.Copy(keys, ov[code])
-		}
-		for k, v := range keys {
-			if err := b.SetString(tag, k, v); err != nil {
-				return nil, fmt.Errorf("i18n: %s: key %q: %w", code, k, err)
-			}
-		}
-		out = append(out, &Lang{code: code, tag: tag, keys: keys})
-	}
-	for _, l := range out {
-		l.printer = message.NewPrinter(l.tag, message.Catalog(b))
+		out = append(out, &Lang{code: tag.String(), tag: tag, overrides: ov[tag.String()]})
 	}
 	return &Set{langs: out, matcher: language.NewMatcher(supported)}, nil
 }
@@ -193,12 +207,14 @@ func (l *Lang) Tag() language.Tag { return l.tag }
 // page or an email without breaking it; the catalog tests keep that from
 // shipping.
 func (l *Lang) T(key string, args ...any) string {
+	l.load()
 	return l.printer.Sprintf(key, args...)
 }
 
 // Has reports whether the catalog defines key, so that callers can offer an
 // optional string (such as a score's label) and fall back when it is absent.
 func (l *Lang) Has(key string) bool {
+	l.load()
 	_, ok := l.keys[key]
 	return ok
 }

@@ -70,14 +70,10 @@ func (ov Overrides) Validate() error {
 	if len(ov) == 0 {
 		return nil
 	}
-	cats, err := base()
-	if err != nil {
-		return err
-	}
 	var problems []string
 	for code, msgs := range ov {
-		cat, ok := cats[code]
-		if !ok {
+		cat, err := catalogOf(code)
+		if err != nil {
 			problems = append(problems, fmt.Sprintf("%q: not a supported language (have %s)", code, strings.Join(Codes(), ", ")))
 			continue
 		}

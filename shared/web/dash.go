@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
@@ -59,8 +60,10 @@ const teamCSSPath = "/assets/team.css"
 const maxDashForm = 64 << 10
 
 type dash struct {
-	svc   *app.Service
-	tmpl  *template.Template
+	svc *app.Service
+	// tmpl parses the dashboard's templates on first use: the respond
+	// function's cold start serves customers' pages first.
+	tmpl  func() *template.Template
 	brand render.Brand
 	clock clock.Clock
 	log   *slog.Logger
@@ -74,11 +77,13 @@ type dash struct {
 
 func newDash(svc *app.Service, brand render.Brand, clk clock.Clock, log *slog.Logger) *dash {
 	d := &dash{svc: svc, brand: render.WithDefaults(brand), clock: clk, log: log}
-	d.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"zoned":     zoned,
-		"needsTeam": func(inc domain.Incident) bool { return inc.NeedsTeam() },
-		"deref":     func(b *bool) bool { return b != nil && *b },
-	}).ParseFS(templateFS, "templates/dash/*.html"))
+	d.tmpl = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("").Funcs(template.FuncMap{
+			"zoned":     zoned,
+			"needsTeam": func(inc domain.Incident) bool { return inc.NeedsTeam() },
+			"deref":     func(b *bool) bool { return b != nil && *b },
+		}).ParseFS(templateFS, "templates/dash/*.html"))
+	})
 	if svc == nil { // only listing the routes (the template test)
 		return d
 	}
@@ -213,7 +218,7 @@ type dashData struct {
 func (d *dash) page(w http.ResponseWriter, code int, name string, data dashData) {
 	data.Brand, data.Base, data.CSSVersion = d.brand, d.base, teamCSSVersion
 	var buf bytes.Buffer
-	if err := d.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := d.tmpl().ExecuteTemplate(&buf, name, data); err != nil {
 		d.log.Error("dashboard page failed", "page", name, "error", err)
 		http.Error(w, "page error", http.StatusInternalServerError)
 		return

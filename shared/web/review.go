@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
-	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/mail/render"
 )
 
@@ -59,7 +58,7 @@ func (h *Handler) reviewPage(w http.ResponseWriter, r *http.Request) {
 		h.linkError(w, r, err, false)
 		return
 	}
-	d := reviewPageData{pageData: pageData{L: i18n.For(v.Locale), Title: "page.review.title"}, Sites: v.Sites}
+	d := reviewPageData{pageData: pageData{L: h.lang(v.Locale), Title: "page.review.title"}, Sites: v.Sites}
 	d.Brand = h.pages.brand
 	d.Brand.Copyright = render.CopyrightLine(h.pages.brand, time.Now())
 	var buf bytes.Buffer
@@ -80,7 +79,7 @@ func (h *Handler) reviewPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) reviewFollow(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxReviewForm)
 	if err := parseForm(r); err != nil {
-		h.pages.render(w, http.StatusBadRequest, "message.html", pageData{L: i18n.For(r.Header.Get("Accept-Language")), Title: "page.error.title", Message: "page.error.body"})
+		h.pages.render(w, http.StatusBadRequest, "message.html", pageData{L: h.lang(r.Header.Get("Accept-Language")), Title: "page.error.title", Message: "page.error.body"})
 		return
 	}
 	i, err := strconv.Atoi(r.PostForm.Get(fieldSite))
