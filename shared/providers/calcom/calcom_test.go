@@ -426,3 +426,25 @@ func TestNoSurveyMetadata(t *testing.T) {
 		}
 	}
 }
+
+// A booking question with the identifier offer_code, or metadata[offer_code]
+// on the booking link, carries an offer code to redeem.
+func TestOfferCode(t *testing.T) {
+	p := newProvider(t, testSecret)
+	doc := hooktest.Fixture(t, "booking-created.json")
+	if evs, err := p.Parse(signed(testSecret, doc), testNow); err != nil || evs[0].OfferCode != "" {
+		t.Fatalf("documented payload: %+v %v", evs, err)
+	}
+	question := bytes.Replace(doc, []byte(`"responses": {`), []byte(`"responses": {"offer_code": {"label": "Offer code", "value": " THANKS3-7QK3-M2XA "}, `), 1)
+	if evs, err := p.Parse(signed(testSecret, question), testNow); err != nil || evs[0].OfferCode != "THANKS3-7QK3-M2XA" {
+		t.Fatalf("booking question: %+v %v", evs, err)
+	}
+	metadata := bytes.Replace(doc, []byte(`"metadata": {`), []byte(`"metadata": {"offer_code": "THANKS5-AAAA-BBBB", `), 1)
+	if evs, err := p.Parse(signed(testSecret, metadata), testNow); err != nil || evs[0].OfferCode != "THANKS5-AAAA-BBBB" {
+		t.Fatalf("metadata: %+v %v", evs, err)
+	}
+	long := bytes.Replace(doc, []byte(`"metadata": {`), []byte(`"metadata": {"offer_code": "`+strings.Repeat("X", 65)+`", `), 1)
+	if _, err := p.Parse(signed(testSecret, long), testNow); err == nil {
+		t.Fatal("a 65-character offer code was accepted")
+	}
+}

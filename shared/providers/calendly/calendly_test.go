@@ -400,3 +400,20 @@ func TestNoSurveyUTM(t *testing.T) {
 		t.Fatalf("utm_content: %+v %v", evs, err)
 	}
 }
+
+// A custom question titled "Offer code" carries an offer code to redeem;
+// other questions do not.
+func TestOfferCodeQuestion(t *testing.T) {
+	p := newProvider(t)
+	doc := hooktest.Fixture(t, "invitee-created.json")
+	if evs, err := p.Parse(signed(testKey, doc), testNow); err != nil || evs[0].OfferCode != "" {
+		t.Fatalf("documented payload: %+v %v", evs, err)
+	}
+	body := bytes.Replace(doc, []byte(`"questions_and_answers": []`), []byte(`"questions_and_answers": [
+	  {"question": "Anything we should know?", "answer": "THANKS3-AAAA-BBBB is my friend's", "position": 0},
+	  {"question": " offer CODE ", "answer": " thanks3-7qk3-m2xa ", "position": 1}]`), 1)
+	evs, err := p.Parse(signed(testKey, body), testNow)
+	if err != nil || evs[0].OfferCode != "thanks3-7qk3-m2xa" {
+		t.Fatalf("offer code: %+v %v", evs, err)
+	}
+}

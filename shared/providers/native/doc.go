@@ -28,6 +28,8 @@
 //   - customer.email (required), customer.name, customer.locale (BCP 47, e.g.
 //     "el-GR"), customer.time_zone (IANA, e.g. "Europe/Athens"; follow-ups
 //     are timed in it).
+//   - booking.offer_code: an offer code the customer gave when booking (a
+//     loyalty note's); the booking redeems it, once.
 //   - booking.ref or ticket.ref (required): the sender's reference; with the
 //     provider it identifies the incident, so later events update it.
 //   - booking.title, booking.starts_at, booking.ends_at (RFC 3339),
