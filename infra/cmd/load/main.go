@@ -290,7 +290,8 @@ type webhook struct {
 	body        []byte
 }
 
-// buildWebhooks makes n copies of the body with distinct refs, moved to
+// buildWebhooks makes n copies of the body with distinct refs and
+// guests, moved to
 // now (as post-webhook -now does), each signed as a Standard Webhooks
 // sender signs it.
 func buildWebhooks(template []byte, secret string, n int) ([]webhook, error) {
@@ -309,9 +310,17 @@ func buildWebhooks(template []byte, secret string, n int) ([]webhook, error) {
 	}
 	run := strconv.FormatInt(now.UnixNano()%1e9, 36)
 	out := make([]webhook, n)
+	customer, _ := m["customer"].(map[string]any)
+	if customer == nil {
+		return nil, errors.New("body: no customer object to give distinct addresses")
+	}
 	for i := range out {
 		obj["ref"] = fmt.Sprintf("LOAD-%s-%06d", run, i)
 		m[kind] = obj
+		// A guest each, as a day's bookings are: one person's second
+		// survey within the survey budget would (rightly) not be sent.
+		customer["email"] = fmt.Sprintf("guest-%s-%06d@example.com", run, i)
+		m["customer"] = customer
 		body, err := json.Marshal(m)
 		if err != nil {
 			return nil, err
