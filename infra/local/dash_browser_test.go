@@ -21,11 +21,11 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 )
 
-// outboxText finds the first email in the outbox whose text matches re
-// and returns the match.
-func (s *devServer) outboxMatch(re *regexp.Regexp) string {
+// envelopes parses every message in the outbox, as a mailbox reads it.
+func (s *devServer) envelopes() []*enmime.Envelope {
 	s.t.Helper()
 	emls, _ := filepath.Glob(filepath.Join(s.dataDir, "outbox", "*.eml"))
+	out := make([]*enmime.Envelope, 0, len(emls))
 	for _, f := range emls {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -35,6 +35,16 @@ func (s *devServer) outboxMatch(re *regexp.Regexp) string {
 		if err != nil {
 			s.t.Fatal(err)
 		}
+		out = append(out, env)
+	}
+	return out
+}
+
+// outboxMatch finds the first email in the outbox whose text matches re
+// and returns the match.
+func (s *devServer) outboxMatch(re *regexp.Regexp) string {
+	s.t.Helper()
+	for _, env := range s.envelopes() {
 		if m := re.FindString(env.Text); m != "" {
 			return m
 		}

@@ -128,16 +128,7 @@ func TestPreArrivalEndToEnd(t *testing.T) {
 // envelopeFor parses the outbox message of a step, attachments and all.
 func (s *loopServer) envelopeFor(step string) *enmime.Envelope {
 	s.t.Helper()
-	files, _ := filepath.Glob(filepath.Join(s.dataDir, "outbox", "*.eml"))
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
-		if err != nil {
-			s.t.Fatal(err)
-		}
+	for _, env := range s.envelopes() {
 		if env.GetHeader("X-Aftercare-Step") == step {
 			return env
 		}
