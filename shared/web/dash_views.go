@@ -242,7 +242,11 @@ func stepWords(key string) string {
 		"thanks": "thank-you", "csat": "satisfaction survey", "nps": "recommendation survey", "ces": "effort survey",
 		"recovery": "“is it fixed?” survey", "ack": "acknowledgement to the customer", "alert": "team alert",
 		"hook": "team webhook", "msg": "message from the team", "review": "review invitation",
+		"advice": "pre-arrival advice", "loyalty": "loyalty thanks", "missed": "“we missed you” note",
 	}[name]
+	if n == "s" { // a step before the booking starts ("advice-s")
+		n = ""
+	}
 	if words == "" {
 		words = name
 	}
