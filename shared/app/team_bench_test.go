@@ -164,7 +164,7 @@ func BenchmarkTeamExport(b *testing.B) {
 	b.ReportAllocs()
 	var w countingWriter
 	for b.Loop() {
-		if err := svc.ExportCSV(context.Background(), app.ExportIncidents, &w); err != nil {
+		if _, err := svc.ExportCSV(context.Background(), app.ExportIncidents, &w, "", 0); err != nil {
 			b.Fatal(err)
 		}
 	}

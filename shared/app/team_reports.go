@@ -42,19 +42,27 @@ func (s *Service) Counting() func(before, after domain.Incident) []store.CountDe
 // exportPage is how many incidents an export holds in memory at once.
 const exportPage = 500
 
+// ExportPart is how many incidents one export response holds at most: on
+// AWS a Lambda's response (through API Gateway) is buffered and limited to
+// 6 MB, so a larger export comes in parts of about 2 MB, each naming the
+// next (see ExportCSV's cursor).
+const ExportPart = 20_000
+
 // Export kinds.
 const (
 	ExportIncidents = "incidents"
 	ExportAnswers   = "answers"
 )
 
-// ExportCSV writes every incident (one row each) or every answer (one row
-// per answer) as CSV to w, newest first, reading exportPage incidents at
-// a time, so an export of a million incidents never holds them all.
-func (s *Service) ExportCSV(ctx context.Context, kind string, w io.Writer) error {
+// ExportCSV writes incidents (one row each) or answers (one row per
+// answer) as CSV to w, newest first, from cursor ("" for the newest), at
+// most max incidents (0 for all), reading exportPage incidents at a time,
+// so an export never holds them all in memory. It returns the cursor of
+// the next part, "" once everything is written.
+func (s *Service) ExportCSV(ctx context.Context, kind string, w io.Writer, cursor store.Cursor, max int) (store.Cursor, error) {
 	ts, err := s.teamStore()
 	if err != nil {
-		return err
+		return "", err
 	}
 	var write func(domain.Incident) error
 	var flush func() error
@@ -66,24 +74,29 @@ func (s *Service) ExportCSV(ctx context.Context, kind string, w io.Writer) error
 		c := reports.NewAnswerCSV(w)
 		write, flush = c.Write, c.Flush
 	default:
-		return fmt.Errorf("export: unknown kind %q", kind)
+		return "", fmt.Errorf("export: unknown kind %q", kind)
 	}
-	var cursor store.Cursor
+	written := 0
 	for {
-		page, next, err := ts.Page(ctx, cursor, exportPage)
+		n := exportPage
+		if max > 0 {
+			n = min(n, max-written)
+		}
+		page, next, err := ts.Page(ctx, cursor, n)
 		if err != nil {
-			return fmt.Errorf("export %s: %w", kind, err)
+			return "", fmt.Errorf("export %s: %w", kind, err)
 		}
 		for _, inc := range page {
 			if err := write(inc); err != nil {
-				return fmt.Errorf("export %s: %w", kind, err)
+				return "", fmt.Errorf("export %s: %w", kind, err)
 			}
 		}
+		written += len(page)
 		if err := flush(); err != nil {
-			return fmt.Errorf("export %s: %w", kind, err)
+			return "", fmt.Errorf("export %s: %w", kind, err)
 		}
-		if next == "" {
-			return nil
+		if next == "" || (max > 0 && written >= max) {
+			return next, nil
 		}
 		cursor = next
 	}

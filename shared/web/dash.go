@@ -73,10 +73,15 @@ type dash struct {
 	// insecure is why the dashboard refuses to run: a public URL on plain
 	// http anywhere but localhost, where a Secure cookie cannot hold.
 	insecure string
+	// exportPart is how many incidents one CSV export response holds.
+	exportPart int
 }
 
-func newDash(svc *app.Service, brand render.Brand, clk clock.Clock, log *slog.Logger) *dash {
-	d := &dash{svc: svc, brand: render.WithDefaults(brand), clock: clk, log: log}
+func newDash(svc *app.Service, brand render.Brand, clk clock.Clock, log *slog.Logger, exportPart int) *dash {
+	if exportPart <= 0 {
+		exportPart = app.ExportPart
+	}
+	d := &dash{svc: svc, brand: render.WithDefaults(brand), clock: clk, log: log, exportPart: exportPart}
 	d.tmpl = sync.OnceValue(func() *template.Template {
 		return template.Must(template.New("").Funcs(template.FuncMap{
 			"zoned":     zoned,

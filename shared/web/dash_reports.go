@@ -4,15 +4,18 @@ package web
 // charts, per-period and breakdown tables) and the CSV exports.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/reports"
+	"github.com/aftercare/aftercare/shared/store"
 )
 
 // reportView is the reports page's data, already in words.
@@ -158,18 +161,38 @@ func median(h reports.Handled) string {
 	return "≈ " + waited(h.Median)
 }
 
-// export streams a CSV export; a failure half way can only cut the file
-// short (the status is sent), so it is logged.
-func (d *dash) export(w http.ResponseWriter, r *http.Request, sess app.Session) {
+// export sends a CSV export in parts of app.ExportPart incidents (about
+// 2 MB, under the 6 MB a Lambda may answer through API Gateway): a part
+// that is not the last names the next in a Link header (rel="next") and
+// in X-Aftercare-Next-Part. A part is written into memory first, so that
+// its headers can name the next one and a failure is an error page rather
+// than a file cut short; memory holds one part, never the whole export.
+func (d *dash) export(w http.ResponseWriter, r *http.Request, _ app.Session) {
 	kind := strings.TrimSuffix(r.PathValue("file"), ".csv")
 	if kind != app.ExportIncidents && kind != app.ExportAnswers {
 		http.NotFound(w, r)
 		return
 	}
+	cursor := store.Cursor(r.URL.Query().Get("part"))
+	var buf bytes.Buffer
+	next, err := d.svc.ExportCSV(r.Context(), kind, &buf, cursor, d.exportPart)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="aftercare-%s-%s.csv"`, kind, d.clock.Now().UTC().Format("20060102")))
-	if err := d.svc.ExportCSV(r.Context(), kind, w); err != nil {
-		d.log.ErrorContext(r.Context(), "export failed part way", "kind", kind, "member", sess.Member != "", "error", err)
+	name := fmt.Sprintf("aftercare-%s-%s", kind, d.clock.Now().UTC().Format("20060102"))
+	if cursor != "" {
+		name += "-continued"
+	}
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+	if next != "" {
+		u := d.base + "/team/export/" + kind + ".csv?part=" + url.QueryEscape(string(next))
+		h.Set("Link", "<"+u+`>; rel="next"`)
+		h.Set("X-Aftercare-Next-Part", u)
+	}
+	if _, err := buf.WriteTo(w); err != nil {
+		d.log.WarnContext(r.Context(), "export not delivered whole", "kind", kind, "error", err)
 	}
 }

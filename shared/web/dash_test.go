@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -68,7 +69,7 @@ func newTeam(t *testing.T) *team {
 	t.Cleanup(e.srv.Close)
 	e.svc = e.service(strings.Repeat("k", 32))
 	e.store.CountWith(e.svc.Counting())
-	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: render.Brand{Name: "Sea Breeze Tours"}, Clock: e.clock})
+	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: render.Brand{Name: "Sea Breeze Tours"}, Clock: e.clock, ExportPart: 2})
 	e.srv.Start()
 
 	ctx := context.Background()
@@ -630,5 +631,56 @@ func TestReportsAndExports(t *testing.T) {
 	}
 	if r := b.do("GET", "/team/export/passwords.csv", nil); r.code != http.StatusNotFound {
 		t.Fatalf("unknown export: %d", r.code)
+	}
+}
+
+// An export larger than a part comes in parts, each naming the next, which
+// together hold every incident once (a Lambda's answer through API Gateway
+// is limited to 6 MB).
+func TestExportInParts(t *testing.T) {
+	e := newTeam(t)
+	ctx := context.Background()
+	for i := range 4 { // five incidents in all, with the one newTeam made
+		e.clock.Advance(time.Minute)
+		ev := domain.Event{ID: fmt.Sprintf("evt-p%d", i), Provider: "aftercare", Type: domain.BookingCreated, OccurredAt: e.clock.Now(),
+			Ref: fmt.Sprintf("BK-P%d", i), Customer: domain.Customer{Email: fmt.Sprintf("p%d@example.com", i)}}
+		if _, err := e.svc.Ingest(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.signIn(ana)
+	seen := map[string]int{}
+	path, parts := "/team/export/incidents.csv", 0
+	for path != "" {
+		r := b.do("GET", path, nil)
+		if r.code != http.StatusOK {
+			t.Fatalf("%s: %d", path, r.code)
+		}
+		parts++
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.body, "\uFEFF"))).ReadAll()
+		if err != nil || len(recs) < 2 || len(recs) > 3 {
+			t.Fatalf("part %d: %d rows, %v", parts, len(recs), err)
+		}
+		for _, rec := range recs[1:] {
+			seen[rec[0]]++
+		}
+		path = ""
+		if next := r.header.Get("X-Aftercare-Next-Part"); next != "" {
+			if !strings.Contains(r.header.Get("Link"), `rel="next"`) {
+				t.Fatalf("part %d: Link %q", parts, r.header.Get("Link"))
+			}
+			path = next
+		}
+		if parts > 5 {
+			t.Fatal("the parts do not end")
+		}
+	}
+	if parts != 3 || len(seen) != 5 {
+		t.Fatalf("%d parts holding %d incidents, want 3 parts and 5: %v", parts, len(seen), seen)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s exported %d times", id, n)
+		}
 	}
 }

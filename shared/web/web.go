@@ -48,6 +48,9 @@ type Config struct {
 	// the catalogs as shipped. Pages and emails should share one, so a
 	// guest reads the same words in both.
 	Copy *i18n.Set
+	// ExportPart is how many incidents one CSV export response of the
+	// dashboard holds (0: app.ExportPart); larger exports come in parts.
+	ExportPart int
 }
 
 // Handler serves the public routes.
@@ -100,7 +103,7 @@ func New(cfg Config) *Handler {
 	public("GET /u/{token}", h.consentPage)
 	public("POST /u/{token}", h.consent)
 	h.reviewRoutes(public) // GET/POST /v/{token}: review invitations (review.go)
-	newDash(cfg.Service, cfg.Brand, cfg.Clock, h.log).routes(public)
+	newDash(cfg.Service, cfg.Brand, cfg.Clock, h.log, cfg.ExportPart).routes(public)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
