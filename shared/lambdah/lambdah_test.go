@@ -132,3 +132,32 @@ func (f *fakeDispatcher) Dispatch(_ context.Context, fire schedule.Fire) (app.Di
 	f.got = fire
 	return f.res, f.err
 }
+
+// The dashboard's cookies cross API Gateway: the request's cookies (which
+// payload 2.0 carries apart from the headers) reach the handler, and every
+// Set-Cookie comes back in the response's cookies, none folded into
+// another.
+func TestHTTPCarriesCookies(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var got []string
+		for _, c := range r.Cookies() {
+			got = append(got, c.Name+"="+c.Value)
+		}
+		w.Header().Set("X-Got", strings.Join(got, "; "))
+		http.SetCookie(w, &http.Cookie{Name: "__Host-a", Value: "1", Path: "/", Secure: true, HttpOnly: true})
+		http.SetCookie(w, &http.Cookie{Name: "__Host-b", Value: "", Path: "/", Secure: true, MaxAge: -1})
+		w.WriteHeader(http.StatusSeeOther)
+	})
+	ev := apiEvent(http.MethodGet, "/team/queue", map[string]string{"accept": "text/html"}, "")
+	ev.Cookies = []string{"__Host-aftercare-session=tok.sig", "__Host-aftercare-csrf=abc"}
+	resp, err := HTTP(h)(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Headers["X-Got"]; got != "__Host-aftercare-session=tok.sig; __Host-aftercare-csrf=abc" {
+		t.Errorf("cookies the handler saw: %q", got)
+	}
+	if len(resp.Cookies) != 2 || !strings.HasPrefix(resp.Cookies[0], "__Host-a=1") || !strings.Contains(resp.Cookies[1], "Max-Age=0") {
+		t.Errorf("response cookies: %q", resp.Cookies)
+	}
+}
