@@ -3,6 +3,9 @@
 package main
 
 import (
+	"fmt"
+
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -19,6 +22,12 @@ import (
 
 func main() {
 	awswire.Main(awswire.Dispatch, func(e *awswire.Env) (any, error) {
+		// The operator's wording, checked at start: a bad key or
+		// placeholder stops the cold start, naming it.
+		copySet, err := i18n.FromJSON(e.Settings.CopyOverrides)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", compose.CopyJSON, err)
+		}
 		sched, err := eventbridge.New(scheduler.NewFromConfig(e.AWS), eventbridge.Config{
 			GroupName: e.ScheduleGroup, TargetArn: e.DispatchARN, RoleArn: e.SchedulerRoleARN, DeadLetterArn: e.ScheduleDLQARN,
 		})
@@ -28,7 +37,7 @@ func main() {
 		return lambdah.Dispatch(e.Settings, compose.Ports{
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
 			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
-			Renderer: render.New(e.Settings.Brand, render.WithCopy(e.Settings.Copy)),
+			Renderer: render.New(e.Settings.Brand, render.WithCopy(copySet)),
 			Calendar: ical.Write,
 		}, e.Log)
 	})

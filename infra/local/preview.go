@@ -39,7 +39,7 @@ func (rt *Runtime) previewPage(w http.ResponseWriter, r *http.Request) {
 	rt.page(w, "preview.html", previewData{
 		Templates: render.Templates(), Locales: i18n.Codes(), Template: tpl, Locale: loc,
 		Rows: preview.Grid(items), Flash: r.URL.Query().Get("flash"),
-		SMTP: rt.cfg.SMTPAddr != "", Copy: rt.cfg.Settings.Copy != nil,
+		SMTP: rt.cfg.SMTPAddr != "", Copy: rt.cfg.Settings.CopyOverrides != "",
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/aftercare/aftercare/shared/calendar/ical"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"log/slog"
 	"net"
 	"net/http"
@@ -108,7 +109,12 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 		_, domain, _ := strings.Cut(cfg.ReplyAddress, "@")
 		log.Info("reply addresses on", "reply_domain", domain, "inbound", "POST /dev/api/inbound")
 	}
-	rt.mailer, rt.renderer = sender, render.New(cfg.Brand, render.WithCopy(cfg.Settings.Copy))
+	// The operator's wording, checked at start (AFTERCARE_COPY).
+	copySet, err := i18n.FromJSON(cfg.Settings.CopyOverrides)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvCopy, err)
+	}
+	rt.mailer, rt.renderer = sender, render.New(cfg.Brand, render.WithCopy(copySet))
 	rt.svc, err = compose.Service(cfg.Settings, compose.Ports{
 		Store: rt.store, Scheduler: rt.sched, Mailer: sender, Renderer: rt.renderer, Clock: rt.Clock,
 		Crashpoint: crashpoint(cfg.CrashAt, log), ParseReply: replies.Inbound, Messages: localMessages{rt.inbox, rt.outbox},
@@ -136,7 +142,7 @@ func Open(cfg Config, log *slog.Logger) (*Runtime, error) {
 	}
 	h := web.New(web.Config{
 		Service: rt.svc, Brand: cfg.Brand, Clock: rt.Clock, Log: log,
-		Providers: provs, Copy: cfg.Settings.Copy,
+		Providers: provs, Copy: copySet,
 	})
 	rt.mountConsole(h)
 	rt.handler = h

@@ -2,6 +2,7 @@ package awswire
 
 import (
 	"encoding/json"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -107,10 +108,12 @@ func TestLoadAsksOnlyForItsParameters(t *testing.T) {
 		}
 		// Only the functions that write to customers read the operator's
 		// wording, and apply it.
-		if got := e.Settings.Copy != nil; got != fn.Mailer {
-			t.Errorf("%s: copy applied = %v, want %v", fn.Name, got, fn.Mailer)
-		} else if got && e.Settings.Copy.For("de").T("thank_you.subject") != "Danke!" {
-			t.Errorf("%s: the copy parameter's wording is not used", fn.Name)
+		if got := e.Settings.CopyOverrides != ""; got != fn.Mailer {
+			t.Errorf("%s: copy read = %v, want %v", fn.Name, got, fn.Mailer)
+		} else if got {
+			if set, err := i18n.FromJSON(e.Settings.CopyOverrides); err != nil || set.For("de").T("thank_you.subject") != "Danke!" {
+				t.Errorf("%s: the copy parameter's wording is not used: %v", fn.Name, err)
+			}
 		}
 		links := fn.Needs().Links
 		if links && (len(e.Settings.LinkKeys) != 1 || string(e.Settings.LinkKeys[0]) != strings.Repeat("k", 40)) {

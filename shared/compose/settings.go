@@ -21,7 +21,6 @@ import (
 
 	"github.com/aftercare/aftercare/shared/advice"
 	"github.com/aftercare/aftercare/shared/domain"
-	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/draft"
 	"github.com/aftercare/aftercare/shared/notify/webhook"
@@ -125,10 +124,12 @@ type Settings struct {
 	ReplyTo   string
 	Brand     draft.Brand
 	Policy    domain.Policy
-	// Copy is the operator's wording laid over the catalogs (CopyJSON),
-	// for the renderer (render.WithCopy) and the pages (web.Config.Copy);
-	// nil when there is none, which both read as the catalogs as shipped.
-	Copy *i18n.Set
+	// CopyOverrides is the operator's wording as JSON (CopyJSON), "" for
+	// none. The compositions that write to customers turn it into their
+	// catalogs at start with i18n.FromJSON, which checks it and stops the
+	// start on a bad key or placeholder; it is not parsed here, so that
+	// the functions that write to nobody link no catalog.
+	CopyOverrides string
 	// Team receives alerts by email (zero: none), in TeamLocale: the first
 	// address of the team list. TeamMembers is the whole list (TeamEmail,
 	// comma-separated): who may sign in to the dashboard.
@@ -236,17 +237,7 @@ func Parse(get func(name string) string, need Needs) (Settings, error) {
 		}
 		s.Advice = a
 	}
-	if js := v(CopyJSON); js != "" {
-		// Checked here, at start, so a typo in a key or a lost placeholder
-		// stops a deploy instead of reaching a guest.
-		ov, err := i18n.ParseOverrides([]byte(js))
-		if err == nil {
-			s.Copy, err = i18n.New(ov)
-		}
-		if err != nil {
-			bad("%s: %v", CopyJSON, err)
-		}
-	}
+	s.CopyOverrides = v(CopyJSON)
 
 	if need.Webhooks {
 		s.WebhookSecrets = List(v(WebhookSecret))

@@ -130,3 +130,18 @@ func Verbs(msg string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// FromJSON is the catalogs with the operator's wording laid over them, from
+// the overrides file's JSON ("" for none: the catalogs as shipped). The
+// compositions that write to customers call it at start, so a typo in a key
+// or a lost placeholder stops a deploy instead of reaching a guest.
+func FromJSON(js string) (*Set, error) {
+	if strings.TrimSpace(js) == "" {
+		return Default(), nil
+	}
+	ov, err := ParseOverrides([]byte(js))
+	if err != nil {
+		return nil, err
+	}
+	return New(ov)
+}

@@ -4,10 +4,12 @@
 package pages
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/aftercare/aftercare/shared/compose"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/web"
 )
 
@@ -20,5 +22,9 @@ func Respond(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handle
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Service: svc, Brand: s.Brand, Clock: p.Clock, Log: log, Copy: s.Copy}), nil
+	copySet, err := i18n.FromJSON(s.CopyOverrides)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", compose.CopyJSON, err)
+	}
+	return web.New(web.Config{Service: svc, Brand: s.Brand, Clock: p.Clock, Log: log, Copy: copySet}), nil
 }
