@@ -53,18 +53,7 @@ func (s *Store) GetContact(ctx context.Context, key string) (domain.Contact, err
 
 // getContactItem reads a contact's item consistently; nil if there is none.
 func (s *Store) getContactItem(ctx context.Context, key string) (map[string]types.AttributeValue, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("dynamo: get contact %s: %w", key, err)
-	}
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.cfg.Table),
-		Key:            contactKey(key),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: get contact %s: %w", key, err)
-	}
-	return out.Item, nil
+	return s.getConsistent(ctx, "get contact "+key, contactKey(key))
 }
 
 // UpdateContact is Update for contacts: it loads the contact, lets fn

@@ -178,31 +178,44 @@ func (s *Store) batchGet(ctx context.Context, ids []string, byID map[string]doma
 	for i, id := range ids {
 		keys[i] = key(id)
 	}
-	req := map[string]types.KeysAndAttributes{s.cfg.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	return s.batchGetItems(ctx, "list", keys, true, func(pk string, item map[string]types.AttributeValue) error {
+		id := strings.TrimPrefix(pk, IncidentKeyPrefix)
+		inc, err := decodeItem(id, item)
+		if err != nil {
+			return err
+		}
+		byID[id] = inc
+		return nil
+	})
+}
+
+// batchGetItems reads up to batchGetMax items by key with BatchGetItem,
+// retrying the keys DynamoDB leaves unprocessed when it is throttling
+// (with backoff, up to MaxTries), and hands each item and its partition
+// key to each; what names the read in errors.
+func (s *Store) batchGetItems(ctx context.Context, what string, keys []map[string]types.AttributeValue, consistent bool, each func(pk string, item map[string]types.AttributeValue) error) error {
+	req := map[string]types.KeysAndAttributes{s.cfg.Table: {Keys: keys, ConsistentRead: aws.Bool(consistent)}}
 	for try := 1; len(req) > 0; try++ {
 		out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
-			return fmt.Errorf("dynamo: list: batch get: %w", err)
+			return fmt.Errorf("dynamo: %s: batch get: %w", what, err)
 		}
 		for _, item := range out.Responses[s.cfg.Table] {
 			pk, _ := item[PartitionKey].(*types.AttributeValueMemberS)
 			if pk == nil {
-				return fmt.Errorf("dynamo: list: an item without %s", PartitionKey)
+				return fmt.Errorf("dynamo: %s: an item without %s", what, PartitionKey)
 			}
-			id := strings.TrimPrefix(pk.Value, IncidentKeyPrefix)
-			inc, err := decodeItem(id, item)
-			if err != nil {
-				return fmt.Errorf("dynamo: list: %w", err)
+			if err := each(pk.Value, item); err != nil {
+				return fmt.Errorf("dynamo: %s: %w", what, err)
 			}
-			byID[id] = inc
 		}
 		req = out.UnprocessedKeys
 		if len(req) > 0 {
 			if try >= s.cfg.MaxTries {
-				return fmt.Errorf("dynamo: list: %d keys still unprocessed after %d tries", len(req[s.cfg.Table].Keys), try)
+				return fmt.Errorf("dynamo: %s: %d keys still unprocessed after %d tries", what, len(req[s.cfg.Table].Keys), try)
 			}
 			if err := backoff(ctx, try); err != nil {
-				return fmt.Errorf("dynamo: list: %w", err)
+				return fmt.Errorf("dynamo: %s: %w", what, err)
 			}
 		}
 	}

@@ -130,16 +130,22 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 // getItem reads an incident's item consistently; nil if there is none.
 func (s *Store) getItem(ctx context.Context, id string) (map[string]types.AttributeValue, error) {
+	return s.getConsistent(ctx, "get "+id, key(id))
+}
+
+// getConsistent reads one item with a consistent read (nil if there is
+// none); what names the read in errors ("get contact con_…").
+func (s *Store) getConsistent(ctx context.Context, what string, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("dynamo: get %s: %w", id, err)
+		return nil, fmt.Errorf("dynamo: %s: %w", what, err)
 	}
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.cfg.Table),
-		Key:            key(id),
+		Key:            k,
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: get %s: %w", id, err)
+		return nil, fmt.Errorf("dynamo: %s: %w", what, err)
 	}
 	return out.Item, nil
 }

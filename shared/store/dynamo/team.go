@@ -112,15 +112,11 @@ func (s *Store) PutEphemeral(ctx context.Context, key string, value []byte, expi
 // GetEphemeral returns the value under key, or store.ErrNotFound when
 // there is none or it expired at now (whether or not TTL deleted it yet).
 func (s *Store) GetEphemeral(ctx context.Context, key string, now time.Time) ([]byte, error) {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.cfg.Table),
-		Key:            ephemeralKey(key),
-		ConsistentRead: aws.Bool(true),
-	})
+	item, err := s.getConsistent(ctx, "get ephemeral "+key, ephemeralKey(key))
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: get ephemeral %s: %w", key, err)
+		return nil, err
 	}
-	v, ok := liveValue(out.Item, now)
+	v, ok := liveValue(item, now)
 	if !ok {
 		return nil, fmt.Errorf("dynamo: get ephemeral %s: %w", key, store.ErrNotFound)
 	}
@@ -436,45 +432,29 @@ func (s *Store) ReadCounts(ctx context.Context, buckets []string) (map[string]st
 		for i, b := range chunk {
 			keys[i] = countsKey(b)
 		}
-		req := map[string]types.KeysAndAttributes{s.cfg.Table: {Keys: keys}}
-		for try := 1; len(req) > 0; try++ {
-			res, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: read counts: %w", err)
+		err := s.batchGetItems(ctx, "read counts", keys, false, func(pk string, item map[string]types.AttributeValue) error {
+			bucket := strings.TrimPrefix(pk, CountsKeyPrefix)
+			counts := store.Counts{}
+			for name, v := range item {
+				counter, ok := strings.CutPrefix(name, counterPrefix)
+				if !ok {
+					continue
+				}
+				n, ok := v.(*types.AttributeValueMemberN)
+				if !ok {
+					return fmt.Errorf("%s: counter %q is not a number", bucket, counter)
+				}
+				x, err := strconv.ParseInt(n.Value, 10, 64)
+				if err != nil {
+					return fmt.Errorf("%s: counter %q: %w", bucket, counter, err)
+				}
+				counts[counter] = x
 			}
-			for _, item := range res.Responses[s.cfg.Table] {
-				pk, _ := item[PartitionKey].(*types.AttributeValueMemberS)
-				if pk == nil {
-					return nil, fmt.Errorf("dynamo: read counts: an item without %s", PartitionKey)
-				}
-				bucket := strings.TrimPrefix(pk.Value, CountsKeyPrefix)
-				counts := store.Counts{}
-				for name, v := range item {
-					counter, ok := strings.CutPrefix(name, counterPrefix)
-					if !ok {
-						continue
-					}
-					n, ok := v.(*types.AttributeValueMemberN)
-					if !ok {
-						return nil, fmt.Errorf("dynamo: read counts: %s: counter %q is not a number", bucket, counter)
-					}
-					x, err := strconv.ParseInt(n.Value, 10, 64)
-					if err != nil {
-						return nil, fmt.Errorf("dynamo: read counts: %s: counter %q: %w", bucket, counter, err)
-					}
-					counts[counter] = x
-				}
-				out[bucket] = counts
-			}
-			req = res.UnprocessedKeys
-			if len(req) > 0 {
-				if try >= s.cfg.MaxTries {
-					return nil, fmt.Errorf("dynamo: read counts: %d keys still unprocessed after %d tries", len(req[s.cfg.Table].Keys), try)
-				}
-				if err := backoff(ctx, try); err != nil {
-					return nil, fmt.Errorf("dynamo: read counts: %w", err)
-				}
-			}
+			out[bucket] = counts
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
