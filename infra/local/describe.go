@@ -148,7 +148,7 @@ func zoned(t time.Time, zone string) string {
 	if t.IsZero() || zone == "" || zone == "UTC" {
 		return ""
 	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := domain.LoadZone(zone)
 	if err != nil {
 		return ""
 	}

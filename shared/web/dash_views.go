@@ -108,7 +108,7 @@ func zoned(t time.Time, tz string) string {
 	if tz == "" || tz == "UTC" {
 		return utc
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := domain.LoadZone(tz)
 	if err != nil {
 		return utc
 	}

@@ -197,7 +197,7 @@ func location(tz string) *time.Location {
 	if tz == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := domain.LoadZone(tz)
 	if err != nil {
 		return time.UTC
 	}

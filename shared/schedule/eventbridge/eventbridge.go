@@ -69,6 +69,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aftercare/aftercare/shared/domain"
 	"strings"
 	"time"
 
@@ -346,13 +347,14 @@ func atExpression(at time.Time, zoneName string) (expr, zone string) {
 	return "at(" + at.In(loc).Format(atLayout) + ")", zoneName
 }
 
-// location loads an IANA zone, or returns nil where the UTC form must be
+// location loads an IANA zone (domain.LoadZone: cached, as every write
+// creates schedules), or returns nil where the UTC form must be
 // used instead.
 func location(name string) *time.Location {
 	if name == "" || name == "Local" || len(name) > maxTimeZoneLen {
 		return nil
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := domain.LoadZone(name)
 	if err != nil {
 		return nil
 	}
