@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/aftercare/aftercare/infra/emulators"
 	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"

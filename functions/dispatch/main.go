@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -13,6 +12,7 @@ import (
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"github.com/aftercare/aftercare/shared/compose"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/mail/render"
 	"github.com/aftercare/aftercare/shared/mail/ses"

@@ -6,13 +6,13 @@ package main
 import (
 	"fmt"
 
-	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
 	"github.com/aftercare/aftercare/shared/compose"
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/lambdah/pages"
 	"github.com/aftercare/aftercare/shared/mail/render"

@@ -2,7 +2,6 @@ package awswire
 
 import (
 	"encoding/json"
-	"github.com/aftercare/aftercare/shared/i18n"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 

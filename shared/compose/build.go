@@ -3,11 +3,11 @@ package compose
 import (
 	"context"
 	"fmt"
-	"github.com/aftercare/aftercare/shared/calendar"
 	"log/slog"
 	"net/http"
 
 	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/calendar"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail"

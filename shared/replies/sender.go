@@ -1,11 +1,12 @@
 package replies
 
 import (
-	"github.com/aftercare/aftercare/shared/mail"
 	netmail "net/mail"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/aftercare/aftercare/shared/mail"
 )
 
 // sender is the one mailbox of the one From field, or the zero Address.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/calendar/ical"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"

@@ -2,12 +2,13 @@ package ical
 
 import (
 	"bytes"
-	"github.com/aftercare/aftercare/shared/calendar"
 	"strings"
 	"testing"
 	"time"
 
 	goical "github.com/emersion/go-ical"
+
+	"github.com/aftercare/aftercare/shared/calendar"
 )
 
 // TestICSRoundTrip parses the file with an independent iCalendar parser

@@ -6,13 +6,13 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
-	"github.com/aftercare/aftercare/shared/notify"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aftercare/aftercare/shared/domain"
+	"github.com/aftercare/aftercare/shared/notify"
 )
 
 // TypePrefix starts every payload's type; the alert's Kind follows it.

@@ -10,7 +10,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/aftercare/aftercare/shared/notify"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aftercare/aftercare/shared/mail"
+	"github.com/aftercare/aftercare/shared/notify"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
 

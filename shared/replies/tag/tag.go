@@ -11,10 +11,11 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"github.com/aftercare/aftercare/shared/mail"
 	netmail "net/mail"
 	"regexp"
 	"strings"
+
+	"github.com/aftercare/aftercare/shared/mail"
 )
 
 // Errors from Addresses.Parse and Addresses.Match. Neither error's text

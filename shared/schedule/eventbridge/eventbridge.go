@@ -69,7 +69,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/aftercare/aftercare/shared/domain"
 	"strings"
 	"time"
 
@@ -79,6 +78,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
+	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/schedule"
 )
 

@@ -23,10 +23,9 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
-
-	"github.com/aftercare/aftercare/shared/boltgroup"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/aftercare/aftercare/shared/boltgroup"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/store"
 )
