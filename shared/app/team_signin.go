@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -115,7 +114,7 @@ func (s *Service) RequestSignIn(ctx context.Context, addr, client string) error 
 		s.log.InfoContext(ctx, "sign-in requested for an address not on the team list")
 		return nil
 	}
-	token := randomToken()
+	token := rand.Text() // 128 random bits, URL-safe
 	rec, _ := json.Marshal(Session{Member: member})
 	if err := ts.PutEphemeral(ctx, signInEphemera+digest(token), rec, now.Add(SignInLinkLife)); err != nil {
 		return fmt.Errorf("sign-in: keep the link: %w", err)
@@ -179,7 +178,7 @@ func (s *Service) ConfirmSignIn(ctx context.Context, token string) (string, Sess
 	if !ok { // taken off the team list since the link was sent
 		return "", Session{}, ErrSignInLink
 	}
-	sess := Session{Member: member, CSRF: randomToken(), Created: now, id: randomToken()}
+	sess := Session{Member: member, CSRF: rand.Text(), Created: now, id: rand.Text()}
 	rec, _ := json.Marshal(sess)
 	expires := now.Add(SessionLife)
 	if err := ts.PutEphemeral(ctx, sessionEphemera+digest(sess.id), rec, expires); err != nil {
@@ -239,13 +238,6 @@ func (s *Service) SignOut(ctx context.Context, sess Session) error {
 		return fmt.Errorf("sign out: %w", err)
 	}
 	return nil
-}
-
-// randomToken is 256 random bits, URL-safe.
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // never fails (crypto/rand.Read panics rather than return an error)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // digest is how secrets and addresses are named in the store: only their

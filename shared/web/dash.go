@@ -59,6 +59,10 @@ const teamCSSPath = "/assets/team.css"
 // maxDashForm bounds a dashboard form: a 5,000-byte message, escaped.
 const maxDashForm = 64 << 10
 
+// minTokenLen is the length of a CSRF token this handler made
+// (crypto/rand.Text: 128 bits in 26 characters); a shorter cookie is not one.
+const minTokenLen = 26
+
 type dash struct {
 	svc *app.Service
 	// tmpl parses the dashboard's templates on first use: the respond
@@ -255,10 +259,10 @@ func (d *dash) fail(w http.ResponseWriter, r *http.Request, err error) {
 // in: a random value in a cookie and in the form, which another site can
 // neither read nor set (the cookie is __Host-).
 func (d *dash) preCSRF(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= minTokenLen {
 		return c.Value
 	}
-	v := newToken()
+	v := rand.Text()
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour / time.Second)})
 	return v
 }
@@ -270,7 +274,7 @@ func (d *dash) checkPreCSRF(w http.ResponseWriter, r *http.Request) bool {
 	}
 	c, err := r.Cookie(csrfCookie)
 	form := r.PostForm.Get(fieldCSRF)
-	return err == nil && len(c.Value) >= 32 && subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) == 1
+	return err == nil && len(c.Value) >= minTokenLen && subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) == 1
 }
 
 func (d *dash) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -352,10 +356,4 @@ func (d *dash) signOut(w http.ResponseWriter, r *http.Request, sess app.Session)
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	http.Redirect(w, r, d.base+"/team", http.StatusSeeOther)
-}
-
-func newToken() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // never fails: crypto/rand.Read panics instead
-	return hex.EncodeToString(b[:])
 }
