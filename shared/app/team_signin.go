@@ -39,11 +39,16 @@ const (
 // Errors of signing in. The web layer answers ErrRateLimited with 429 and
 // every other failure with the same "link no longer works" page.
 var (
-	ErrRateLimited  = errors.New("too many sign-in requests; try again in a few minutes")
-	ErrNoSession    = errors.New("not signed in")
-	ErrSignInLink   = errors.New("this sign-in link is used, expired or unknown")
-	ErrNotTeam      = errors.New("the team's dashboard is not configured (no team addresses)")
-	errTeamStore    = errors.New("this composition's store keeps no sessions")
+	ErrRateLimited = errors.New("too many sign-in requests; try again in a few minutes")
+	ErrNoSession   = errors.New("not signed in")
+	ErrSignInLink  = errors.New("this sign-in link is used, expired or unknown")
+	ErrNotTeam     = errors.New("the team's dashboard is not configured (no team addresses)")
+	errTeamStore   = errors.New("this composition's store keeps no sessions")
+)
+
+// Names in the store and in signed tokens: a session cookie is a link
+// token of its own step, so it never verifies as a rating link.
+const (
 	sessionStep     = "team-session"
 	sessionEphemera = "session:"
 	signInEphemera  = "signin:"
