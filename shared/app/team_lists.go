@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -90,7 +91,7 @@ func (s *Service) Search(ctx context.Context, f Filter, cursor store.Cursor) (Se
 		if err == nil && f.matches(inc) {
 			return SearchResult{Incidents: []domain.Incident{inc}, Scanned: 1}, nil
 		}
-		if err != nil && err != store.ErrNotFound {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return SearchResult{}, fmt.Errorf("search: %w", err)
 		}
 		return SearchResult{Scanned: 1}, nil
@@ -125,7 +126,7 @@ func (s *Service) Search(ctx context.Context, f Filter, cursor store.Cursor) (Se
 // searchPerson finds a person's incidents through their contact record.
 func (s *Service) searchPerson(ctx context.Context, f Filter) (SearchResult, error) {
 	c, err := s.cfg.Store.GetContact(ctx, domain.ContactKey(s.cfg.ContactKey, f.Query))
-	if err == store.ErrNotFound {
+	if errors.Is(err, store.ErrNotFound) {
 		return SearchResult{}, nil
 	}
 	if err != nil {
@@ -136,7 +137,7 @@ func (s *Service) searchPerson(ctx context.Context, f Filter) (SearchResult, err
 	for i := len(c.Incidents) - 1; i >= 0 && len(res.Incidents) < SearchPage; i-- {
 		inc, err := s.cfg.Store.Get(ctx, c.Incidents[i])
 		res.Scanned++
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {

@@ -684,3 +684,20 @@ func TestExportInParts(t *testing.T) {
 		}
 	}
 }
+
+// A search for somebody or something that is not there finds nothing; it
+// is not an error. (The stores wrap store.ErrNotFound.)
+func TestSearchForWhatIsNotThere(t *testing.T) {
+	e := newTeam(t)
+	b := e.signIn(ana)
+	for _, q := range []string{"nobody@example.com", "inc_aaaaaaaaaaaaaaaa", "no such name"} {
+		r := b.do("GET", "/team/incidents?q="+url.QueryEscape(q), nil)
+		if r.code != http.StatusOK || !strings.Contains(r.body, "Nothing found.") {
+			t.Errorf("search %q: %d", q, r.code)
+		}
+	}
+	r := b.do("GET", "/team/incidents?q="+url.QueryEscape("maria@example.com"), nil)
+	if r.code != http.StatusOK || !strings.Contains(r.body, e.id) {
+		t.Errorf("search by the customer's address: %d", r.code)
+	}
+}
