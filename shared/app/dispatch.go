@@ -107,32 +107,32 @@ func (s *Service) Dispatch(ctx context.Context, f schedule.Fire) (DispatchResult
 			return s.skipStep(ctx, inc, step.Key, reason, result, now)
 		}
 	}
-	// A loyalty note goes only for the bookings at a tier, which the
-	// person's record says (and a retry finds decided on the incident).
+	// Personal notes spend the message budget, claimed on the person's
+	// record in one conditional write; a loyalty note's write also says
+	// whether this booking is one of the tiers and gives its offer code
+	// (a retry finds the note decided on the incident).
 	var note *domain.LoyaltyNote
-	if step.Kind == domain.KindNote && step.Step.ID == domain.LoyaltyStepID {
-		n, reason, err := s.loyaltyNote(ctx, inc, step)
-		if err != nil {
-			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
+	if _, claimed := inc.Steps[step.Key]; step.Kind == domain.KindNote && (!claimed || step.Step.ID == domain.LoyaltyStepID) {
+		var err error
+		if step.Step.ID == domain.LoyaltyStepID {
+			note, err = s.claimLoyalty(ctx, inc, step)
+		} else {
+			err = s.claimMessage(ctx, inc, step)
 		}
-		if _, claimed := inc.Steps[step.Key]; reason != "" && !claimed {
-			return s.skipStep(ctx, inc, step.Key, reason, SkipNotTier, now)
-		}
-		note = n
-	}
-	// Personal notes spend the message budget, claimed the same way.
-	if _, claimed := inc.Steps[step.Key]; !claimed && step.Kind == domain.KindNote {
 		var nm *notMailable
-		if err := s.claimMessage(ctx, inc, step); errors.Is(err, domain.ErrThrottled) {
+		var nt *notTier
+		switch {
+		case err == nil:
+		case claimed && (errors.As(err, &nt) || errors.Is(err, domain.ErrThrottled) || errors.As(err, &nm)):
+			// Claimed before the refusal (the policy changed since):
+			// the claim stands.
+		case errors.As(err, &nt):
+			return s.skipStep(ctx, inc, step.Key, nt.reason, SkipNotTier, now)
+		case errors.Is(err, domain.ErrThrottled):
 			return s.skipStep(ctx, inc, step.Key, "throttled: "+strings.TrimPrefix(err.Error(), domain.ErrThrottled.Error()+": "), SkipThrottled, now)
-		} else if errors.As(err, &nm) {
+		case errors.As(err, &nm):
 			return s.skipStep(ctx, inc, step.Key, nm.reason, SkipNotMailable, now)
-		} else if err != nil {
-			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
-		}
-	}
-	if note != nil {
-		if err := s.giveOffer(ctx, inc, note); err != nil {
+		default:
 			return DispatchResult{}, fmt.Errorf("dispatch %s: %w", f.IncidentID, err)
 		}
 	}

@@ -32,68 +32,76 @@ func (s *Service) offerKey() []byte {
 	return m.Sum(nil)
 }
 
-// loyaltyNote decides a loyalty step at dispatch: the booking's place
-// among the person's completed bookings (recorded on their record in the
-// same write). It returns the note to send, or why none goes.
-func (s *Service) loyaltyNote(ctx context.Context, inc domain.Incident, step domain.PlannedStep) (*domain.LoyaltyNote, string, error) {
+// notTier is the person's record refusing a loyalty note: this booking
+// is not one of the tiers (or the notes cannot be counted).
+type notTier struct{ reason string }
+
+func (e *notTier) Error() string { return e.reason }
+
+// claimLoyalty decides a loyalty step at dispatch, in one conditional
+// write on the person's record (claimBudget): which of their completed
+// bookings this is; at a tier, the message budget, and the derived offer
+// code, given in the same write. It returns the note to send, or the
+// refusal (*notTier, domain.ErrThrottled, *notMailable). A pool's code is
+// claimed after the write, so that a refused note wastes none.
+func (s *Service) claimLoyalty(ctx context.Context, inc domain.Incident, step domain.PlannedStep) (*domain.LoyaltyNote, error) {
 	l := s.cfg.Policy.Loyalty
 	if l == nil {
-		return nil, "loyalty notes are off in the policy", nil
+		return nil, &notTier{"loyalty notes are off in the policy"}
 	}
 	if s.cfg.ContactKey == nil || inc.Customer.Email == "" {
-		return nil, "loyalty: no person's record to count bookings on", nil
+		return nil, &notTier{"loyalty: no person's record to count bookings on"}
 	}
 	cycle, _ := strconv.Atoi(strings.TrimPrefix(step.Key, domain.LoyaltyStepID+"-"))
 	if n := inc.Loyalty; n != nil && n.Cycle == cycle {
-		return n, "", nil // decided before: a retry sends the same note
+		return n, nil // decided before: a retry sends the same note
 	}
 	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
-	now := s.cfg.Clock.Now()
-	var ordinal int
-	var since time.Time
-	c, err := s.cfg.Store.UpdateContact(ctx, key, func(c *domain.Contact) error {
-		c.Key = key
-		learnt := c.Saw(inc, now)
-		ordinal, since = c.Ordinal(inc.ID), c.FirstSeen
-		if !learnt {
-			return store.ErrUnchanged
+	pooled := len(l.Codes) > 0
+	cooldown := s.cfg.Policy.MessageBudget()
+	var note *domain.LoyaltyNote
+	err := s.claimBudget(ctx, inc, step, func(c *domain.Contact, now time.Time) error {
+		note = nil
+		ordinal := c.Ordinal(inc.ID)
+		if !l.IsTier(ordinal) {
+			return &notTier{fmt.Sprintf("not a loyalty tier: the %s completed booking (notes go on the %s)", ordinalWords(ordinal), tierWords(l.LoyaltyTiers()))}
+		}
+		if err := c.ClaimMessage(inc.ID, step.Key, cooldown, now); err != nil {
+			return err
+		}
+		note = &domain.LoyaltyNote{Cycle: cycle, Ordinal: ordinal, Since: c.FirstSeen}
+		if o, ok := c.OfferFor(ordinal); ok {
+			note.Code = o.Code
+		} else if l.HasOffer() && !pooled {
+			note.Code = c.GiveOffer(ordinal, domain.OfferCode(s.offerKey(), key, l.OfferPrefix(), ordinal), inc.ID, now).Code
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("loyalty of %s: %w", inc.ID, err)
+		return nil, err
 	}
-	if !l.IsTier(ordinal) {
-		return nil, fmt.Sprintf("not a loyalty tier: the %s completed booking (notes go on the %s)", ordinalWords(ordinal), tierWords(l.LoyaltyTiers())), nil
-	}
-	note := &domain.LoyaltyNote{Cycle: cycle, Ordinal: ordinal, Since: since}
-	if o, ok := c.OfferFor(ordinal); ok {
-		note.Code = o.Code
-	}
-	return note, "", nil
-}
-
-// giveOffer gives the note's offer code, once its budget is claimed: the
-// next code of the operator's pool (claimed atomically), or the derived
-// one. A tier given before keeps its code.
-func (s *Service) giveOffer(ctx context.Context, inc domain.Incident, note *domain.LoyaltyNote) error {
-	l := s.cfg.Policy.Loyalty
-	if !l.HasOffer() || note.Code != "" {
-		return nil
-	}
-	key := domain.ContactKey(s.cfg.ContactKey, inc.Customer.Email)
-	code := domain.OfferCode(s.offerKey(), key, l.OfferPrefix(), note.Ordinal)
-	if len(l.Codes) > 0 {
-		if pooled, err := s.poolCode(ctx); err != nil {
-			return err
-		} else if pooled != "" {
-			code = pooled
-		} else {
-			s.log.WarnContext(ctx, "the pool of offer codes is used up; deriving codes again", "incident", inc.ID)
+	if note != nil && note.Code == "" && l.HasOffer() {
+		if err := s.givePoolOffer(ctx, inc, key, note); err != nil {
+			return nil, err
 		}
 	}
+	return note, nil
+}
+
+// givePoolOffer gives the note the next code of the operator's pool, or
+// the derived one once the pool is used up.
+func (s *Service) givePoolOffer(ctx context.Context, inc domain.Incident, key string, note *domain.LoyaltyNote) error {
+	l := s.cfg.Policy.Loyalty
+	code, err := s.poolCode(ctx)
+	if err != nil {
+		return err
+	}
+	if code == "" {
+		s.log.WarnContext(ctx, "the pool of offer codes is used up; deriving codes again", "incident", inc.ID)
+		code = domain.OfferCode(s.offerKey(), key, l.OfferPrefix(), note.Ordinal)
+	}
 	now := s.cfg.Clock.Now()
-	_, err := s.cfg.Store.UpdateContact(ctx, key, func(c *domain.Contact) error {
+	_, err = s.cfg.Store.UpdateContact(ctx, key, func(c *domain.Contact) error {
 		c.Key = key
 		note.Code = c.GiveOffer(note.Ordinal, code, inc.ID, now).Code
 		return nil
