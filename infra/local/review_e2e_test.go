@@ -23,7 +23,7 @@ const reviewE2EPolicy = `{
   "quiet_hours": {"start": "21:00", "end": "09:00"},
   "rules": [{"kind": "booking", "status": ["completed"], "steps": [
     {"id": "thanks", "template": "thank_you", "survey": "csat", "days": 1, "at": "10:00"}]}],
-  "reviews": {"days": 2, "at": "11:00",
+  "review_invite": {"days": 2, "at": "11:00",
     "sites": [{"name": "Google", "url": "https://g.page/r/sea-breeze/review"}],
     "locations": {"Old Venetian Harbour, Chania": [{"name": "Tripadvisor", "url": "https://www.tripadvisor.com/UserReviewEdit-d123"}]}}
 }`

@@ -65,7 +65,12 @@ type Policy struct {
 	// Reviews invites customers of completed bookings to review the
 	// business on the configured sites (see Reviews; review.go). Absent,
 	// or without sites, invites nobody.
-	Reviews *Reviews `json:"reviews,omitempty"`
+	Reviews *Reviews `json:"review_invite,omitempty"`
+	// ReviewSample invites a deterministic share of completed bookings,
+	// "k/n", chosen by the booking's id (independently of survey_sample),
+	// decided when the booking completes. Absent invites every completed
+	// booking that has a review site.
+	ReviewSample string `json:"review_sample,omitempty"`
 	// ClaimLease is how long a claimed step may stay "sending" before a
 	// dispatcher may assume its sender died and claim it again. It must
 	// outlast the dispatching function's timeout. The composition sets it
@@ -367,7 +372,7 @@ func (p Policy) Validate() error {
 	if p.SurveyCooldown != nil && *p.SurveyCooldown > Duration(366*24*time.Hour) {
 		return bad("survey_cooldown: at most 366d")
 	}
-	if err := p.Reviews.validate(p.Rules); err != nil {
+	if err := p.Reviews.validate(p.ReviewSample, p.Rules); err != nil {
 		return bad("%v", err)
 	}
 	if p.ReminderAfter != nil && *p.ReminderAfter < 0 {

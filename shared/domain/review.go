@@ -46,10 +46,6 @@ const (
 // Reviews configures review invitations. Without sites there is no
 // invitation at all.
 type Reviews struct {
-	// Sample invites a deterministic share of completed bookings, "k/n",
-	// chosen by the booking's id (independently of survey_sample). Absent
-	// invites every completed booking.
-	Sample string `json:"sample,omitempty"`
 	// Delay, or Days and At, say when the invitation goes, counted from
 	// the completion, like a rule's step; absent, 3 days later at 11:00.
 	Delay Duration `json:"delay,omitempty"`
@@ -163,12 +159,12 @@ func (p Policy) decideReview(inc *Incident, cycle int, at time.Time) ReviewDecis
 	switch {
 	case len(p.ReviewSites(inc.Location)) == 0:
 		d.Reason = "not invited: no review site is configured for this location"
-	case p.Reviews.Sample == "":
+	case p.ReviewSample == "":
 		d.Invite, d.Reason = true, "invited: every completed booking is invited"
-	case reviewSampled(p.Reviews.Sample, inc.ID):
-		d.Invite, d.Reason = true, "invited: in the review sample "+p.Reviews.Sample+", chosen by booking id"
+	case reviewSampled(p.ReviewSample, inc.ID):
+		d.Invite, d.Reason = true, "invited: in the review sample "+p.ReviewSample+", chosen by booking id"
 	default:
-		d.Reason = "not invited: sampled out of the review sample " + p.Reviews.Sample + ", chosen by booking id"
+		d.Reason = "not invited: sampled out of the review sample " + p.ReviewSample + ", chosen by booking id"
 	}
 	return d
 }
@@ -269,38 +265,38 @@ func siteID(s ReviewSite) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-// validate checks the reviews block; rules names the policy's steps so
-// that none takes the reserved id.
-func (r *Reviews) validate(rules []Rule) error {
+// validate checks the review_invite block and review_sample; rules names
+// the policy's steps so that none takes the reserved id.
+func (r *Reviews) validate(sample string, rules []Rule) error {
 	for i, rule := range rules {
 		for j, s := range rule.Steps {
 			if s.Template == ReviewTemplate {
-				return fmt.Errorf("rules[%d].steps[%d].template: %s is planned from \"reviews\", never as a rule's step", i, j, ReviewTemplate)
+				return fmt.Errorf("rules[%d].steps[%d].template: %s is planned from \"review_invite\", never as a rule's step", i, j, ReviewTemplate)
 			}
 		}
+	}
+	if _, _, ok := parseSample(sample); sample != "" && !ok {
+		return fmt.Errorf("review_sample: %s is not \"k/n\" with 1 ≤ k ≤ n ≤ 1000, e.g. \"1/2\"", Quote(sample))
 	}
 	if r == nil {
 		return nil
 	}
-	if _, _, ok := parseSample(r.Sample); r.Sample != "" && !ok {
-		return fmt.Errorf("reviews.sample: %s is not \"k/n\" with 1 ≤ k ≤ n ≤ 1000, e.g. \"1/2\"", Quote(r.Sample))
-	}
-	if err := (Step{ID: ReviewStepID, Template: ReviewTemplate, Delay: r.Delay, Days: r.Days, At: r.At}).validate("reviews"); err != nil {
+	if err := (Step{ID: ReviewStepID, Template: ReviewTemplate, Delay: r.Delay, Days: r.Days, At: r.At}).validate("review_invite"); err != nil {
 		return err
 	}
-	if err := validateSites("reviews.sites", r.Sites); err != nil {
+	if err := validateSites("review_invite.sites", r.Sites); err != nil {
 		return err
 	}
 	for name, list := range r.Locations {
 		if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > maxReviewLocation {
-			return fmt.Errorf("reviews.locations: a location name must be 1–%d characters", maxReviewLocation)
+			return fmt.Errorf("review_invite.locations: a location name must be 1–%d characters", maxReviewLocation)
 		}
-		if err := validateSites("reviews.locations["+Quote(name)+"]", list); err != nil {
+		if err := validateSites("review_invite.locations["+Quote(name)+"]", list); err != nil {
 			return err
 		}
 	}
 	if len(r.Sites) == 0 && len(r.Locations) == 0 {
-		return errors.New("reviews: give at least one site in sites or locations (or leave reviews out)")
+		return errors.New("review_invite: give at least one site in sites or locations (or leave review_invite out)")
 	}
 	for i, rule := range rules {
 		for j, s := range rule.Steps {

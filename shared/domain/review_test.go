@@ -18,12 +18,13 @@ func reviewPolicy(t *testing.T, sample string) Policy {
 	  "quiet_hours": {"start": "21:00", "end": "09:00"},
 	  "rules": [{"kind": "booking", "status": ["completed"], "steps": [
 	    {"id": "thanks", "template": "thank_you", "survey": "csat", "days": 1, "at": "10:00"}]}],
-	  "reviews": {"sample": "` + sample + `", "days": 2, "at": "11:00",
+	  "review_sample": "` + sample + `",
+	  "review_invite": {"days": 2, "at": "11:00",
 	    "sites": [{"name": "Google", "url": "https://g.page/r/sea-breeze/review"}],
 	    "locations": {"Old Port, Chania": [{"name": "Tripadvisor", "url": "https://www.tripadvisor.com/UserReviewEdit-d1"}]}}
 	}`
 	if sample == "" {
-		js = strings.Replace(js, `"sample": "", `, "", 1)
+		js = strings.Replace(js, `"review_sample": "",`, "", 1)
 	}
 	p, err := ParsePolicy([]byte(js))
 	if err != nil {
@@ -267,7 +268,7 @@ func TestReviewSites(t *testing.T) {
 	}
 }
 
-// TestReviewPolicyValidation: what an operator may write in "reviews",
+// TestReviewPolicyValidation: what an operator may write in "review_invite",
 // with the errors they get.
 func TestReviewPolicyValidation(t *testing.T) {
 	rules := `"rules": []`
@@ -280,17 +281,16 @@ func TestReviewPolicyValidation(t *testing.T) {
 		{"javascript", `{"sites": [{"name": "Google", "url": "javascript:alert(1)"}]}`, "not an absolute https:// URL"},
 		{"relative", `{"sites": [{"name": "Google", "url": "/review"}]}`, "not an absolute https:// URL"},
 		{"credentials", `{"sites": [{"name": "Google", "url": "https://u:p@g.page/r"}]}`, "not an absolute https:// URL"},
-		{"no name", `{"sites": [{"name": "", "url": "https://g.page/r"}]}`, "reviews.sites[0].name"},
-		{"no sites", `{"sample": "1/2"}`, "at least one site"},
-		{"bad sample", `{"sample": "3/2", "sites": [{"name": "G", "url": "https://g.page/r"}]}`, "reviews.sample"},
+		{"no name", `{"sites": [{"name": "", "url": "https://g.page/r"}]}`, "review_invite.sites[0].name"},
+		{"no sites", `{"delay": "1d"}`, "at least one site"},
 		{"unknown field", `{"site": [{"name": "G", "url": "https://g.page/r"}]}`, "unknown field"},
 		{"unknown site field", `{"sites": [{"name": "G", "link": "https://g.page/r"}]}`, "unknown field"},
-		{"days without at", `{"days": 2, "sites": [{"name": "G", "url": "https://g.page/r"}]}`, "reviews.days"},
-		{"bad location list", `{"locations": {"Chania": [{"name": "G", "url": "ftp://g.page/r"}]}}`, `reviews.locations["Chania"][0].url`},
+		{"days without at", `{"days": 2, "sites": [{"name": "G", "url": "https://g.page/r"}]}`, "review_invite.days"},
+		{"bad location list", `{"locations": {"Chania": [{"name": "G", "url": "ftp://g.page/r"}]}}`, `review_invite.locations["Chania"][0].url`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParsePolicy([]byte(`{` + rules + `, "reviews": ` + tt.reviews + `}`))
+			_, err := ParsePolicy([]byte(`{` + rules + `, "review_invite": ` + tt.reviews + `}`))
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -302,8 +302,11 @@ func TestReviewPolicyValidation(t *testing.T) {
 			}
 		})
 	}
+	if _, err := ParsePolicy([]byte(`{"rules": [], "review_sample": "3/2", "review_invite": {"sites": [{"name": "G", "url": "https://g.page/r"}]}}`)); !errors.Is(err, ErrInvalidPolicy) || !strings.Contains(err.Error(), "review_sample") {
+		t.Errorf("bad sample: error = %v, want one naming review_sample", err)
+	}
 	_, err := ParsePolicy([]byte(`{"rules": [{"kind": "booking", "status": ["completed"], "steps": [{"id": "review", "template": "thank_you"}]}],
-		"reviews": {"sites": [{"name": "G", "url": "https://g.page/r"}]}}`))
+		"review_invite": {"sites": [{"name": "G", "url": "https://g.page/r"}]}}`))
 	if err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Errorf("a rule step named review: %v", err)
 	}
@@ -371,7 +374,7 @@ func TestFollowReview(t *testing.T) {
 // TestReviewNoSiteForLocation: with sites for one location only, a
 // booking elsewhere is decided "not invited" at completion, with why.
 func TestReviewNoSiteForLocation(t *testing.T) {
-	p, err := ParsePolicy([]byte(`{"rules": [], "reviews": {"locations": {"Chania": [{"name": "Google", "url": "https://g.page/r/x/review"}]}}}`))
+	p, err := ParsePolicy([]byte(`{"rules": [], "review_invite": {"locations": {"Chania": [{"name": "Google", "url": "https://g.page/r/x/review"}]}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +399,7 @@ func TestReviewNoSiteForLocation(t *testing.T) {
 func BenchmarkPlanWithReview(b *testing.B) {
 	p, err := ParsePolicy([]byte(`{"rules": [{"kind": "booking", "status": ["completed"], "steps": [
 	  {"id": "thanks", "template": "thank_you", "survey": "csat", "days": 1, "at": "10:00"}]}],
-	  "reviews": {"sample": "1/2", "days": 2, "at": "11:00", "sites": [{"name": "Google", "url": "https://g.page/r/x/review"}]}}`))
+	  "review_sample": "1/2", "review_invite": {"days": 2, "at": "11:00", "sites": [{"name": "Google", "url": "https://g.page/r/x/review"}]}}`))
 	if err != nil {
 		b.Fatal(err)
 	}

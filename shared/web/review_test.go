@@ -27,7 +27,7 @@ import (
 // completion; bookings at the Old Port also to its Tripadvisor page.
 const reviewPolicy = `{
   "rules": [],
-  "reviews": {"delay": "1h",
+  "review_invite": {"delay": "1h",
     "sites": [{"name": "Google", "url": "https://g.page/r/sea-breeze/review"}],
     "locations": {"Old Port, Chania": [{"name": "Tripadvisor", "url": "https://www.tripadvisor.com/UserReviewEdit-d1"}]}}
 }`
