@@ -73,29 +73,37 @@ func (s *Store) Expire(ctx context.Context, cutoff time.Time) (incidents, contac
 		return incidents, contacts, err
 	}
 	err = s.group.Update(func(tx *bbolt.Tx) error {
-		contacts = 0
-		b := tx.Bucket(contactsBucket)
-		var gone [][]byte
-		err := b.ForEach(func(k, v []byte) error {
+		var err error
+		contacts, err = deleteWhere(tx.Bucket(contactsBucket), func(k, v []byte) bool {
 			var c domain.Contact
-			if decodeContact(string(k), v, &c) != nil || c.Consent.State != "" {
-				return nil
-			}
-			if c.LastSeen.Before(cutoff) {
-				gone = append(gone, bytes.Clone(k))
-			}
-			return nil
+			return decodeContact(string(k), v, &c) == nil && c.Consent.State == "" && c.LastSeen.Before(cutoff)
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("bolt store: expire contact: %w", err)
 		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
-				return fmt.Errorf("bolt store: expire contact: %w", err)
-			}
-		}
-		contacts = len(gone)
 		return nil
 	})
 	return incidents, contacts, err
+}
+
+// deleteWhere deletes the keys of b whose entries gone says are to go (it
+// collects them first: bbolt forbids deleting while iterating) and
+// returns how many it deleted.
+func deleteWhere(b *bbolt.Bucket, gone func(k, v []byte) bool) (int, error) {
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if gone(k, v) {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }

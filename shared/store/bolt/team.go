@@ -224,24 +224,12 @@ func (s *Store) ExpireEphemera(ctx context.Context, now time.Time) (int, error) 
 	}
 	n := 0
 	err := s.group.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(ephemeraBucket)
-		var gone [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			if _, ok := liveEphemeral(v, now); !ok {
-				gone = append(gone, bytes.Clone(k))
-			}
-			return nil
+		var err error
+		n, err = deleteWhere(tx.Bucket(ephemeraBucket), func(_, v []byte) bool {
+			_, live := liveEphemeral(v, now)
+			return !live
 		})
-		if err != nil {
-			return err
-		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(gone)
-		return nil
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("bolt store: expire ephemera: %w", err)
@@ -256,23 +244,10 @@ func (s *Store) expireChanges(ctx context.Context, cutoff time.Time) error {
 	}
 	limit := updatedKey(cutoff, "")
 	err := s.group.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(changesBucket)
-		var gone [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			if len(v) < timeKeyLen || bytes.Compare(v[:timeKeyLen], limit) < 0 {
-				gone = append(gone, bytes.Clone(k))
-			}
-			return nil
+		_, err := deleteWhere(tx.Bucket(changesBucket), func(_, v []byte) bool {
+			return len(v) < timeKeyLen || bytes.Compare(v[:timeKeyLen], limit) < 0
 		})
-		if err != nil {
-			return err
-		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("bolt store: expire count changes: %w", err)

@@ -43,17 +43,9 @@ func (s *Store) List(ctx context.Context, limit int) ([]domain.Incident, error) 
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]domain.Incident, len(ids))
-	for chunk := range slices.Chunk(ids, batchGetMax) {
-		if err := s.batchGet(ctx, chunk, byID); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]domain.Incident, 0, len(ids))
-	for _, id := range ids {
-		if inc, ok := byID[id]; ok { // gone if TTL deleted it meanwhile
-			out = append(out, inc)
-		}
+	out, err := s.load(ctx, ids) // without those TTL deleted meanwhile
+	if err != nil {
+		return nil, err
 	}
 	// The index is eventually consistent: an incident written since the
 	// query may have moved, so order by what was actually loaded.
