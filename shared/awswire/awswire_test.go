@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aftercare/aftercare/shared/awswire/parameters"
 	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
@@ -17,7 +18,7 @@ import (
 // request is signed for ssm, and records the names asked for.
 type ssmFake struct {
 	mu     sync.Mutex
-	params map[string]Parameter
+	params map[string]parameters.Parameter
 	asked  [][]string
 	fail   int // answer this many calls with a throttling error first
 }
@@ -45,9 +46,9 @@ func (f *ssmFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewDecoder(r.Body).Decode(&in)
 	f.asked = append(f.asked, in.Names)
 	out := struct {
-		Parameters        []Parameter
+		Parameters        []parameters.Parameter
 		InvalidParameters []string
-	}{Parameters: []Parameter{}, InvalidParameters: []string{}}
+	}{Parameters: []parameters.Parameter{}, InvalidParameters: []string{}}
 	for _, n := range in.Names {
 		if p, ok := f.params[n]; ok && in.WithDecryption {
 			out.Parameters = append(out.Parameters, p)
@@ -58,8 +59,8 @@ func (f *ssmFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-func secure(name, value string) Parameter {
-	return Parameter{Name: name, Type: "SecureString", Value: value}
+func secure(name, value string) parameters.Parameter {
+	return parameters.Parameter{Name: name, Type: "SecureString", Value: value}
 }
 
 func environment(endpoint string) map[string]string {
@@ -85,7 +86,7 @@ func serve(t *testing.T, f *ssmFake) (*httptest.Server, map[string]string) {
 // Each function asks Parameter Store for exactly its own parameters, in
 // one signed call, and composes from them.
 func TestLoadAsksOnlyForItsParameters(t *testing.T) {
-	f := &ssmFake{params: map[string]Parameter{
+	f := &ssmFake{params: map[string]parameters.Parameter{
 		"/aftercare/test/webhook-secret": secure("/aftercare/test/webhook-secret", stdwebhooks.DevSecret),
 		"/aftercare/test/link-secret":    secure("/aftercare/test/link-secret", strings.Repeat("k", 40)),
 		"/aftercare/test/contact-key":    secure("/aftercare/test/contact-key", strings.Repeat("c", 40)),
@@ -133,7 +134,7 @@ func TestLoadAsksOnlyForItsParameters(t *testing.T) {
 // A missing required parameter, or a secret stored as a plain String,
 // fails the cold start naming the parameter and how to fix it, never a value.
 func TestLoadErrors(t *testing.T) {
-	f := &ssmFake{params: map[string]Parameter{
+	f := &ssmFake{params: map[string]parameters.Parameter{
 		"/aftercare/test/calcom-secret": {Name: "/aftercare/test/calcom-secret", Type: "String", Value: "plain-text-secret"},
 	}}
 	srv, env := serve(t, f)
@@ -156,13 +157,13 @@ func TestLoadErrors(t *testing.T) {
 
 // Throttling is retried; more than ten names take two calls.
 func TestGetParametersRetriesAndBatches(t *testing.T) {
-	f := &ssmFake{params: map[string]Parameter{"/p/a": secure("/p/a", "1")}, fail: 2}
+	f := &ssmFake{params: map[string]parameters.Parameter{"/p/a": secure("/p/a", "1")}, fail: 2}
 	srv, env := serve(t, f)
 	var names []string
 	for i := range 13 {
 		names = append(names, "/p/"+string(rune('a'+i)))
 	}
-	got, err := GetParameters(t.Context(), AWSConfig(func(k string) string { return env[k] }), srv.Client(), names)
+	got, err := parameters.Get(t.Context(), AWSConfig(func(k string) string { return env[k] }), srv.Client(), names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestGetParametersRetriesAndBatches(t *testing.T) {
 		t.Fatalf("got %v, asked %v", got, f.asked)
 	}
 	f.fail = 5
-	if _, err := GetParameters(t.Context(), AWSConfig(func(k string) string { return env[k] }), srv.Client(), names); err == nil || !strings.Contains(err.Error(), "ThrottlingException") {
+	if _, err := parameters.Get(t.Context(), AWSConfig(func(k string) string { return env[k] }), srv.Client(), names); err == nil || !strings.Contains(err.Error(), "ThrottlingException") {
 		t.Fatalf("throttled beyond the attempts: %v", err)
 	}
 }

@@ -14,6 +14,7 @@
 package awswire
 
 import (
+	"github.com/aftercare/aftercare/shared/awswire/parameters"
 	"github.com/aftercare/aftercare/shared/compose"
 )
 
@@ -95,8 +96,8 @@ func (f Function) Needs() compose.Needs {
 // Environment variables template.yaml sets. Those that are settings carry
 // compose's names, the local runtime's too.
 const (
-	EnvTable       = "AFTERCARE_TABLE"        // DynamoDB table name
-	EnvSecretsPath = "AFTERCARE_SECRETS_PATH" // Parameter Store path of the secrets, e.g. /aftercare/prod
+	EnvTable       = "AFTERCARE_TABLE"  // DynamoDB table name
+	EnvSecretsPath = parameters.EnvPath // Parameter Store path of the secrets, e.g. /aftercare/prod
 
 	EnvPublicURL    = compose.PublicURL
 	EnvFrom         = compose.From

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/aftercare/aftercare/shared/awswire/parameters"
 	"github.com/aftercare/aftercare/shared/compose"
 )
 
@@ -67,7 +68,7 @@ func Load(ctx context.Context, f Function, getenv func(string) string, client *h
 		return nil, fmt.Errorf("awswire: %s: %w", EnvSecretsPath, err)
 	}
 	cfg := AWSConfig(getenv)
-	params, err := GetParameters(ctx, cfg, client, fullNames(path, f.Parameters()))
+	params, err := parameters.Get(ctx, cfg, client, fullNames(path, f.Parameters()))
 	if err != nil {
 		return nil, fmt.Errorf("awswire: %s function: %w", f.Name, err)
 	}
@@ -126,14 +127,6 @@ func AWSConfig(getenv func(string) string) aws.Config {
 	return cfg
 }
 
-// endpoint is the base URL of an AWS service for cfg.
-func endpoint(cfg aws.Config, service string) string {
-	if cfg.BaseEndpoint != nil {
-		return *cfg.BaseEndpoint
-	}
-	return "https://" + service + "." + cfg.Region + ".amazonaws.com/"
-}
-
 func fullNames(path string, names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
@@ -154,7 +147,7 @@ func isSecret(name string) bool {
 // secretValues maps the parameters read to their settings. A secret stored
 // as a plain String is refused: it would be readable without KMS and shown
 // in clear in the console.
-func secretValues(path string, params map[string]Parameter) (map[string]string, error) {
+func secretValues(path string, params map[string]parameters.Parameter) (map[string]string, error) {
 	values := map[string]string{}
 	var errs []error
 	for full, p := range params {

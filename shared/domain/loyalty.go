@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,11 +119,6 @@ func (m *MissedYou) step() Step {
 	return s
 }
 
-var (
-	prefixPattern   = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,11}$`)
-	poolCodePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-)
-
 const maxOfferText = 200
 
 func (l *Loyalty) validate() error {
@@ -138,7 +132,7 @@ func (l *Loyalty) validate() error {
 	if err := l.step().validate("loyalty"); err != nil {
 		return err
 	}
-	if l.Prefix != "" && !prefixPattern.MatchString(l.Prefix) {
+	if l.Prefix != "" && !prefixShape.match(l.Prefix) {
 		return fmt.Errorf("loyalty.prefix: %q must be 1–12 of A-Z and 0-9, starting with a letter", l.Prefix)
 	}
 	for loc, text := range l.Offer {
@@ -151,7 +145,7 @@ func (l *Loyalty) validate() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range l.Codes {
-		if !poolCodePattern.MatchString(c) {
+		if !poolCodeShape.match(c) {
 			return fmt.Errorf("loyalty.codes[%d]: %q must be 1–64 of A-Z, a-z, 0-9, - and _", i, c)
 		}
 		if seen[strings.ToUpper(c)] {

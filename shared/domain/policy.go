@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,10 +300,6 @@ func DefaultPolicy() Policy {
 // ErrInvalidPolicy is wrapped by every policy validation failure.
 var ErrInvalidPolicy = errors.New("invalid policy")
 
-// stepIDPattern keeps step ids short and safe inside schedule names,
-// which EventBridge Scheduler limits to 64 characters of [0-9a-zA-Z-_.].
-var stepIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,15}$`)
-
 // ParsePolicy reads and validates a policy file, rejecting unknown fields so
 // that a typo does not silently disable a follow-up.
 func ParsePolicy(b []byte) (Policy, error) {
@@ -354,7 +349,7 @@ func (p Policy) Validate() error {
 		}
 	}
 	for i, code := range p.Reasons {
-		if !reasonPattern.MatchString(code) {
+		if !reasonShape.match(code) {
 			return bad("reasons[%d]: %q must be 1–20 of a-z and _", i, code)
 		}
 	}
@@ -439,7 +434,7 @@ var thresholdRanges = func() string {
 // validate checks one step's fields; where names it in errors.
 func (s Step) validate(where string) error {
 	switch {
-	case !stepIDPattern.MatchString(s.ID):
+	case !stepIDShape.match(s.ID):
 		return fmt.Errorf("%s.id: %q must be 1–16 of a-z, 0-9 and -", where, s.ID)
 	case s.Template == "":
 		return fmt.Errorf("%s.template: is required", where)
@@ -463,8 +458,6 @@ func (s Step) validate(where string) error {
 	}
 	return nil
 }
-
-var reasonPattern = regexp.MustCompile(`^[a-z_]{1,20}$`)
 
 var kindStatuses = map[Kind][]Status{
 	KindBooking: {StatusBooked, StatusCancelled, StatusCompleted, StatusNoShow},

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,14 +194,18 @@ func (inc *Incident) RecordMailEvent(at time.Time, step, detail, ref string) boo
 
 // cycleOf reads the cycle or escalation number a step key ends with
 // ("csat-2" → 2, "csat-2-r" → 2, "alert-7" → 7); -1 if none.
-var keyNumber = regexp.MustCompile(`-([0-9]+)(?:-r)?$`)
-
 func cycleOf(key string) int {
-	m := keyNumber.FindStringSubmatch(key)
-	if m == nil {
+	key = strings.TrimSuffix(key, "-r")
+	i := strings.LastIndexByte(key, '-')
+	if i < 0 || i == len(key)-1 {
 		return -1
 	}
-	n, err := strconv.Atoi(m[1])
+	for j := i + 1; j < len(key); j++ {
+		if !digit(key[j]) {
+			return -1
+		}
+	}
+	n, err := strconv.Atoi(key[i+1:])
 	if err != nil {
 		return -1
 	}

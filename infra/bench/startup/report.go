@@ -45,6 +45,12 @@ type Row struct {
 	// BuildErr is set when either build failed; the row then has no timing.
 	BuildErr error
 	Result   Result
+	// Floor names the row of the start-up floor this binary is compared
+	// with (empty for the baseline and the floors themselves): hello plus
+	// the design card's packages and the secret read the binary cannot do
+	// without, so that what the binary adds on top shows apart from what
+	// no implementation could avoid.
+	Floor string
 }
 
 func (r Row) err() error {
@@ -110,14 +116,31 @@ func (r Report) Markdown() string {
 			"Sizes are given for both: the linux/arm64 `bootstrap` that is deployed and the %s build that was timed.\n",
 			host, r.BuildFlags, host)
 	}
-	b.WriteString("Ratios (×) are to a hello-world aws-lambda-go function built and measured the same way in the same run.\n\n")
+	b.WriteString("Ratios (×) are to a hello-world aws-lambda-go function built and measured the same way in the same run.\n")
+	floors := map[string]Row{}
+	for _, row := range r.Rows {
+		if row.Floor != "" {
+			floors[row.Floor] = Row{}
+		}
+	}
+	for _, row := range r.Rows {
+		if _, ok := floors[row.Name]; ok {
+			floors[row.Name] = row
+		}
+	}
+	if len(floors) > 0 {
+		b.WriteString("The floor-* rows are hello plus only what a function of their kind cannot do without: the design card's " +
+			"AWS clients and hermes, and the cold-start read of a secret from Parameter Store; \"vs floor\" is a function's start-up " +
+			"as a ratio to its floor's, which is what Aftercare's own code and its other dependencies add.\n")
+	}
+	b.WriteString("\n")
 
 	timed := host + " build (timed)"
 	if !crossed {
 		timed = "timed build"
 	}
-	fmt.Fprintf(&b, "| binary | linux/arm64 bootstrap | %s | start-up median | start-up p90 | AWS calls before first event |\n", timed)
-	b.WriteString("|---|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(&b, "| binary | linux/arm64 bootstrap | %s | start-up median | start-up p90 | vs floor | AWS calls before first event |\n", timed)
+	b.WriteString("|---|---:|---:|---:|---:|---:|---|\n")
 
 	base := r.Rows[0]
 	baseOK := base.err() == nil
@@ -128,19 +151,26 @@ func (r Report) Markdown() string {
 		}
 		var cells []string
 		if row.BuildErr != nil {
-			cells = []string{"build failed", "build failed", "—", "—", "—"}
+			cells = []string{"build failed", "build failed", "—", "—", "—", "—"}
 		} else {
 			cells = []string{
 				withRatio(mib(row.ArmSize), float64(row.ArmSize), float64(base.ArmSize), base.BuildErr == nil),
 				withRatio(mib(row.HostSize), float64(row.HostSize), float64(base.HostSize), base.BuildErr == nil),
 			}
 			if row.Result.Err != nil {
-				cells = append(cells, "**failed**", "**failed**", "—")
+				cells = append(cells, "**failed**", "**failed**", "—", "—")
 			} else {
 				med := Median(row.Result.Samples)
+				vsFloor := "—"
+				if f, ok := floors[row.Floor]; ok && f.err() == nil {
+					if fm := Median(f.Result.Samples); fm > 0 {
+						vsFloor = fmt.Sprintf("%.2f× %s", float64(med)/float64(fm), row.Floor)
+					}
+				}
 				cells = append(cells,
 					withRatio(ms(med), float64(med), float64(Median(base.Result.Samples)), baseOK),
 					ms(Percentile(row.Result.Samples, 90)),
+					vsFloor,
 					summarizeCalls(row.Result.AWSCalls),
 				)
 			}

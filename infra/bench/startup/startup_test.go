@@ -244,7 +244,8 @@ func TestMarkdown(t *testing.T) {
 		BuildFlags: DefaultBuildFlags,
 		Rows: []Row{
 			{Name: "hello", ArmSize: 4 << 20, HostSize: 5 << 20, Result: Result{Samples: []time.Duration{ms(2), ms(2)}}},
-			{Name: "ingest", ArmSize: 12 << 20, HostSize: 10 << 20, Result: Result{
+			{Name: "floor-store", ArmSize: 6 << 20, HostSize: 6 << 20, Result: Result{Samples: []time.Duration{ms(3), ms(3)}}},
+			{Name: "ingest", ArmSize: 12 << 20, HostSize: 10 << 20, Floor: "floor-store", Result: Result{
 				Samples:  []time.Duration{ms(5), ms(3)},
 				AWSCalls: []string{"AmazonSSM.GetParameters", "AmazonSSM.GetParameters", "DynamoDB_20120810.DescribeTable"},
 			}},
@@ -254,8 +255,10 @@ func TestMarkdown(t *testing.T) {
 	}
 	md := r.Markdown()
 	for _, want := range []string{
-		"| hello (baseline) | 4.00 MiB (1.00×) | 5.00 MiB (1.00×) | 2.0 ms (1.00×) | 2.0 ms | none |",
-		"| ingest | 12.00 MiB (3.00×) | 10.00 MiB (2.00×) | 4.0 ms (2.00×) | 5.0 ms | SSM.GetParameters ×2, DynamoDB.DescribeTable |",
+		"| hello (baseline) | 4.00 MiB (1.00×) | 5.00 MiB (1.00×) | 2.0 ms (1.00×) | 2.0 ms | — | none |",
+		"| floor-store | 6.00 MiB (1.50×) | 6.00 MiB (1.20×) | 3.0 ms (1.50×) | 3.0 ms | — | none |",
+		"| ingest | 12.00 MiB (3.00×) | 10.00 MiB (2.00×) | 4.0 ms (2.00×) | 5.0 ms | 1.33× floor-store | SSM.GetParameters ×2, DynamoDB.DescribeTable |",
+		"The floor-* rows are hello plus",
 		"| planner |", "**failed**",
 		"| respond | build failed |",
 		"- **planner**: start-up: did not ask",
@@ -269,7 +272,7 @@ func TestMarkdown(t *testing.T) {
 	if !r.Failed() {
 		t.Error("Failed() = false with failing rows")
 	}
-	r.Rows = r.Rows[:2]
+	r.Rows = r.Rows[:3]
 	if r.Failed() || strings.Contains(r.Markdown(), "Failures") {
 		t.Error("a clean run reports failures")
 	}

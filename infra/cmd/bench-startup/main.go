@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -94,6 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	buildFlags := fs.String("buildflags", startup.DefaultBuildFlags, "go build flags, as the Makefile's LAMBDA_FLAGS")
 	functions := fs.String("functions", "functions", "directory holding one main package per Lambda function")
 	hello := fs.String("hello", "./infra/bench/hello", "package of the hello-world baseline")
+	floorList := fs.String("floors", "./infra/bench/floor/store,./infra/bench/floor/mail", "comma-separated packages of the start-up floors; each is row floor-<last element>")
 	binDir := fs.String("bindir", "bin/bench", "where the builds go")
 	out := fs.String("out", "bin/bench.md", "file the markdown table is also written to")
 	var extraEnv envFlags
@@ -118,11 +120,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(names) == 0 {
 		fmt.Fprintf(stderr, "bench-startup: no functions under %s yet; measuring the baseline only\n", *functions)
 	}
-	pkgs := append([]string{*hello}, prefixed("./"+filepath.ToSlash(*functions)+"/", names)...)
+	floorPkgs := strings.FieldsFunc(*floorList, func(r rune) bool { return r == ',' })
+	fnPkgs := prefixed("./"+filepath.ToSlash(*functions)+"/", names)
+	pkgs := append(append([]string{*hello}, floorPkgs...), fnPkgs...)
 	rows := make([]startup.Row, len(pkgs))
 	rows[0].Name = "hello"
+	for i, p := range floorPkgs {
+		rows[1+i].Name = "floor-" + filepath.Base(p)
+	}
 	for i, n := range names {
-		rows[i+1].Name = n
+		r := &rows[1+len(floorPkgs)+i]
+		r.Name = n
+		if len(floorPkgs) > 0 {
+			if r.Floor, err = floorOf(ctx, fnPkgs[i], floorPkgs); err != nil {
+				fmt.Fprintf(stderr, "bench-startup: %v\n", err)
+				return 1
+			}
+		}
 	}
 
 	fmt.Fprintf(stderr, "bench-startup: building %d binaries for linux/arm64 and %s/%s\n", len(pkgs), runtime.GOOS, runtime.GOARCH)
@@ -172,6 +186,56 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// floorOf names the floor a function is compared with: the last floor
+// (they go from least to most) whose design-card dependencies the function
+// all links. A floor's card dependencies are its non-standard imports
+// outside this module and aws-lambda-go, e.g. the DynamoDB client, or
+// SESv2 and hermes.
+func floorOf(ctx context.Context, fn string, floors []string) (string, error) {
+	have, err := deps(ctx, fn)
+	if err != nil {
+		return "", err
+	}
+	best := ""
+	for _, f := range floors {
+		need, err := deps(ctx, f)
+		if err != nil {
+			return "", err
+		}
+		all := true
+		for d := range need {
+			if isCardPackage(d) && !have[d] {
+				all = false
+				break
+			}
+		}
+		if all {
+			best = "floor-" + filepath.Base(f)
+		}
+	}
+	return best, nil
+}
+
+// isCardPackage tells the packages that make one floor differ from another:
+// an AWS service client or hermes.
+func isCardPackage(p string) bool {
+	return strings.HasPrefix(p, "github.com/aws/aws-sdk-go-v2/service/") && !strings.Contains(p, "/internal/") ||
+		p == "github.com/matcornic/hermes/v2"
+}
+
+// deps is the set of packages pkg links, from go list.
+func deps(ctx context.Context, pkg string) (map[string]bool, error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc", pkg).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -deps %s: %w", pkg, err)
+	}
+	set := map[string]bool{}
+	for _, l := range strings.Fields(string(out)) {
+		set[l] = true
+	}
+	return set, nil
 }
 
 // functionNames lists the subdirectories of dir that hold a main.go, in

@@ -1,4 +1,11 @@
-package awswire
+// Package parameters reads a function's secrets from SSM Parameter Store at
+// cold start: one SigV4-signed GetParameters call per ten names, made with
+// net/http and the SDK's signer rather than the SSM client, whose package
+// alone would cost every function megabytes and a millisecond of init. It
+// is its own package so that the start-up floors of `make bench`
+// (infra/bench/floor) can make the same read without linking the rest of
+// the composition.
+package parameters
 
 import (
 	"bytes"
@@ -18,6 +25,11 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
+// EnvPath names the environment variable template.yaml sets to the
+// Parameter Store path under which a stack's secrets live, e.g.
+// /aftercare/prod.
+const EnvPath = "AFTERCARE_SECRETS_PATH"
+
 // Parameter is one Parameter Store parameter as GetParameters returns it.
 type Parameter struct {
 	Name  string `json:"Name"`
@@ -32,12 +44,12 @@ const maxNamesPerCall = 10
 // server error, with a short doubling pause: a cold start must not hang.
 const ssmAttempts = 3
 
-// GetParameters reads the named parameters, decrypting SecureStrings, with
+// Get reads the named parameters, decrypting SecureStrings, with
 // SSM's JSON API signed by the SDK's SigV4 signer: one HTTPS call per ten
 // names, the round trip the SSM client would make, without linking it. A
 // name SSM does not know is simply absent from the result (the caller
 // decides whether it was required).
-func GetParameters(ctx context.Context, cfg aws.Config, client *http.Client, names []string) (map[string]Parameter, error) {
+func Get(ctx context.Context, cfg aws.Config, client *http.Client, names []string) (map[string]Parameter, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -130,4 +142,12 @@ func ssmOnce(ctx context.Context, cfg aws.Config, client *http.Client, target st
 		return se
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// endpoint is the base URL of an AWS service for cfg.
+func endpoint(cfg aws.Config, service string) string {
+	if cfg.BaseEndpoint != nil {
+		return *cfg.BaseEndpoint
+	}
+	return "https://" + service + "." + cfg.Region + ".amazonaws.com/"
 }
