@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	netmail "net/mail"
-	"strconv"
 	"strings"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -110,15 +109,7 @@ func (s *Service) WriteToCustomer(ctx context.Context, sess Session, id, text st
 	now := s.cfg.Clock.Now()
 	var key string
 	claimed, err := s.cfg.Store.UpdateFrom(ctx, inc, func(cur *domain.Incident) error {
-		n := 1
-		for k := range cur.Steps {
-			if strings.HasPrefix(k, "msg-") {
-				if i, err := strconv.Atoi(k[4:]); err == nil && i >= n {
-					n = i + 1
-				}
-			}
-		}
-		key = "msg-" + strconv.Itoa(n)
+		key = cur.NextTeamMessage()
 		if cur.Steps == nil {
 			cur.Steps = map[string]domain.StepState{}
 		}

@@ -17,6 +17,12 @@ type Handling struct {
 	// Handled lists the attention episodes marked handled, oldest first,
 	// bounded (maxHandled).
 	Handled []HandledEpisode `json:"handled,omitempty"`
+	// Messages counts the team's messages to the customer ever written on
+	// the incident; the Nth is step msg-N, whose Message-ID and reply
+	// address derive from that key. It is counted here, not read off the
+	// step records, because those are compacted and a reused key would
+	// thread a new message into an old conversation.
+	Messages int `json:"messages,omitempty"`
 }
 
 // HandledEpisode is one attention episode the team marked handled.
@@ -116,6 +122,24 @@ func (inc *Incident) Handle(member string, now time.Time) (bool, error) {
 	inc.record(Entry{At: now, Kind: EntryHandled, Detail: fmt.Sprintf("episode %d handled after %s", a.Episode, now.Sub(alerted).Round(time.Minute)), By: member})
 	return true, nil
 }
+
+// NextTeamMessage reserves the step key of a new team message to the
+// customer: msg-1, msg-2, … never reused. Incidents stored before the
+// count existed continue after the highest msg-N their steps still hold.
+func (inc *Incident) NextTeamMessage() string {
+	t := inc.team()
+	n := t.Messages
+	for k := range inc.Steps {
+		if strings.HasPrefix(k, teamMessagePrefix) {
+			n = max(n, cycleOf(k))
+		}
+	}
+	t.Messages = n + 1
+	return fmt.Sprintf("%s%d", teamMessagePrefix, t.Messages)
+}
+
+// teamMessagePrefix starts the step key of every team message.
+const teamMessagePrefix = "msg-"
 
 // RecordTeamMessage notes on the timeline that a team member wrote to the
 // customer, with the start of what they wrote.

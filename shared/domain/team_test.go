@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -149,5 +150,47 @@ func TestPlanSaysWhenQuietHoursMovedAStep(t *testing.T) {
 		if ps.Quieted {
 			t.Errorf("%s due %s in the afternoon says it was moved", ps.Key, ps.Due)
 		}
+	}
+}
+
+// TestTeamMessageKeysNeverRepeat: a team message's key names its
+// Message-ID and reply address, so it must not come back once the step
+// records that held the earlier ones are compacted away.
+func TestTeamMessageKeysNeverRepeat(t *testing.T) {
+	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	inc := solvedTicket(t, now)
+	// Stored before the count existed: the steps still hold msg-1..msg-3.
+	inc.Steps["msg-1"] = StepState{Status: StepSent}
+	inc.Steps["msg-3"] = StepState{Status: StepSent}
+	if k := inc.NextTeamMessage(); k != "msg-4" {
+		t.Fatalf("after msg-3: %q, want msg-4", k)
+	}
+	inc.Steps["msg-4"] = StepState{Status: StepSent}
+	for k := range inc.Steps {
+		if len(k) > 4 && k[:4] == "msg-" {
+			delete(inc.Steps, k) // what compaction may do to every one of them
+		}
+	}
+	if k := inc.NextTeamMessage(); k != "msg-5" {
+		t.Fatalf("with no msg step left: %q, want msg-5 (msg-1 would reuse a Message-ID)", k)
+	}
+	inc.Steps["msg-5"] = StepState{Status: StepSent}
+
+	// Compaction may drop earlier messages' records but keeps the latest.
+	for i := 1; i <= 4; i++ {
+		inc.Steps[fmt.Sprintf("msg-%d", i)] = StepState{Status: StepSent}
+	}
+	for i := range maxSteps {
+		inc.Steps[fmt.Sprintf("old%d-0", i)] = StepState{Status: StepSent}
+	}
+	inc.compactSteps()
+	if _, ok := inc.Steps["msg-5"]; !ok {
+		t.Error("compaction dropped the latest team message")
+	}
+	if len(inc.Steps) > maxSteps {
+		t.Errorf("%d steps kept, budget %d", len(inc.Steps), maxSteps)
+	}
+	if k := inc.NextTeamMessage(); k != "msg-6" {
+		t.Errorf("after compaction: %q, want msg-6", k)
 	}
 }

@@ -242,6 +242,12 @@ func (inc *Incident) compactSteps() {
 				if n >= episode {
 					continue
 				}
+			case strings.HasPrefix(k, teamMessagePrefix):
+				// Numbered by Team.Messages, not by cycle: any but the
+				// latest may go.
+				if inc.Team == nil || n >= inc.Team.Messages {
+					continue
+				}
 			default:
 				if n < 0 || n >= cycle {
 					continue
