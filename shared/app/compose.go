@@ -5,6 +5,7 @@ package app
 // notifier posts.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	netmail "net/mail"
@@ -23,7 +24,7 @@ var errCompose = errors.New("cannot compose message")
 
 // compose renders a step's email: to the customer, with signed rating
 // links where the step carries a survey, or to the team for an alert.
-func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time.Time) (mail.Message, error) {
+func (s *Service) compose(ctx context.Context, inc domain.Incident, step domain.PlannedStep, now time.Time) (mail.Message, error) {
 	req := draft.Request{
 		Template: step.Step.Template, Locale: inc.Customer.Locale, CustomerName: inc.Customer.Name,
 		Title: inc.Title, Location: inc.Location, Agent: inc.Agent, StartsAt: inc.StartsAt,
@@ -96,7 +97,7 @@ func (s *Service) compose(inc domain.Incident, step domain.PlannedStep, now time
 	if step.Kind == domain.KindNote && step.Step.ID == domain.ReviewStepID {
 		s.reviewRequest(&req, inc, step, now)
 	}
-	out, err := s.cfg.Renderer.Render(req)
+	out, err := s.cfg.Renderer.Render(ctx, req)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("%w: render %s: %w", errCompose, step.Step.Template, err)
 	}

@@ -296,7 +296,7 @@ func (s *Service) deliver(ctx context.Context, inc domain.Incident, step domain.
 		}
 		return "webhook", nil
 	}
-	msg, err := s.compose(inc, step, now)
+	msg, err := s.compose(ctx, inc, step, now)
 	if err != nil {
 		return "", err
 	}

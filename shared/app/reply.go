@@ -101,7 +101,7 @@ func (s *Service) Reply(ctx context.Context, raw []byte, ref string, envelope ..
 		// history even where no marker says so.
 		r := r
 		if r.WithSent != nil {
-			if sent := s.sentText(*cur, step, now); sent != "" {
+			if sent := s.sentText(ctx, *cur, step, now); sent != "" {
 				r = r.WithSent(sent)
 			}
 		}
@@ -209,7 +209,7 @@ type Inbound struct {
 // is not one of the policy's emails or cannot be rendered. The rating
 // links differ from the ones sent (they are signed anew); the words,
 // which is what the comparison uses, are the same.
-func (s *Service) sentText(inc domain.Incident, key string, now time.Time) string {
+func (s *Service) sentText(ctx context.Context, inc domain.Incident, key string, now time.Time) string {
 	id := strings.TrimSuffix(key, "-r")
 	if i := strings.LastIndexByte(id, '-'); i > 0 {
 		id = id[:i]
@@ -222,7 +222,7 @@ func (s *Service) sentText(inc domain.Incident, key string, now time.Time) strin
 		if st.ID != id || st.Template == "" {
 			continue
 		}
-		m, err := s.compose(inc, domain.PlannedStep{Key: key, Kind: domain.KindSurvey, Step: st, Answers: key}, now)
+		m, err := s.compose(ctx, inc, domain.PlannedStep{Key: key, Kind: domain.KindSurvey, Step: st, Answers: key}, now)
 		if err != nil {
 			return ""
 		}

@@ -30,7 +30,9 @@ import (
 // Renderer turns a step into a branded, localised email.
 type Renderer interface {
 	Has(template string) bool
-	Render(req draft.Request) (draft.Rendered, error)
+	// Render takes a context because a renderer may be remote (on AWS,
+	// respond renders through the dispatch function, which links hermes).
+	Render(ctx context.Context, req draft.Request) (draft.Rendered, error)
 }
 
 // LinkSigner signs the tokens in rating links and verifies them when a
@@ -226,7 +228,7 @@ func (u unavailable) err() error { return fmt.Errorf("app: this composition has 
 
 func (u unavailable) Send(context.Context, mail.Message) (string, error) { return "", u.err() }
 func (u unavailable) Has(string) bool                                    { return false }
-func (u unavailable) Render(draft.Request) (draft.Rendered, error) {
+func (u unavailable) Render(context.Context, draft.Request) (draft.Rendered, error) {
 	return draft.Rendered{}, u.err()
 }
 func (u unavailable) Sign(links.Claims) string { return "unavailable" }

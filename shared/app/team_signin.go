@@ -124,7 +124,7 @@ func (s *Service) RequestSignIn(ctx context.Context, addr, client string) error 
 	if err := ts.PutEphemeral(ctx, signInEphemera+digest(token), rec, now.Add(SignInLinkLife)); err != nil {
 		return fmt.Errorf("sign-in: keep the link: %w", err)
 	}
-	out, err := s.cfg.Renderer.Render(draft.Request{
+	out, err := s.cfg.Renderer.Render(ctx, draft.Request{
 		Template: "team_signin", Locale: s.cfg.TeamLocale, TimelineURL: s.cfg.PublicURL + "/team/signin/" + token,
 	})
 	if err != nil {

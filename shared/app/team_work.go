@@ -120,7 +120,7 @@ func (s *Service) WriteToCustomer(ctx context.Context, sess Session, id, text st
 	if err != nil {
 		return domain.Incident{}, fmt.Errorf("team message on %s: %w", id, err)
 	}
-	msg, err := s.teamMessage(claimed, key, text)
+	msg, err := s.teamMessage(ctx, claimed, key, text)
 	var messageID string
 	if err == nil {
 		messageID, err = s.cfg.Mailer.Send(ctx, msg)
@@ -144,8 +144,8 @@ func (s *Service) WriteToCustomer(ctx context.Context, sess Session, id, text st
 }
 
 // teamMessage renders a team member's words as a branded email.
-func (s *Service) teamMessage(inc domain.Incident, key, text string) (mail.Message, error) {
-	out, err := s.cfg.Renderer.Render(draft.Request{
+func (s *Service) teamMessage(ctx context.Context, inc domain.Incident, key, text string) (mail.Message, error) {
+	out, err := s.cfg.Renderer.Render(ctx, draft.Request{
 		Template: "team_message", Locale: inc.Customer.Locale, CustomerName: inc.Customer.Name,
 		Title: inc.Title, TimeZone: inc.Customer.TimeZone, Message: text,
 	})

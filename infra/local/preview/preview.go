@@ -75,7 +75,7 @@ func Render(r *render.Renderer, templates, locales []string) ([]Item, error) {
 
 // One renders template in locale with sample data.
 func One(r *render.Renderer, template, locale string) (Item, error) {
-	out, err := r.Render(render.Sample(template, locale))
+	out, err := r.Render(context.Background(), render.Sample(template, locale))
 	if err != nil {
 		return Item{}, fmt.Errorf("preview %s.%s: %w", template, locale, err)
 	}

@@ -32,6 +32,16 @@ type Brand struct {
 	Signature string
 }
 
+// Templates are the emails every renderer knows, by name. They are listed
+// here, apart from the renderer, so that a renderer in another process
+// (shared/mail/render/remote) can answer Has without linking hermes; the
+// render package's test holds its table to this list.
+var Templates = []string{
+	"thank_you", "satisfaction", "reminder", "recovery", "acknowledgement",
+	"team_alert", "team_signin", "team_message", "loyalty_note", "missed_you",
+	"review_invite", "pre_arrival",
+}
+
 // Request is everything one email says. Text fields come from the booking
 // or ticket as the customer or the sender's system wrote them.
 type Request struct {

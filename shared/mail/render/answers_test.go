@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -122,7 +123,7 @@ func TestAnswerTemplates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := r.Render(tc.req)
+			out, err := r.Render(context.Background(), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +161,7 @@ func TestSurveyKinds(t *testing.T) {
 				t.Run(fmt.Sprintf("%s_%s_%s", template, s, locale), func(t *testing.T) {
 					req := goldenRequest(template, locale)
 					req.Survey, req.Ratings = s, ratings(s)
-					out, err := r.Render(req)
+					out, err := r.Render(context.Background(), req)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -197,7 +198,7 @@ func TestNoRatingsWhereNoneBelong(t *testing.T) {
 	for _, template := range []string{"acknowledgement", "team_alert"} {
 		req := goldenRequest(template, "en")
 		req.Ratings = append(req.Ratings, Rating{Score: 9, URL: "javascript:alert(1)"})
-		out, err := r.Render(req)
+		out, err := r.Render(context.Background(), req)
 		if err != nil {
 			t.Fatalf("%s: %v", template, err)
 		}
@@ -228,7 +229,7 @@ func TestTimelineURL(t *testing.T) {
 		t.Run(tc.url, func(t *testing.T) {
 			req := goldenRequest("team_alert", "en")
 			req.TimelineURL = tc.url
-			out, err := r.Render(req)
+			out, err := r.Render(context.Background(), req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func markup(t testing.TB, doc string) (tags, attrs map[string]bool) {
 func templateMarkup(t testing.TB, r *Renderer) (tags, attrs map[string]bool) {
 	tags, attrs = map[string]bool{}, map[string]bool{}
 	for _, gc := range goldenCases() {
-		out, err := r.Render(gc.req)
+		out, err := r.Render(context.Background(), gc.req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +91,7 @@ func FuzzRender(f *testing.F) {
 		req.Comment, req.ReplyText = comment+"\n"+hostileMarker, hostileMarker+reply
 		req.Reasons = []string{reason, hostileMarker, "waiting"}
 		req.CustomerEmail, req.Ref, req.Provider = name+"@example.com", title+hostileMarker, agent
-		out, err := r.Render(req)
+		out, err := r.Render(context.Background(), req)
 		if err != nil {
 			t.Fatalf("Render: %v", err)
 		}

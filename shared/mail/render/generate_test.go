@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,7 +85,7 @@ func TestParallel(t *testing.T) {
 			n := i % len(cases)
 			gc := cases[n]
 			<-start
-			out, err := r.Render(gc.req)
+			out, err := r.Render(context.Background(), gc.req)
 			if err != nil {
 				t.Errorf("%s.%s: %v", gc.name, gc.locale, err)
 				return
@@ -106,7 +107,7 @@ func BenchmarkRender(b *testing.B) {
 	req := goldenRequest("thank_you", "el")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Render(req); err != nil {
+		if _, err := r.Render(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -173,7 +174,7 @@ func BenchmarkRenderVsHermes(b *testing.B) {
 	b.Run("aftercare", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := r.Render(req); err != nil {
+			if _, err := r.Render(context.Background(), req); err != nil {
 				b.Fatal(err)
 			}
 		}

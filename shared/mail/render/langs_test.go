@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -63,7 +64,7 @@ func TestNoEnglishFallback(t *testing.T) {
 			}
 		}
 		for _, template := range Templates() {
-			out, err := r.Render(Sample(template, code))
+			out, err := r.Render(context.Background(), Sample(template, code))
 			if err != nil {
 				t.Fatalf("%s/%s: %v", template, code, err)
 			}
@@ -94,14 +95,14 @@ func TestWithCopy(t *testing.T) {
 	}
 	custom := New(testBrand, WithCopy(set))
 	req := Sample("thank_you", "de-DE")
-	out, err := custom.Render(req)
+	out, err := custom.Render(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "Danke für Ihren Aufenthalt, María Papadopoulou!"; out.Subject != want {
 		t.Errorf("subject = %q, want %q", out.Subject, want)
 	}
-	plain, err := New(testBrand).Render(req)
+	plain, err := New(testBrand).Render(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,18 +111,5 @@ func TestWithCopy(t *testing.T) {
 	}
 	if got := New(testBrand, WithCopy(nil)); got.copy != i18n.Default() {
 		t.Error("WithCopy(nil) did not keep the shipped catalogs")
-	}
-}
-
-func TestTemplatesListed(t *testing.T) {
-	got := Templates()
-	for _, want := range []string{"acknowledgement", "recovery", "reminder", "satisfaction", "team_alert", "team_message", "team_signin", "thank_you"} {
-		found := false
-		for _, g := range got {
-			found = found || g == want
-		}
-		if !found {
-			t.Errorf("Templates() = %v, lacks %q", got, want)
-		}
 	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ func TestPreArrivalGolden(t *testing.T) {
 	r := testRenderer(testBrand)
 	for _, locale := range []string{"en", "el", "es"} {
 		t.Run(locale, func(t *testing.T) {
-			out, err := r.Render(goldenRequest("pre_arrival", locale))
+			out, err := r.Render(context.Background(), goldenRequest("pre_arrival", locale))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +94,7 @@ func TestPreArrivalContent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := r.Render(tt.req(full))
+			out, err := r.Render(context.Background(), tt.req(full))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,7 +114,7 @@ func TestPreArrivalContent(t *testing.T) {
 		})
 	}
 	// The map link is an attribute: its query is encoded, the & escaped.
-	out, _ := r.Render(full)
+	out, _ := r.Render(context.Background(), full)
 	if !strings.Contains(out.HTML, `href="https://www.google.com/maps/search/?api=1&amp;query=Old&#43;Port%2C&#43;Chania&#43;%26&#43;Pier&#43;3"`) &&
 		!strings.Contains(out.HTML, `href="https://www.google.com/maps/search/?api=1&amp;query=Old+Port%2C+Chania+%26+Pier+3"`) {
 		t.Errorf("HTML lacks the encoded map link:\n%s", out.HTML)
@@ -125,7 +126,7 @@ func BenchmarkPreArrival(b *testing.B) {
 	r := testRenderer(testBrand)
 	req := goldenRequest("pre_arrival", "el")
 	for b.Loop() {
-		if _, err := r.Render(req); err != nil {
+		if _, err := r.Render(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}

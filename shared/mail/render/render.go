@@ -15,6 +15,7 @@ package render
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -131,7 +132,7 @@ func (r *Renderer) Has(template string) bool {
 
 // Render writes the email a request describes. It fails only on requests
 // that no retry would fix: an unknown template or a malformed rating link.
-func (r *Renderer) Render(req Request) (Rendered, error) {
+func (r *Renderer) Render(_ context.Context, req Request) (Rendered, error) {
 	m, err := r.compose(req)
 	if err != nil {
 		return Rendered{}, err

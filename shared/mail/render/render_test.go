@@ -1,11 +1,13 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/i18n"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -69,7 +72,7 @@ func TestGolden(t *testing.T) {
 	r := testRenderer(testBrand)
 	for _, gc := range goldenCases() {
 		t.Run(gc.name+"_"+gc.locale, func(t *testing.T) {
-			out, err := r.Render(gc.req)
+			out, err := r.Render(context.Background(), gc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +188,7 @@ func TestContent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := r.Render(tc.req)
+			out, err := r.Render(context.Background(), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -217,7 +220,7 @@ func TestRatingsOrderedInHTML(t *testing.T) {
 	for i, j := 0, len(req.Ratings)-1; i < j; i, j = i+1, j-1 {
 		req.Ratings[i], req.Ratings[j] = req.Ratings[j], req.Ratings[i]
 	}
-	out, err := testRenderer(testBrand).Render(req)
+	out, err := testRenderer(testBrand).Render(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +254,7 @@ func TestEscaping(t *testing.T) {
 		req.TimelineURL = "javascript:alert(1)"
 		req.Message = "message " + script + "\n\n" + attr
 		req.Advice = "advice " + script + "\n\n" + attr
-		out, err := r.Render(req)
+		out, err := r.Render(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +302,7 @@ func TestBrand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := testRenderer(tc.brand).Render(goldenRequest("satisfaction", "en"))
+			out, err := testRenderer(tc.brand).Render(context.Background(), goldenRequest("satisfaction", "en"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -333,7 +336,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := r.Render(tc.req)
+			_, err := r.Render(context.Background(), tc.req)
 			if err == nil {
 				t.Fatal("Render succeeded, want an error")
 			}
@@ -353,5 +356,15 @@ func TestHas(t *testing.T) {
 		if got := r.Has(name); got != want {
 			t.Errorf("Has(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestTemplatesListed holds draft.Templates, which a remote renderer
+// answers Has from, to the templates this renderer has.
+func TestTemplatesListed(t *testing.T) {
+	have := Templates()
+	want := slices.Sorted(slices.Values(draft.Templates))
+	if !slices.Equal(have, want) {
+		t.Errorf("render has %v, draft.Templates lists %v", have, want)
 	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ func TestReviewInviteHonest(t *testing.T) {
 	r := testRenderer(testBrand)
 	for _, locale := range []string{"en", "el", "es"} {
 		req := goldenRequest("review_invite", locale)
-		out, err := r.Render(req)
+		out, err := r.Render(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +41,7 @@ func TestReviewInviteHonest(t *testing.T) {
 func TestReviewInviteBadLink(t *testing.T) {
 	req := goldenRequest("review_invite", "en")
 	req.ReviewURL = "javascript:alert(1)"
-	out, err := testRenderer(testBrand).Render(req)
+	out, err := testRenderer(testBrand).Render(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func BenchmarkReviewInvite(b *testing.B) {
 	req := goldenRequest("review_invite", "el")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Render(req); err != nil {
+		if _, err := r.Render(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}
