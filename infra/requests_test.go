@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -40,6 +41,7 @@ import (
 	"github.com/aftercare/aftercare/shared/lambdah/stream"
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/render/remote"
 	"github.com/aftercare/aftercare/shared/mail/ses"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
@@ -298,14 +300,24 @@ func TestRequestBudget(t *testing.T) {
 	counting.Counters = st.Store.(store.Counters)
 	planner, err2 := stream.Planner(settings, counting, log)
 	dispatch, err3 := lambdah.Dispatch(settings, mailing, log)
-	respond, err4 := pages.Respond(settings, mailing, log)
+	invocations := map[string]int{}
+	// Respond renders through dispatch, as functions/respond does: each
+	// email it sends inline is one synchronous invocation of dispatch,
+	// through aws-lambda-go's handler as Lambda would call it.
+	dispatchHandler := lambda.NewHandler(dispatch)
+	responding := mailing
+	responding.Calendar = nil
+	responding.Renderer = remote.New(func(ctx context.Context, event []byte) ([]byte, error) {
+		invocations["dispatch"]++
+		return dispatchHandler.Invoke(ctx, event)
+	})
+	respond, err4 := pages.Respond(settings, responding, log)
 	bounced, err5 := feedback.Feedback(settings, compose.Ports{Store: st}, log)
 	for _, err := range []error{err1, err2, err3, err4, err5} {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	invocations := map[string]int{}
 	plannerRuns := func() {
 		for _, w := range st.drain() {
 			invocations["planner"]++
@@ -330,7 +342,7 @@ func TestRequestBudget(t *testing.T) {
 			if f := fs.created[i]; f.Step == step {
 				invocations["dispatch"]++
 				invocations["scheduler"]++
-				if res, err := dispatch(ctx, f); err != nil || !res.Sent {
+				if res, err := dispatch(ctx, lambdah.DispatchInput{Fire: f}); err != nil || !res.Sent {
 					t.Fatalf("dispatch %s: %+v %v", step, res, err)
 				}
 				plannerRuns()

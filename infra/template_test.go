@@ -289,6 +289,9 @@ func TestTemplateFunctions(t *testing.T) {
 			if f.fn.Inbound {
 				want["s3:GetObject"] = true
 			}
+			if f.fn.RenderThroughDispatch {
+				want["lambda:InvokeFunction"] = true
+			}
 			for a := range want {
 				if !f.acts[a] {
 					t.Errorf("policies lack %s, which the %s function calls", a, f.dir)
@@ -419,6 +422,26 @@ func TestTemplateDispatchTarget(t *testing.T) {
 		t.Errorf("template.yaml does not say the stack name may be at most %d characters (%s is %s)", maxStack, dispatch.id, name)
 	}
 	wantArn := "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + name
+
+	// A function that renders through dispatch may invoke dispatch, and
+	// nothing else.
+	for _, f := range fns {
+		for _, st := range statements(f.res) {
+			acts := list(get(st, "Action"))
+			if a := str(get(st, "Action")); a != "" {
+				acts = []any{a}
+			}
+			if !slices.ContainsFunc(acts, func(a any) bool { return str(a) == "lambda:InvokeFunction" }) {
+				continue
+			}
+			if !f.fn.RenderThroughDispatch {
+				t.Errorf("%s may invoke functions, but does not render through dispatch", f.id)
+			}
+			if got := str(get(st, "Resource", "Fn::Sub")); got != wantArn || len(acts) != 1 {
+				t.Errorf("%s: lambda:InvokeFunction on %v (actions %v), want only that, on !Sub %s", f.id, get(st, "Resource"), acts, wantArn)
+			}
+		}
+	}
 
 	globalEnv := get(map[string]any(tp), "Globals", "Function", "Environment", "Variables")
 	for _, f := range fns {

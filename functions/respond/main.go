@@ -1,21 +1,24 @@
 // Command respond is the Lambda function behind the customer's pages (rating
-// links, rating.js) and the team's timeline link. A negative answer's alert
-// and acknowledgement go out inline, so it composes SES too.
+// links, rating.js, unsubscribing, review invitations), the team's timeline
+// link and the team's dashboard. A negative answer's alert and
+// acknowledgement, a sign-in link and a team member's message go out
+// inline, so it composes SES too; it renders them through the dispatch
+// function (shared/mail/render/remote over Lambda's Invoke), which links
+// hermes, so that the function that answers the customers' clicks does not
+// carry hermes' megabytes and start-up.
 package main
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/awswire/invoke"
 	"github.com/aftercare/aftercare/shared/compose"
-	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/lambdah"
 	"github.com/aftercare/aftercare/shared/lambdah/pages"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/render/remote"
 	"github.com/aftercare/aftercare/shared/mail/ses"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
@@ -23,12 +26,6 @@ import (
 
 func main() {
 	awswire.Main(awswire.Respond, func(e *awswire.Env) (any, error) {
-		// The operator's wording, checked at start: a bad key or
-		// placeholder stops the cold start, naming it.
-		copySet, err := i18n.FromJSON(e.Settings.CopyOverrides)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", compose.CopyJSON, err)
-		}
 		sched, err := eventbridge.New(scheduler.NewFromConfig(e.AWS), eventbridge.Config{
 			GroupName: e.ScheduleGroup, TargetArn: e.DispatchARN, RoleArn: e.SchedulerRoleARN, DeadLetterArn: e.ScheduleDLQARN,
 		})
@@ -38,7 +35,7 @@ func main() {
 		h, err := pages.Respond(e.Settings, compose.Ports{
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
 			Mailer:   ses.New(sesv2.NewFromConfig(e.AWS), ses.Config{ConfigurationSet: e.SESConfigurationSet}),
-			Renderer: render.New(e.Settings.Brand, render.WithCopy(copySet)),
+			Renderer: remote.New(invoke.New(e.AWS, nil, e.DispatchARN)),
 		}, e.Log)
 		return lambdah.HTTP(h), err
 	})

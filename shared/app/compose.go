@@ -22,6 +22,16 @@ import (
 // errCompose marks failures to build a message: retrying will not help.
 var errCompose = errors.New("cannot compose message")
 
+// renderFailed is a render failure as the send path sees it: permanent
+// (errCompose) unless the renderer says a retry may help (a remote
+// renderer that could not be reached).
+func renderFailed(template string, err error) error {
+	if errors.Is(err, draft.ErrTemporary) {
+		return fmt.Errorf("render %s: %w", template, err)
+	}
+	return fmt.Errorf("%w: render %s: %w", errCompose, template, err)
+}
+
 // compose renders a step's email: to the customer, with signed rating
 // links where the step carries a survey, or to the team for an alert.
 func (s *Service) compose(ctx context.Context, inc domain.Incident, step domain.PlannedStep, now time.Time) (mail.Message, error) {
@@ -99,7 +109,7 @@ func (s *Service) compose(ctx context.Context, inc domain.Incident, step domain.
 	}
 	out, err := s.cfg.Renderer.Render(ctx, req)
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("%w: render %s: %w", errCompose, step.Step.Template, err)
+		return mail.Message{}, renderFailed(step.Step.Template, err)
 	}
 	m := mail.Message{
 		From:      s.cfg.From,

@@ -150,7 +150,7 @@ func (s *Service) teamMessage(ctx context.Context, inc domain.Incident, key, tex
 		Title: inc.Title, TimeZone: inc.Customer.TimeZone, Message: text,
 	})
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("%w: render team_message: %w", errCompose, err)
+		return mail.Message{}, renderFailed("team_message", err)
 	}
 	return mail.Message{
 		From:      s.cfg.From,

@@ -55,6 +55,10 @@ type Function struct {
 	// Advice: it renders pre-arrival emails, so it reads the operator's
 	// advice file.
 	Advice bool
+	// RenderThroughDispatch: it renders the emails it sends through the
+	// dispatch function (shared/mail/render/remote over Lambda's Invoke),
+	// so it may invoke that function and links no renderer.
+	RenderThroughDispatch bool
 }
 
 // The functions of template.yaml.
@@ -62,8 +66,9 @@ var (
 	// Ingest takes webhooks and reconciles the incident inline.
 	Ingest = Function{Name: "ingest", Scheduler: true, Webhooks: true, Contacts: true}
 	// Respond serves the rating, unsubscribe and team pages; a negative
-	// answer's alert and acknowledgement are dispatched inline.
-	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true, Contacts: true, Team: true}
+	// answer's alert and acknowledgement are dispatched inline, rendered
+	// through the dispatch function.
+	Respond = Function{Name: "respond", Scheduler: true, Mailer: true, Notifier: true, Contacts: true, Team: true, RenderThroughDispatch: true}
 	// Dispatch sends a due step. Its schedules target dispatch itself, so
 	// template.yaml names the function and spells its ARN from that name.
 	Dispatch = Function{Name: "dispatch", Scheduler: true, Mailer: true, Notifier: true, Contacts: true, Advice: true}

@@ -20,12 +20,17 @@ func Ingest(s compose.Settings, p compose.Ports, log *slog.Logger) (http.Handler
 	return compose.Webhooks(s, svc, p.Clock, log)
 }
 
-// Dispatch builds the dispatch function's handler.
+// Dispatch builds the dispatch function's handler: fired schedules, and
+// remote renders on p.Renderer for the functions that do not link one.
 func Dispatch(s compose.Settings, p compose.Ports, log *slog.Logger) (DispatchFunc, error) {
 	p.StreamPlanner = true // on AWS the stream planner creates wake-up calls
 	svc, err := compose.Service(s, p, log)
 	if err != nil {
 		return nil, err
 	}
-	return DispatchHandler(svc.Dispatch), nil
+	var render RenderFunc
+	if p.Renderer != nil {
+		render = p.Renderer.Render
+	}
+	return DispatchHandler(svc.Dispatch, render), nil
 }

@@ -11,9 +11,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/aftercare/aftercare/shared/app"
+	"github.com/aftercare/aftercare/shared/i18n"
+	"github.com/aftercare/aftercare/shared/mail/draft"
+	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/render/remote"
 	"github.com/aftercare/aftercare/shared/schedule"
 	"github.com/aftercare/aftercare/shared/stdwebhooks"
 )
@@ -105,20 +110,73 @@ func TestDispatchHandler(t *testing.T) {
 	fire := schedule.Fire{IncidentID: "inc_a", Step: "thanks-1", Schedule: "inc_a.thanks-1.20261121T0900"}
 
 	d := &fakeDispatcher{res: app.DispatchResult{Sent: true, MessageID: "m1"}}
-	res, err := DispatchHandler(d.Dispatch)(context.Background(), fire)
-	if err != nil || !res.Sent || d.got != fire {
+	res, err := DispatchHandler(d.Dispatch, nil)(context.Background(), DispatchInput{Fire: fire})
+	if err != nil || !res.Sent || d.got != fire || res.Answer != nil {
 		t.Errorf("got %+v, %v; dispatched %+v", res, err, d.got)
 	}
 
 	retry := errors.New("SES throttled")
 	d = &fakeDispatcher{err: retry}
-	if _, err := DispatchHandler(d.Dispatch)(context.Background(), fire); !errors.Is(err, retry) {
+	if _, err := DispatchHandler(d.Dispatch, nil)(context.Background(), DispatchInput{Fire: fire}); !errors.Is(err, retry) {
 		t.Errorf("a retryable failure must come back as the error, got %v", err)
 	}
 
 	d = &fakeDispatcher{}
-	if _, err := DispatchHandler(d.Dispatch)(context.Background(), schedule.Fire{Schedule: "x"}); !errors.Is(err, ErrBadFire) || d.got != (schedule.Fire{}) {
+	if _, err := DispatchHandler(d.Dispatch, nil)(context.Background(), DispatchInput{Fire: schedule.Fire{Schedule: "x"}}); !errors.Is(err, ErrBadFire) || d.got != (schedule.Fire{}) {
 		t.Errorf("bad input: %v (dispatched %+v)", err, d.got)
+	}
+}
+
+// TestRemoteRender renders through the dispatch handler as respond does
+// on AWS: the request and the answer cross aws-lambda-go's JSON handling
+// as Lambda's Invoke carries them, and every template in every language
+// comes back byte for byte as the local renderer writes it. A request the
+// renderer refuses is a permanent error; a call that fails is
+// draft.ErrTemporary, so the step is retried.
+func TestRemoteRender(t *testing.T) {
+	brand := draft.Brand{Name: "Sea Breeze", Link: "https://seabreeze.example"}
+	local := render.New(brand)
+	d := &fakeDispatcher{}
+	h := lambda.NewHandler(DispatchHandler(d.Dispatch, local.Render))
+	calls := 0
+	r := remote.New(func(ctx context.Context, event []byte) ([]byte, error) {
+		calls++
+		return h.Invoke(ctx, event)
+	})
+	for _, tpl := range render.Templates() {
+		if !r.Has(tpl) {
+			t.Errorf("remote renderer lacks %s", tpl)
+		}
+		for _, lang := range i18n.Codes() {
+			req := render.Sample(tpl, lang)
+			want, err := local.Render(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Render(t.Context(), req)
+			if err != nil || got != want {
+				t.Fatalf("%s/%s: remote render differs (err %v)\n got %+v\nwant %+v", tpl, lang, err, got, want)
+			}
+		}
+	}
+	if d.got != (schedule.Fire{}) || calls == 0 {
+		t.Errorf("a render dispatched %+v; %d calls", d.got, calls)
+	}
+	if r.Has("no_such_template") {
+		t.Error("Has(no_such_template)")
+	}
+
+	_, err := r.Render(t.Context(), draft.Request{Template: "no_such_template"})
+	if err == nil || errors.Is(err, draft.ErrTemporary) || !strings.Contains(err.Error(), "no_such_template") {
+		t.Errorf("an unknown template must be a permanent error naming it: %v", err)
+	}
+	down := remote.New(func(context.Context, []byte) ([]byte, error) { return nil, errors.New("429 TooManyRequestsException") })
+	if _, err := down.Render(t.Context(), render.Sample("thank_you", "en")); !errors.Is(err, draft.ErrTemporary) {
+		t.Errorf("a failed call must be temporary: %v", err)
+	}
+	noRenderer := lambda.NewHandler(DispatchHandler(d.Dispatch, nil))
+	if _, err := remote.New(noRenderer.Invoke).Render(t.Context(), render.Sample("thank_you", "en")); err == nil || errors.Is(err, draft.ErrTemporary) {
+		t.Errorf("a dispatch without renderer: %v", err)
 	}
 }
 

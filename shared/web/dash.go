@@ -30,7 +30,7 @@ import (
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/domain"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 	"github.com/aftercare/aftercare/shared/store"
 )
 
@@ -68,7 +68,7 @@ type dash struct {
 	// tmpl parses the dashboard's templates on first use: the respond
 	// function's cold start serves customers' pages first.
 	tmpl  func() *template.Template
-	brand render.Brand
+	brand draft.Brand
 	clock clock.Clock
 	log   *slog.Logger
 	// base is the public URL's path (an API Gateway stage), before every
@@ -81,11 +81,11 @@ type dash struct {
 	exportPart int
 }
 
-func newDash(svc *app.Service, brand render.Brand, clk clock.Clock, log *slog.Logger, exportPart int) *dash {
+func newDash(svc *app.Service, brand draft.Brand, clk clock.Clock, log *slog.Logger, exportPart int) *dash {
 	if exportPart <= 0 {
 		exportPart = app.ExportPart
 	}
-	d := &dash{svc: svc, brand: render.WithDefaults(brand), clock: clk, log: log, exportPart: exportPart}
+	d := &dash{svc: svc, brand: draft.WithDefaults(brand), clock: clk, log: log, exportPart: exportPart}
 	d.tmpl = sync.OnceValue(func() *template.Template {
 		return template.Must(template.New("").Funcs(template.FuncMap{
 			"zoned":     zoned,
@@ -197,7 +197,7 @@ func (d *dash) member(next signedIn) http.HandlerFunc {
 
 // dashData is what every dashboard page receives.
 type dashData struct {
-	Brand      render.Brand
+	Brand      draft.Brand
 	Base       string
 	CSSVersion string
 	Title      string

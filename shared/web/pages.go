@@ -17,7 +17,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/links"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 )
 
 //go:embed templates/*.html templates/dash/*.html
@@ -51,12 +51,12 @@ const (
 // pages renders the customer-facing pages, branded and localised.
 // html/template escapes everything a customer or sender supplied.
 type pages struct {
-	brand render.Brand
+	brand draft.Brand
 	tmpl  *template.Template
 }
 
-func newPages(b render.Brand) *pages {
-	b = render.WithDefaults(b)
+func newPages(b draft.Brand) *pages {
+	b = draft.WithDefaults(b)
 	t := template.Must(template.New("").Funcs(template.FuncMap{
 		"safeCSSColor": safeColor,
 		"question":     question,
@@ -74,7 +74,7 @@ func newPages(b render.Brand) *pages {
 
 // pageData is what every page template receives.
 type pageData struct {
-	Brand   render.Brand
+	Brand   draft.Brand
 	L       *i18n.Lang
 	Title   string
 	Message string
@@ -112,7 +112,7 @@ const (
 
 func (p *pages) render(w http.ResponseWriter, code int, name string, d pageData) {
 	d.Brand = p.brand
-	d.Brand.Copyright = render.CopyrightLine(p.brand, time.Now())
+	d.Brand.Copyright = draft.CopyrightLine(p.brand, time.Now())
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		http.Error(w, "page error", http.StatusInternalServerError)

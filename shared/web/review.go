@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/aftercare/aftercare/shared/domain"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 )
 
 // fieldSite is the review form's one field: the chosen site's index.
@@ -60,7 +60,7 @@ func (h *Handler) reviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := reviewPageData{pageData: pageData{L: h.lang(v.Locale), Title: "page.review.title"}, Sites: v.Sites}
 	d.Brand = h.pages.brand
-	d.Brand.Copyright = render.CopyrightLine(h.pages.brand, time.Now())
+	d.Brand.Copyright = draft.CopyrightLine(h.pages.brand, time.Now())
 	var buf bytes.Buffer
 	if err := h.pages.tmpl.ExecuteTemplate(&buf, "review.html", d); err != nil {
 		h.log.ErrorContext(r.Context(), "review page failed", "error", err)

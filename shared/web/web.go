@@ -32,7 +32,7 @@ import (
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/i18n"
-	"github.com/aftercare/aftercare/shared/mail/render"
+	"github.com/aftercare/aftercare/shared/mail/draft"
 	"github.com/aftercare/aftercare/shared/providers"
 	"github.com/aftercare/aftercare/shared/web/hooks"
 )
@@ -41,7 +41,7 @@ import (
 type Config struct {
 	Service   *app.Service
 	Providers []providers.Provider
-	Brand     render.Brand
+	Brand     draft.Brand
 	Clock     clock.Clock
 	Log       *slog.Logger
 	// Copy is the operator's wording (i18n.New with overrides); nil means

@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	buildFlags := fs.String("buildflags", startup.DefaultBuildFlags, "go build flags, as the Makefile's LAMBDA_FLAGS")
 	functions := fs.String("functions", "functions", "directory holding one main package per Lambda function")
 	hello := fs.String("hello", "./infra/bench/hello", "package of the hello-world baseline")
-	floorList := fs.String("floors", "./infra/bench/floor/store,./infra/bench/floor/mail", "comma-separated packages of the start-up floors; each is row floor-<last element>")
+	floorList := fs.String("floors", "./infra/bench/floor/store,./infra/bench/floor/send,./infra/bench/floor/render", "comma-separated packages of the start-up floors; each is row floor-<last element>")
 	binDir := fs.String("bindir", "bin/bench", "where the builds go")
 	out := fs.String("out", "bin/bench.md", "file the markdown table is also written to")
 	var extraEnv envFlags

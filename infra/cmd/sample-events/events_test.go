@@ -558,7 +558,7 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 					continue
 				}
 				f := schedule.Fire{IncidentID: inc.ID, Step: p.Key, Schedule: domain.ScheduleName(inc.ID, p.Key, p.Due)}
-				if res, err := w.dispatch.(lambdah.DispatchFunc)(ctx, f); err != nil || !res.Sent {
+				if res, err := w.dispatch.(lambdah.DispatchFunc)(ctx, lambdah.DispatchInput{Fire: f}); err != nil || !res.Sent {
 					t.Errorf("%s: dispatch %s: %+v %v", name, p.Key, res, err)
 				}
 			}

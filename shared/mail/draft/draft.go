@@ -5,6 +5,7 @@
 package draft
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type Brand struct {
 	// customer's language.
 	Signature string
 }
+
+// ErrTemporary wraps a render that failed for a reason a retry may fix: a
+// renderer in another process that could not be reached. Other render
+// failures are the request's own and permanent.
+var ErrTemporary = errors.New("renderer temporarily unavailable")
 
 // Templates are the emails every renderer knows, by name. They are listed
 // here, apart from the renderer, so that a renderer in another process

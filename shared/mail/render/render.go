@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,8 +43,8 @@ type (
 
 // Defaults used when the Brand leaves a field empty.
 const (
-	DefaultName  = "Aftercare"
-	DefaultColor = "#2b6cb0"
+	DefaultName  = draft.DefaultName
+	DefaultColor = draft.DefaultColor
 )
 
 // ErrUnknownTemplate is returned for a template name no builder exists for;
@@ -79,7 +78,7 @@ func WithCopy(s *i18n.Set) Option {
 // New returns a Renderer for the brand, filling in defaults for the
 // fields left empty.
 func New(b Brand, opts ...Option) *Renderer {
-	r := &Renderer{brand: WithDefaults(b), copy: i18n.Default(), now: time.Now}
+	r := &Renderer{brand: draft.WithDefaults(b), copy: i18n.Default(), now: time.Now}
 	for _, o := range opts {
 		o(r)
 	}
@@ -97,31 +96,6 @@ func Templates() []string {
 	slices.Sort(out)
 	return out
 }
-
-// WithDefaults cleans the brand and fills in what is empty, so that emails
-// and the customer pages show the same brand.
-func WithDefaults(b Brand) Brand {
-	b.Name = clean(b.Name, maxText)
-	if b.Name == "" {
-		b.Name = DefaultName
-	}
-	if !colorRE.MatchString(b.Color) {
-		b.Color = DefaultColor
-	}
-	b.Copyright = clean(b.Copyright, maxText)
-	b.Signature = clean(b.Signature, maxText)
-	return b
-}
-
-// CopyrightLine is the footer line: Copyright, or "© <year> <Name>".
-func CopyrightLine(b Brand, now time.Time) string {
-	if b.Copyright != "" {
-		return b.Copyright
-	}
-	return fmt.Sprintf("© %d %s", now.Year(), b.Name)
-}
-
-var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
 
 // Has reports whether template names an email this package can render, so
 // that a policy can be checked when it is loaded rather than when a step fires.
@@ -207,7 +181,7 @@ func (r *Renderer) compose(req Request) (message, error) {
 	} else if in.UnsubscribeURL != "" {
 		v.Unsubscribe = &button{Text: l.T("email.unsubscribe"), URL: in.UnsubscribeURL}
 	}
-	copyright := CopyrightLine(r.brand, r.now())
+	copyright := draft.CopyrightLine(r.brand, r.now())
 	// A Hermes per message: its theme carries this message's view. It is
 	// passed by value and only read (generate), so nothing is shared
 	// between calls.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/aftercare/aftercare/shared/mail/draft"
 )
 
 // Limits on customer-supplied text, in runes.
@@ -118,48 +120,11 @@ func paragraphs(s string) [][]string {
 	return out
 }
 
-// clean collapses whitespace and control characters to single spaces,
-// drops bidi embedding/override/isolate marks and invalid UTF-8, trims, and
-// cuts the result to max runes.
-func clean(s string, max int) string {
-	s = strings.ToValidUTF8(s, "")
-	var b strings.Builder
-	pendingSpace := false
-	for _, r := range s {
-		switch {
-		case isBidiControl(r):
-			continue
-		case unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			pendingSpace = b.Len() > 0
-			continue
-		}
-		if pendingSpace {
-			b.WriteByte(' ')
-			pendingSpace = false
-		}
-		b.WriteRune(r)
-	}
-	return truncate(b.String(), max)
-}
+// clean collapses whitespace and control characters (draft.CleanLine).
+func clean(s string, max int) string { return draft.CleanLine(s, max) }
 
-func isBidiControl(r rune) bool {
-	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
-}
-
-// truncate cuts s to at most n runes, marking a cut with an ellipsis.
-func truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	i := 0
-	for pos := range s {
-		if i == n {
-			return strings.TrimRightFunc(s[:pos], unicode.IsSpace) + "…"
-		}
-		i++
-	}
-	return s
-}
+// truncate cuts s to at most n runes (draft.Truncate).
+func truncate(s string, n int) string { return draft.Truncate(s, n) }
 
 // oneLine makes a header-safe subject: no CR, LF or other controls, ever.
 func oneLine(s string) string { return clean(s, 200) }

@@ -1,7 +1,8 @@
-// Command mail is the start-up floor of `make bench` for the functions that
-// send email (dispatch and respond): the store floor (infra/bench/floor/store)
-// plus the design card's SESv2 client (SendEmail) and hermes, which renders
-// every branded email. Nothing of Aftercare's own is linked.
+// Command render is the start-up floor of `make bench` for the function
+// that renders and sends email (dispatch): the store floor
+// (infra/bench/floor/store) plus the design card's SESv2 client
+// (SendEmail) and hermes, which renders every branded email. Nothing of
+// Aftercare's own is linked.
 package main
 
 import (
