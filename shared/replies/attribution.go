@@ -84,11 +84,21 @@ func attributionEnding(first string, lines []string, i int) bool {
 // first and go on over the next lines: first must not end a sentence and
 // must look like the start of one (an opening word, a date, an address).
 func continuesAttribution(first string) bool {
-	if strings.HasSuffix(first, ".") || strings.HasSuffix(first, "!") || strings.HasSuffix(first, "?") {
+	if (strings.HasSuffix(first, ".") && !endsWithOrdinal(first)) || strings.HasSuffix(first, "!") || strings.HasSuffix(first, "?") {
 		return false
 	}
 	low := strings.ToLower(strings.TrimLeft(first, "-–— *"))
 	return startsWithOpener(low) || strings.ContainsAny(low, "0123456789@")
+}
+
+// endsWithOrdinal reports whether s ends with a day written as an ordinal,
+// "28.", where German, Scandinavian and other dates wrap: "… schrieb am
+// Fr., 28.\nApr. 2017 um 11:53 Uhr:". The joined lines must still make an
+// attribution.
+func endsWithOrdinal(s string) bool {
+	f := strings.Fields(s)
+	day := strings.TrimSuffix(f[len(f)-1], ".")
+	return len(day) >= 1 && len(day) <= 2 && strings.Trim(day, "0123456789") == ""
 }
 
 func startsWithOpener(low string) bool {
@@ -129,10 +139,16 @@ func isAttribution(s string) (string, bool) {
 	}
 	// The verb before the author: "Am … schrieb Name <addr>:", "Op …
 	// schreef Name:". After the verb comes only a name and an address.
+	// Or the author first and the date after the verb, as Gmail's apps
+	// write it: "Name <addr> schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:".
 	for _, v := range markers.verbs {
 		if end, ok := hasWord(core, v.text); ok {
 			rest := core[end:]
 			if strings.Contains(rest, "@") || (startsWithOpener(core) && len(strings.Fields(rest)) <= 5) {
+				return v.lang, true
+			}
+			if author := strings.TrimSpace(core[:end-len(v.text)]); strings.HasSuffix(author, ">") && strings.Contains(author, "@") &&
+				datedRE.MatchString(rest) && len(strings.Fields(rest)) <= 10 {
 				return v.lang, true
 			}
 		}

@@ -13,7 +13,8 @@ import (
 // next line (Outlook). One "From:" line is not a block: a customer may
 // write "From: Athens" in a sentence. A block needs a From label and a
 // Sent/Date label or To and Subject labels (or, From left out, Sent/Date
-// and To), and an address or a Subject.
+// and To), and an address or a Subject; Outlook's "From: Name
+// [mailto:addr]" needs only a Subject below it.
 
 const maxLabel = 40
 
@@ -51,6 +52,9 @@ func headerBlockAt(lines []string, i int) (string, int, bool) {
 	kinds := map[string]string{kind: lang}
 	addInline(kinds, value)
 	addr := strings.Contains(value, "@")
+	// Outlook writes the author as "Name [mailto:addr]", which no sentence
+	// does: with it, From and Subject alone make a block (Sent and To cut).
+	mailto := kind == labelFrom && strings.Contains(strings.ToLower(value), "[mailto:")
 	cont := 0
 	for j := i + 1; j < len(lines) && j < i+maxHeaderBlock; j++ {
 		l := strings.TrimSpace(lines[j])
@@ -82,6 +86,7 @@ func headerBlockAt(lines []string, i int) (string, int, bool) {
 	_, subject := kinds[labelSubj]
 	switch {
 	case from && (sent || (to && subject)) && (addr || subject):
+	case from && subject && mailto:
 	// Some clients leave From out: "Date: … To: <address>".
 	case !from && sent && to && (addr || subject):
 	default:

@@ -68,6 +68,22 @@ func TestStripText(t *testing.T) {
 		{"re-quoted gmail attribution wrapped after '<' is a quote",
 			"Nice work.\n\nOn Thu, Jul 14, 2016 at 2:17 AM, Ann <a@example.com> wrote:\n> Here it is.\n>\n> On Tue, Jul 12, 2016 at 12:25 PM, bob@example.com <\n> bob@example.com> wrote:\n>> Hi\n",
 			"Nice work.", "en"},
+		{"gmail app: author first, date after the verb, wrapped after an ordinal day",
+			"Passt.\n\nSea Breeze <care@example.com> schrieb am Fr., 20.\nNov. 2026 um 10:00 Uhr:\n\n> Hallo\n", "Passt.", "de"},
+		{"a customer's sentence with an address before 'wrote on <date>:' is kept",
+			"I asked care@example.com and they wrote on 20 Nov 2026:\nthe boat was late.\n",
+			"I asked care@example.com and they wrote on 20 Nov 2026:\nthe boat was late.", ""},
+		{"a customer's line ending with an ordinal day is kept",
+			"We arrived on the 20.\nNov. was busy, they wrote:\nlovely.\n", "We arrived on the 20.\nNov. was busy, they wrote:\nlovely.", ""},
+		{"ukrainian gmail attribution",
+			"Дякую.\n\n20 лист. 2026 р. 10:00 \"Sea Breeze\" <care@example.com> пише:\n\n> Привіт\n", "Дякую.", "uk"},
+		{"outlook 'Name [mailto:addr]' with only Subject below",
+			"Ok.\n\nFrom: Sea Breeze [mailto:care@example.com]\nSubject: Hi\nquoted\n", "Ok.", "en"},
+		{"a From line with mailto but no Subject is kept",
+			"Ok.\nFrom: Sea Breeze [mailto:care@example.com]\nthe boat was late.\n",
+			"Ok.\nFrom: Sea Breeze [mailto:care@example.com]\nthe boat was late.", ""},
+		{"italian header block with Risposta",
+			"Ok.\n\nDa: Sea Breeze\nRisposta: Sea Breeze\nData: venerdì 20 novembre 2026 10:00\nA: Anna\nOggetto: Ciao\n\nq\n", "Ok.", "it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
