@@ -1,9 +1,11 @@
 package replies
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"unicode"
@@ -66,10 +68,48 @@ func mustLoadMarkers(data []byte) *markerSet {
 	return m
 }
 
-func loadMarkers(data []byte) (*markerSet, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+// decodeLanguages reads markers.json's languages in one pass (a Decoder
+// over the top-level object, not a map of raw messages decoded again):
+// the table is read at every cold start of the replies function. Keys
+// starting with "_" are comments.
+func decodeLanguages(data []byte) (map[string]langMarkers, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("replies: markers: want a JSON object of languages (%v)", err)
+	}
+	out := map[string]langMarkers{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("replies: markers: %w", err)
+		}
+		lang, _ := tok.(string)
+		if strings.HasPrefix(lang, "_") {
+			var comment json.RawMessage
+			if err := dec.Decode(&comment); err != nil {
+				return nil, fmt.Errorf("replies: markers: %s: %w", lang, err)
+			}
+			continue
+		}
+		var lm langMarkers
+		if err := dec.Decode(&lm); err != nil {
+			return nil, fmt.Errorf("replies: markers for %q: %w", lang, err)
+		}
+		out[lang] = lm
+	}
+	if _, err := dec.Token(); err != nil {
 		return nil, fmt.Errorf("replies: markers: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("replies: markers: data after the object")
+	}
+	return out, nil
+}
+
+func loadMarkers(data []byte) (*markerSet, error) {
+	raw, err := decodeLanguages(data)
+	if err != nil {
+		return nil, err
 	}
 	m := &markerSet{
 		openers: map[string]string{}, labels: map[string]phrase{},
@@ -77,17 +117,12 @@ func loadMarkers(data []byte) (*markerSet, error) {
 	}
 	langs := make([]string, 0, len(raw))
 	for lang := range raw {
-		if !strings.HasPrefix(lang, "_") {
-			langs = append(langs, lang)
-		}
+		langs = append(langs, lang)
 	}
 	sort.Strings(langs) // "en" before the rest: first language wins a shared word
 	sort.SliceStable(langs, func(i, j int) bool { return langs[i] == "en" && langs[j] != "en" })
 	for _, lang := range langs {
-		var lm langMarkers
-		if err := json.Unmarshal(raw[lang], &lm); err != nil {
-			return nil, fmt.Errorf("replies: markers for %q: %w", lang, err)
-		}
+		lm := raw[lang]
 		for _, v := range lm.Wrote {
 			m.verbs = append(m.verbs, phrase{strings.ToLower(v), lang})
 		}
