@@ -32,6 +32,7 @@ import (
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/lambdah"
+	"github.com/aftercare/aftercare/shared/mail/render/remote"
 	"github.com/aftercare/aftercare/shared/lambdah/feedback"
 	"github.com/aftercare/aftercare/shared/lambdah/inbound"
 	"github.com/aftercare/aftercare/shared/lambdah/pages"
@@ -434,6 +435,22 @@ func TestSampleEventsThroughHandlers(t *testing.T) {
 			}
 			if !slices.ContainsFunc(entries, func(e localsched.Entry) bool { return e.Name == fire.Schedule }) {
 				t.Errorf("%s: no pending schedule %s among %v", name, fire.Schedule, entries)
+			}
+
+		case name == "dispatch-render.json":
+			var call remote.Call
+			strictDecode(t, name, disk, &call)
+			sent := len(w.mailer.sent)
+			var out lambdah.DispatchOutput
+			if err := json.Unmarshal(invoke(dispatch, name, disk), &out); err != nil {
+				t.Fatalf("%s: response: %v", name, err)
+			}
+			if call.Render == nil || out.Answer == nil || out.Rendered == nil || out.Error != "" ||
+				!strings.Contains(out.Rendered.Text, call.Render.CustomerName) || out.Rendered.HTML == "" || out.Sent {
+				t.Errorf("%s: answer %+v; want the acknowledgement rendered for %s", name, out, call.Render.CustomerName)
+			}
+			if len(w.mailer.sent) != sent {
+				t.Errorf("%s: a render sent mail", name)
 			}
 
 		case strings.HasPrefix(name, "dispatch-"):

@@ -17,6 +17,8 @@ import (
 	"github.com/aftercare/aftercare/shared/app"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
+	"github.com/aftercare/aftercare/shared/mail/draft"
+	"github.com/aftercare/aftercare/shared/mail/render/remote"
 	"github.com/aftercare/aftercare/shared/providers"
 	"github.com/aftercare/aftercare/shared/providers/native"
 	"github.com/aftercare/aftercare/shared/replies"
@@ -145,6 +147,17 @@ func Generate(bodies map[string][]byte, o Options) (map[string][]byte, error) {
 	step := plan[0]
 	fire := schedule.Fire{IncidentID: flow.ID, Step: step.Key, Schedule: domain.ScheduleName(flow.ID, step.Key, step.Due)}
 	if files["dispatch-fire.json"], err = encode(fire); err != nil {
+		return nil, err
+	}
+	// What the respond function sends dispatch to render for it: the
+	// acknowledgement of a bad answer to the flow's booking, in its
+	// guest's language.
+	ack := draft.Request{
+		Template: "acknowledgement", Locale: flow.Customer.Locale, CustomerName: flow.Customer.Name,
+		Title: flow.Title, TimeZone: flow.Customer.TimeZone, Survey: step.Step.Survey, Score: 1,
+		Comment: "The shuttle never came.",
+	}
+	if files["dispatch-render.json"], err = encode(remote.Call{Render: &ack}); err != nil {
 		return nil, err
 	}
 	if files["planner-stream.json"], err = encode(stream); err != nil {

@@ -21,6 +21,8 @@
 //	respond-rating.json   API Gateway HTTP API (2.0): POST /r/{token}, the rating page's
 //	                      confirmation of a 5-star answer (a GET records nothing)
 //	dispatch-fire.json    EventBridge Scheduler input: the thank-you step of BK-1042
+//	dispatch-render.json  the respond function's synchronous Invoke: render the
+//	                      acknowledgement of a bad answer to BK-1042
 //	planner-stream.json   DynamoDB stream batch, KEYS_ONLY, touching every sample incident
 //	replies-message.eml   María's email reply to the thank-you, as SES stores it
 //	replies-s3.json       the inbound bucket's S3 notification for that message

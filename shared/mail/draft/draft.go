@@ -51,21 +51,21 @@ var Templates = []string{
 // Request is everything one email says. Text fields come from the booking
 // or ticket as the customer or the sender's system wrote them.
 type Request struct {
-	Template     string
-	Locale       string
-	CustomerName string
-	Title        string
-	Location     string
-	Agent        string
-	StartsAt     time.Time
+	Template     string    `json:"template,omitempty"`
+	Locale       string    `json:"locale,omitempty"`
+	CustomerName string    `json:"customer_name,omitempty"`
+	Title        string    `json:"title,omitempty"`
+	Location     string    `json:"location,omitempty"`
+	Agent        string    `json:"agent,omitempty"`
+	StartsAt     time.Time `json:"starts_at,omitzero"`
 	// TimeZone is the customer's IANA zone; dates are written as the
 	// customer lived them. An unknown zone means UTC.
-	TimeZone string
-	Survey   domain.SurveyKind
+	TimeZone string            `json:"time_zone,omitempty"`
+	Survey   domain.SurveyKind `json:"survey,omitempty"`
 	// Ratings are the one-click answer links, one per score, in any order;
 	// the email shows them worst to best. Templates that must not ask for
 	// a score (acknowledgement, team_alert) ignore them.
-	Ratings []Rating
+	Ratings []Rating `json:"ratings,omitempty"`
 
 	// The fields below describe an answer the customer already gave. Only
 	// team_alert shows them; customer templates never echo a customer's
@@ -74,77 +74,79 @@ type Request struct {
 	// Score is the answer on Survey's scale. It is shown only when Survey is
 	// set and Score lies in its range: NPS 0 is a real score, so leave
 	// Survey empty when there is no answer.
-	Score int
+	Score int `json:"score,omitempty"`
 	// Comment is what the customer wrote on the rating page; ReplyText is
 	// the text of their email reply. Both keep their line breaks.
-	Comment   string
-	ReplyText string
+	Comment   string `json:"comment,omitempty"`
+	ReplyText string `json:"reply_text,omitempty"`
 	// Reasons are the reason codes ticked on the rating page ("waiting",
 	// "staff", …), shown with the catalog's "reason.<code>" labels.
-	Reasons []string
+	Reasons []string `json:"reasons,omitempty"`
 	// TimelineURL links the team to the incident. Anything but an
 	// absolute http(s) URL is dropped rather than failing the alert.
-	TimelineURL string
+	TimelineURL string `json:"timeline_url,omitempty"`
 	// UnsubscribeURL is the customer's one-click unsubscribe link, shown
 	// in the footer of every email to them. Anything but an absolute
 	// http(s) URL is dropped.
-	UnsubscribeURL string
+	UnsubscribeURL string `json:"unsubscribe_url,omitempty"`
 	// CustomerEmail is shown to the team, so they can write back.
-	CustomerEmail string
+	CustomerEmail string `json:"customer_email,omitempty"`
 	// Provider and Ref identify the booking or ticket in the sender's
 	// system; Status is the incident's status ("completed", "solved", …).
-	Provider, Ref, Status string
+	Provider string `json:"provider,omitempty"`
+	Ref      string `json:"ref,omitempty"`
+	Status   string `json:"status,omitempty"`
 	// Cause says why the team is alerted: "negative_answer", "reply",
 	// "not_recovered" (the "did we fix it?" answer was still low),
 	// "answer_updated", "answer_improved" or "reply_other_sender".
-	Cause string
+	Cause string `json:"cause,omitempty"`
 	// Sender is who wrote a message that did not come from the customer
 	// (cause "reply_other_sender"); ReplyText is then their message.
-	Sender string
+	Sender string `json:"sender,omitempty"`
 	// Changes counts the changes folded into a follow-up alert.
-	Changes int
+	Changes int `json:"changes,omitempty"`
 	// Kind is "booking" or "ticket", to name the title row.
-	Kind string
+	Kind string `json:"kind,omitempty"`
 	// Message is what a team member wrote to the customer (team_message),
 	// as they typed it; it is shown as paragraphs, never as markup.
-	Message string
+	Message string `json:"message,omitempty"`
 
 	// The loyalty note: which completed booking this is (3 for the 3rd),
 	// since when the person has been a customer, and the offer, if any:
 	// its code and what it is worth, in the customer's language.
-	LoyaltyCount int
-	LoyaltySince time.Time
-	OfferCode    string
-	OfferText    string
+	LoyaltyCount int       `json:"loyalty_count,omitempty"`
+	LoyaltySince time.Time `json:"loyalty_since,omitzero"`
+	OfferCode    string    `json:"offer_code,omitempty"`
+	OfferText    string    `json:"offer_text,omitempty"`
 	// BookingLink is the operator's booking page (missed_you).
-	BookingLink string
+	BookingLink string `json:"booking_link,omitempty"`
 	// ReviewURL is the review invitation's one link (review_invite): our
 	// signed page listing ReviewSites, the names of the configured review
 	// sites, which records the choice before redirecting.
-	ReviewURL   string
-	ReviewSites []string
+	ReviewURL   string   `json:"review_url,omitempty"`
+	ReviewSites []string `json:"review_sites,omitempty"`
 	// Advice is the operator's pre-arrival advice chosen for this booking
 	// (package advice), shown by pre_arrival as paragraphs, never markup.
-	Advice string
+	Advice string `json:"advice,omitempty"`
 	// EndsAt is when the booking ends; pre_arrival shows it with StartsAt.
-	EndsAt time.Time
+	EndsAt time.Time `json:"ends_at,omitzero"`
 }
 
 // Rating is one answer link. An empty Label takes the catalog's label for
 // the score, or the score itself.
 type Rating struct {
-	Score int
-	Label string
-	URL   string
+	Score int    `json:"score,omitempty"`
+	Label string `json:"label,omitempty"`
+	URL   string `json:"url,omitempty"`
 }
 
 // Rendered is a finished email. Lang is the language it was written in
 // ("en", "el", "es"), which may differ from the requested locale.
 type Rendered struct {
-	Subject string
-	HTML    string
-	Text    string
-	Lang    string
+	Subject string `json:"subject,omitempty"`
+	HTML    string `json:"html,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Lang    string `json:"lang,omitempty"`
 }
 
 // MapURL is a map search link for a booking's location (Google Maps'
