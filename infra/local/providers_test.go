@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aftercare/aftercare/infra/local"
+	"github.com/aftercare/aftercare/shared/domain"
 )
 
 // Secrets the third-party providers are started with. Each variable holds
@@ -196,16 +197,32 @@ func TestThirdPartyProviders(t *testing.T) {
 			}
 			var scheds []apiSchedule
 			srv.getJSON("/dev/api/schedules", &scheds)
-			scheduled := false
+			scheduled, thanks := false, false
 			for _, s := range scheds {
-				if s.IncidentID == found.ID {
-					scheduled = true
-					if tt.bookingSchedule && (s.Step != "thanks-1" || s.Due.Before(end)) {
+				if s.IncidentID != found.ID {
+					continue
+				}
+				scheduled = true
+				switch {
+				case !tt.bookingSchedule:
+				case s.Step == "thanks-1":
+					thanks = true
+					if s.Due.Before(end) {
 						t.Errorf("schedule %+v: want thanks-1 after the booking ends (%s)", s, end)
 					}
+				case strings.HasSuffix(s.Step, domain.BeforeStartSuffix):
+					// Pre-arrival advice for a booking made an hour ahead
+					// goes at once, unless the customer's quiet hours
+					// hold it (then it is pending, still before the start:
+					// between 08:00 and 09:00 UTC for this guest).
+					if !s.Due.Before(start) {
+						t.Errorf("schedule %+v: advice due after the booking starts (%s)", s, start)
+					}
+				default:
+					t.Errorf("schedule %+v: want thanks-1 or pre-arrival advice", s)
 				}
 			}
-			if !scheduled {
+			if !scheduled || tt.bookingSchedule && !thanks {
 				t.Errorf("no follow-up scheduled for the %s incident (schedules %+v)", name, scheds)
 			}
 
