@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -47,4 +48,16 @@ func Start(ctx context.Context) (aws.Config, string, error) {
 		return cfg, "", fmt.Errorf("parameter %s is missing", name)
 	}
 	return cfg, p.Value, nil
+}
+
+// Main is a floor's whole main: Start, then serve the handler build makes
+// from the configuration and the secret. A failed start exits 1 with the
+// reason, so the bench reports the floor failed rather than timing it.
+func Main(build func(cfg aws.Config, secret string) any) {
+	cfg, secret, err := Start(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+	lambda.Start(build(cfg, secret))
 }

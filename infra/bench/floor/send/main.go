@@ -6,10 +6,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -19,21 +16,18 @@ import (
 )
 
 func main() {
-	cfg, secret, err := floor.Start(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "floor:", err)
-		os.Exit(1)
-	}
-	get := dynamodb.NewFromConfig(cfg).GetItem
-	send := sesv2.NewFromConfig(cfg).SendEmail
-	lambda.Start(func(ctx context.Context, table string) (string, error) {
-		if _, err := get(ctx, &dynamodb.GetItemInput{TableName: aws.String(table)}); err != nil {
-			return "", err
+	floor.Main(func(cfg aws.Config, secret string) any {
+		get := dynamodb.NewFromConfig(cfg).GetItem
+		send := sesv2.NewFromConfig(cfg).SendEmail
+		return func(ctx context.Context, table string) (string, error) {
+			if _, err := get(ctx, &dynamodb.GetItemInput{TableName: aws.String(table)}); err != nil {
+				return "", err
+			}
+			_, err := send(ctx, &sesv2.SendEmailInput{
+				FromEmailAddress: aws.String("care@example.com"),
+				Content:          &types.EmailContent{Simple: &types.Message{Body: &types.Body{Text: &types.Content{Data: aws.String(secret)}}}},
+			})
+			return "hello " + table, err
 		}
-		_, err := send(ctx, &sesv2.SendEmailInput{
-			FromEmailAddress: aws.String("care@example.com"),
-			Content:          &types.EmailContent{Simple: &types.Message{Body: &types.Body{Text: &types.Content{Data: aws.String(fmt.Sprintf("%d", len(secret)))}}}},
-		})
-		return "hello " + table, err
 	})
 }

@@ -12,9 +12,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -22,14 +20,11 @@ import (
 )
 
 func main() {
-	cfg, secret, err := floor.Start(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "floor:", err)
-		os.Exit(1)
-	}
-	get := dynamodb.NewFromConfig(cfg).GetItem
-	lambda.Start(func(ctx context.Context, table string) (string, error) {
-		_, err := get(ctx, &dynamodb.GetItemInput{TableName: aws.String(table)})
-		return fmt.Sprintf("hello %s (%d-byte secret)", table, len(secret)), err
+	floor.Main(func(cfg aws.Config, secret string) any {
+		get := dynamodb.NewFromConfig(cfg).GetItem
+		return func(ctx context.Context, table string) (string, error) {
+			_, err := get(ctx, &dynamodb.GetItemInput{TableName: aws.String(table)})
+			return fmt.Sprintf("hello %s (%d-byte secret)", table, len(secret)), err
+		}
 	})
 }
