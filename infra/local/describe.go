@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,67 +15,11 @@ import (
 // it did, in words, keeping the ids beside them in small print for those
 // who look them up in the API or the store.
 
-// templateWords names the emails by their templates, as policies spell them.
-var templateWords = map[string]string{
-	domain.ReviewTemplate:   "the review invitation",
-	"thank_you":             "the thank-you",
-	"satisfaction":          "the satisfaction survey",
-	"recovery":              `the "did we fix it?" survey`,
-	domain.ReminderTemplate: "the reminder",
-	"acknowledgement":       "the acknowledgement",
-	"team_alert":            "the team alert",
-	"pre_arrival":           "the pre-arrival advice",
-}
-
-// stepWords says what the step with key is and who it goes to, from the
-// key's shape (domain.Plan makes "<id>-<cycle>", "<id>-<cycle>-r" for a
-// reminder, "<id>-s" before a booking's start, "ack-<n>", "alert-<n>",
-// "hook-<n>") and the policy's steps.
+// stepWords says what the step with key is and who it goes to, as the
+// team's dashboard names it too (domain.NameStep).
 func stepWords(p domain.Policy, key string) (what, to string) {
-	if base, ok := strings.CutSuffix(key, "-r"); ok {
-		of, _ := stepWords(p, base)
-		return "the reminder of " + of, "the customer"
-	}
-	id := key
-	if base, ok := strings.CutSuffix(key, domain.BeforeStartSuffix); ok {
-		id = base
-	} else if i := strings.LastIndexByte(key, '-'); i > 0 {
-		if _, err := strconv.Atoi(key[i+1:]); err == nil {
-			id = key[:i]
-		}
-	}
-	switch id {
-	case domain.ReviewStepID:
-		return templateWords[domain.ReviewTemplate], "the customer"
-	case "ack":
-		return templateWords["acknowledgement"], "the customer"
-	case "alert":
-		return templateWords["team_alert"], "the team"
-	case "hook":
-		return "the team alert", "the alert webhook"
-	}
-	if r := p.RecoveryStep(); r.ID == id {
-		return wordsFor(r), "the customer"
-	}
-	for _, rule := range p.Rules {
-		for _, s := range rule.Steps {
-			if s.ID == id {
-				return wordsFor(s), "the customer"
-			}
-		}
-	}
-	return "the follow-up", "the customer"
-}
-
-// wordsFor names a policy step by its template, else by its survey.
-func wordsFor(s domain.Step) string {
-	if w, ok := templateWords[s.Template]; ok {
-		return w
-	}
-	if s.Survey != "" {
-		return "the " + strings.ToUpper(string(s.Survey)) + " survey"
-	}
-	return "the follow-up"
+	n := domain.NameStep(p, key)
+	return n.Phrase(), n.To
 }
 
 // stepLabel is a step in words with its key: "the thank-you (step thanks-1)".

@@ -185,6 +185,8 @@ var flashes = map[string]string{
 }
 
 func (d *dash) incidentData(inc domain.Incident) dashData {
+	policy := d.svc.Policy()
+	stepWords := func(key string) string { return domain.NameStep(policy, key).String() }
 	tz := inc.Customer.TimeZone
 	data := dashData{Title: "Incident", Here: "incidents", Incident: inc}
 	for key, a := range inc.Answers {
@@ -231,32 +233,6 @@ func (d *dash) incidentData(inc domain.Incident) dashData {
 		data.Timeline = append(data.Timeline, entryRow{Entry: e, When: zoned(e.At, tz)})
 	}
 	return data
-}
-
-// stepWords names a step as a person would ("csat-2-r" → "reminder of
-// the satisfaction survey, cycle 2").
-func stepWords(key string) string {
-	base, reminder := strings.CutSuffix(key, "-r")
-	name, n, _ := strings.Cut(base, "-")
-	words := map[string]string{
-		"thanks": "thank-you", "csat": "satisfaction survey", "nps": "recommendation survey", "ces": "effort survey",
-		"recovery": "“is it fixed?” survey", "ack": "acknowledgement to the customer", "alert": "team alert",
-		"hook": "team webhook", "msg": "message from the team", "review": "review invitation",
-		"advice": "pre-arrival advice", "loyalty": "loyalty thanks", "missed": "“we missed you” note",
-	}[name]
-	if n == "s" { // a step before the booking starts ("advice-s")
-		n = ""
-	}
-	if words == "" {
-		words = name
-	}
-	if reminder {
-		words = "reminder of the " + words
-	}
-	if n != "" {
-		words += " #" + n
-	}
-	return words
 }
 
 // act records a team action and goes back to the incident (POST, then
