@@ -80,32 +80,12 @@ func (s Step) dueBefore(start, known time.Time, q *QuietHours, loc *time.Locatio
 // lastBefore is the latest moment at or before t outside the quiet window:
 // t itself, or the minute before the window that holds t began.
 func (q *QuietHours) lastBefore(t time.Time, loc *time.Location) time.Time {
-	if q == nil {
+	l, began, in := q.windowAt(t, loc)
+	if !in {
 		return t
 	}
 	start, _ := clockTime(q.Start)
-	end, _ := clockTime(q.End)
-	l := t.In(loc)
-	m := l.Hour()*60 + l.Minute()
-	startOn := func(dayOffset int) time.Time {
-		return wallTime(l.Year(), l.Month(), l.Day()+dayOffset, start, loc).Add(-time.Minute).UTC()
-	}
-	switch {
-	case start == end:
-		return t
-	case start > end: // wraps midnight, e.g. 21:00–09:00
-		if m >= start {
-			return startOn(0)
-		}
-		if m < end {
-			return startOn(-1)
-		}
-	default:
-		if m >= start && m < end {
-			return startOn(0)
-		}
-	}
-	return t
+	return wallTime(l.Year(), l.Month(), l.Day()+began, start, loc).Add(-time.Minute).UTC()
 }
 
 // validateBeforeStart checks a step's before_start: with at it counts

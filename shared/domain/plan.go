@@ -274,32 +274,44 @@ func wallTime(y int, m time.Month, d, mins int, loc *time.Location) time.Time {
 // Shift moves t out of the quiet window to the window's end, in loc.
 // A nil QuietHours leaves t as it is.
 func (q *QuietHours) Shift(t time.Time, loc *time.Location) time.Time {
-	if q == nil {
+	l, began, in := q.windowAt(t, loc)
+	if !in {
 		return t
+	}
+	end, _ := clockTime(q.End)
+	ends := began
+	if start, _ := clockTime(q.Start); start > end {
+		ends++ // a window that wraps midnight ends the day after it began
+	}
+	return wallTime(l.Year(), l.Month(), l.Day()+ends, end, loc).UTC()
+}
+
+// windowAt reports whether t falls in a quiet window, in loc, and if so on
+// which local day the window began, counted from t's (0 or -1); l is t in
+// loc. Shift and lastBefore move out of that window forward and back.
+func (q *QuietHours) windowAt(t time.Time, loc *time.Location) (l time.Time, began int, in bool) {
+	if q == nil {
+		return t, 0, false
 	}
 	start, _ := clockTime(q.Start)
 	end, _ := clockTime(q.End)
-	l := t.In(loc)
+	l = t.In(loc)
 	m := l.Hour()*60 + l.Minute()
-	endOn := func(dayOffset int) time.Time {
-		return wallTime(l.Year(), l.Month(), l.Day()+dayOffset, end, loc).UTC()
-	}
 	switch {
 	case start == end:
-		return t
 	case start > end: // wraps midnight, e.g. 21:00–09:00
 		if m >= start {
-			return endOn(1)
+			return l, 0, true
 		}
 		if m < end {
-			return endOn(0)
+			return l, -1, true
 		}
 	default: // same-day window, e.g. 12:00–14:00
 		if m >= start && m < end {
-			return endOn(0)
+			return l, 0, true
 		}
 	}
-	return t
+	return l, 0, false
 }
 
 // ScheduleName derives a wake-up call's name from the incident, the step and

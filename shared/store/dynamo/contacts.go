@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/aftercare/aftercare/shared/domain"
@@ -76,19 +74,7 @@ func (s *Store) putContact(ctx context.Context, c domain.Contact, prev int64, ex
 	if err != nil {
 		return err
 	}
-	in := &dynamodb.PutItemInput{
-		TableName:                aws.String(s.cfg.Table),
-		Item:                     item,
-		ExpressionAttributeNames: map[string]string{"#k": PartitionKey},
-		ConditionExpression:      aws.String("attribute_not_exists(#k)"),
-	}
-	if exists {
-		in.ExpressionAttributeNames = map[string]string{"#v": VersionAttribute}
-		in.ConditionExpression = aws.String("#v = :v")
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(prev)}
-	}
-	_, err = s.client.PutItem(ctx, in)
-	return err
+	return s.putVersioned(ctx, item, prev, exists)
 }
 
 // encodeContactItem lays a contact out as described above; expires is the

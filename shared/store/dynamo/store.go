@@ -288,6 +288,13 @@ func (s *Store) put(ctx context.Context, inc domain.Incident, prev int64, exists
 	if err != nil {
 		return err
 	}
+	return s.putVersioned(ctx, item, prev, exists)
+}
+
+// putVersioned writes item if the stored version is still prev (or, when
+// !exists, if there is still no item): the optimistic write incidents and
+// contacts share.
+func (s *Store) putVersioned(ctx context.Context, item map[string]types.AttributeValue, prev int64, exists bool) error {
 	in := &dynamodb.PutItemInput{
 		TableName:                aws.String(s.cfg.Table),
 		Item:                     item,
@@ -299,7 +306,7 @@ func (s *Store) put(ctx context.Context, inc domain.Incident, prev int64, exists
 		in.ConditionExpression = aws.String("#v = :v")
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(prev)}
 	}
-	_, err = s.client.PutItem(ctx, in)
+	_, err := s.client.PutItem(ctx, in)
 	return err
 }
 
