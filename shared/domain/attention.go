@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -142,7 +143,7 @@ func (inc *Incident) Judge(key string, prev Answer, answered bool, p Policy, now
 	}
 	negative := p.IsNegative(a.Survey, a.Score)
 	wasNegative := answered && p.IsNegative(prev.Survey, prev.Score)
-	changed := !answered || prev.Score != a.Score || prev.Comment != a.Comment || !equalStrings(prev.Reasons, a.Reasons)
+	changed := !answered || prev.Score != a.Score || prev.Comment != a.Comment || !slices.Equal(prev.Reasons, a.Reasons)
 	if !changed {
 		return false
 	}
@@ -182,18 +183,6 @@ func (inc *Incident) Judge(key string, prev Answer, answered bool, p Policy, now
 // IsRecoveryKey tells a recovery survey's step key ("recovery-3").
 func IsRecoveryKey(key string, p Policy) bool {
 	return strings.HasPrefix(key, p.RecoveryStep().ID+"-")
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ResolveRecovery records the answer to a recovery survey: a good one

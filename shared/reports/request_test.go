@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func TestParseRequest(t *testing.T) {
 		t.Fatalf("request = %+v, want January to March whole, by agent", r)
 	}
 	want := []string{"M2026-01/all", "M2026-01/agent", "M2026-02/all", "M2026-02/agent", "M2026-03/all", "M2026-03/agent"}
-	if got := r.Buckets(); !equal(got, want) {
+	if got := r.Buckets(); !slices.Equal(got, want) {
 		t.Fatalf("Buckets = %v, want %v", got, want)
 	}
 	if l := r.Periods()[1].Label(); l != "2026-02" {
@@ -54,24 +55,12 @@ func TestParseRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.Buckets(); !equal(got, []string{"W2026-48/all", "W2026-49/all"}) {
+	if got := r.Buckets(); !slices.Equal(got, []string{"W2026-48/all", "W2026-49/all"}) {
 		t.Fatalf("a Wednesday to the next Monday = %v, want two whole weeks", got)
 	}
 	if l := r.Periods()[0].Label(); l != "2026-W48" {
 		t.Errorf("label = %q", l)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestParseRequestErrors(t *testing.T) {

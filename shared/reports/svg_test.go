@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,7 +96,7 @@ func TestTrendSVGEmptyAndNegative(t *testing.T) {
 	if err := TrendSVG(&buf, "NPS", nil); err != nil {
 		t.Fatal(err)
 	}
-	if d := parseSVG(t, buf.Bytes()); !contains(d.Texts, "No data") {
+	if d := parseSVG(t, buf.Bytes()); !slices.Contains(d.Texts, "No data") {
 		t.Errorf("empty chart texts = %q", d.Texts)
 	}
 	buf.Reset()
@@ -103,18 +104,9 @@ func TestTrendSVGEmptyAndNegative(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := parseSVG(t, buf.Bytes())
-	if !contains(d.Texts, "-100") || !contains(d.Texts, "100") {
+	if !slices.Contains(d.Texts, "-100") || !slices.Contains(d.Texts, "100") {
 		t.Errorf("NPS axis should run −100 to 100: %q", d.Texts)
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestDistributionSVG(t *testing.T) {
