@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/aftercare/aftercare/shared/awswire"
+	"github.com/aftercare/aftercare/shared/awswire/invoke"
 	"github.com/aftercare/aftercare/shared/compose"
 	"github.com/aftercare/aftercare/shared/lambdah/inbound"
+	"github.com/aftercare/aftercare/shared/mail/render/remote"
 	"github.com/aftercare/aftercare/shared/schedule/eventbridge"
 	"github.com/aftercare/aftercare/shared/store/dynamo"
 )
@@ -26,6 +28,10 @@ func main() {
 		}
 		return inbound.Replies(e.Settings, compose.Ports{
 			Store: dynamo.New(dynamodb.NewFromConfig(e.AWS), e.Table), Scheduler: sched,
+			// The email a reply answers is rendered again through dispatch
+			// (shared/mail/render/remote), so that a copy of it in the
+			// reply is taken for history whatever marks it.
+			Renderer: remote.New(invoke.New(e.AWS, nil, e.DispatchARN)),
 		}, s3.NewFromConfig(e.AWS).GetObject, e.Log)
 	})
 }

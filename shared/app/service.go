@@ -196,6 +196,10 @@ func New(cfg Config) (*Service, error) {
 	canSend := cfg.Mailer != nil
 	if !canSend {
 		cfg.Mailer = unavailable{"mailer"}
+	}
+	if cfg.Renderer == nil {
+		// A renderer without a mailer still serves: the replies function
+		// renders the email a reply answers to recognise a copy of it.
 		cfg.Renderer = unavailable{"renderer"}
 	}
 	if cfg.Links == nil {

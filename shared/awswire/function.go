@@ -80,9 +80,10 @@ var (
 	// Replies takes the emails customers send to a reply address. It sends
 	// nothing itself: the team's alert and the acknowledgement a reply
 	// raises go out through their schedules, within a minute, so it links
-	// neither the renderer nor SES.
+	// neither the renderer nor SES. It renders the email a reply answers
+	// through dispatch, to recognise a copy of it in the reply.
 	// A message to the List-Unsubscribe mailto: address unsubscribes.
-	Replies = Function{Name: "replies", Scheduler: true, Inbound: true, Contacts: true}
+	Replies = Function{Name: "replies", Scheduler: true, Inbound: true, Contacts: true, RenderThroughDispatch: true}
 	// Feedback takes SES's bounce, complaint and delivery-delay events
 	// from EventBridge: it suppresses people and notes the events on the
 	// timeline; it schedules and sends nothing.
