@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	netmail "net/mail"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,7 +22,6 @@ import (
 	"github.com/aftercare/aftercare/shared/links"
 	"github.com/aftercare/aftercare/shared/mail/outbox"
 	"github.com/aftercare/aftercare/shared/mail/render"
-	"github.com/aftercare/aftercare/shared/schedule"
 	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/web"
@@ -51,23 +49,13 @@ type team struct {
 
 func newTeam(t *testing.T) *team {
 	t.Helper()
-	e := &team{t: t, dir: t.TempDir(), clock: clock.NewFrozen(t0)}
-	var err error
-	if e.store, err = bolt.Open(filepath.Join(e.dir, "aftercare.db")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.store.Close() })
-	if e.outbox, err = outbox.New(filepath.Join(e.dir, "outbox")); err != nil {
-		t.Fatal(err)
-	}
-	target := func(ctx context.Context, f schedule.Fire) error { _, err := e.svc.Dispatch(ctx, f); return err }
-	if e.sched, err = localsched.Open(filepath.Join(e.dir, "schedules.db"), e.clock, target, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.sched.Close() })
+	e := &team{t: t, clock: clock.NewFrozen(t0)}
+	a := newAdapters(t, e.clock)
+	e.dir, e.store, e.outbox, e.sched = a.dir, a.store, a.outbox, a.sched
 	e.srv = httptest.NewUnstartedServer(nil)
 	t.Cleanup(e.srv.Close)
 	e.svc = e.service(strings.Repeat("k", 32))
+	a.svc = e.svc
 	e.store.CountWith(e.svc.Counting())
 	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: render.Brand{Name: "Sea Breeze Tours"}, Clock: e.clock, ExportPart: 2})
 	e.srv.Start()

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	netmail "net/mail"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +14,7 @@ import (
 	"github.com/aftercare/aftercare/shared/clock"
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/links"
-	"github.com/aftercare/aftercare/shared/mail/outbox"
 	"github.com/aftercare/aftercare/shared/mail/render"
-	"github.com/aftercare/aftercare/shared/schedule"
-	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/web"
 )
@@ -37,33 +33,16 @@ const reviewPolicy = `{
 // the store, the incident's id and the review link's path.
 func reviewEnv(t *testing.T) (http.Handler, *bolt.Store, string, string, *links.Signer) {
 	t.Helper()
-	dir := t.TempDir()
 	clk := clock.NewFrozen(t0)
-	st, err := bolt.Open(filepath.Join(dir, "aftercare.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ob, err := outbox.New(filepath.Join(dir, "outbox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var svc *app.Service
-	sched, err := localsched.Open(filepath.Join(dir, "schedules.db"), clk, func(ctx context.Context, f schedule.Fire) error {
-		_, err := svc.Dispatch(ctx, f)
-		return err
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sched.Close() })
+	a := newAdapters(t, clk)
+	st, ob, sched := a.store, a.outbox, a.sched
 	signer, _ := links.NewSigner([]byte(strings.Repeat("k", 32)))
 	policy, err := domain.ParsePolicy([]byte(reviewPolicy))
 	if err != nil {
 		t.Fatal(err)
 	}
 	brand := render.Brand{Name: "Sea Breeze Tours"}
-	svc, err = app.New(app.Config{
+	svc, err := app.New(app.Config{
 		Store: st, Scheduler: sched, Mailer: ob, Renderer: render.New(brand), Links: signer, Clock: clk,
 		Policy: policy, PublicURL: "https://care.example", ContactKey: []byte(strings.Repeat("c", 32)),
 		From: netmail.Address{Name: "Sea Breeze", Address: "care@seabreeze.example"},
@@ -71,6 +50,7 @@ func reviewEnv(t *testing.T) (http.Handler, *bolt.Store, string, string, *links.
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.svc = svc
 	ctx := context.Background()
 	res, err := svc.Ingest(ctx, domain.Event{
 		ID: "evt-1", Provider: "aftercare", Type: domain.BookingCompleted, OccurredAt: t0, Ref: "BK-7",

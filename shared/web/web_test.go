@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	netmail "net/mail"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,10 +22,7 @@ import (
 	"github.com/aftercare/aftercare/shared/domain"
 	"github.com/aftercare/aftercare/shared/i18n"
 	"github.com/aftercare/aftercare/shared/links"
-	"github.com/aftercare/aftercare/shared/mail/outbox"
 	"github.com/aftercare/aftercare/shared/mail/render"
-	"github.com/aftercare/aftercare/shared/schedule"
-	localsched "github.com/aftercare/aftercare/shared/schedule/local"
 	"github.com/aftercare/aftercare/shared/store/bolt"
 	"github.com/aftercare/aftercare/shared/web"
 )
@@ -64,23 +60,11 @@ func newEnv(t *testing.T) *env { t.Helper(); return newEnvCopy(t, nil) }
 // the pages (nil: the catalogs as shipped).
 func newEnvCopy(t *testing.T, words *i18n.Set) *env {
 	t.Helper()
-	dir := t.TempDir()
 	e := &env{t: t, clock: clock.NewFrozen(t0)}
+	a := newAdapters(t, e.clock)
+	e.store = a.store
+	sched := a.sched
 	var err error
-	if e.store, err = bolt.Open(filepath.Join(dir, "aftercare.db")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.store.Close() })
-	ob, err := outbox.New(filepath.Join(dir, "outbox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := func(ctx context.Context, f schedule.Fire) error { _, err := e.svc.Dispatch(ctx, f); return err }
-	sched, err := localsched.Open(filepath.Join(dir, "schedules.db"), e.clock, target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sched.Close() })
 	if e.signer, err = links.NewSigner([]byte(strings.Repeat("k", 32))); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +79,7 @@ func newEnvCopy(t *testing.T, words *i18n.Set) *env {
 	base := "http://" + e.srv.Listener.Addr().String()
 	brand := render.Brand{Name: "Sea Breeze Tours"}
 	e.svc, err = app.New(app.Config{
-		Store: e.store, Scheduler: sched, Mailer: ob, Renderer: render.New(brand, render.WithCopy(words)),
+		Store: e.store, Scheduler: sched, Mailer: a.outbox, Renderer: render.New(brand, render.WithCopy(words)),
 		Links: e.signer, Clock: e.clock, Policy: policy, PublicURL: base,
 		From:       netmail.Address{Name: "Sea Breeze", Address: "care@seabreeze.example"},
 		ContactKey: []byte(strings.Repeat("c", 32)),
@@ -103,6 +87,7 @@ func newEnvCopy(t *testing.T, words *i18n.Set) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.svc = e.svc
 	e.srv.Config.Handler = web.New(web.Config{Service: e.svc, Brand: brand, Clock: e.clock, Copy: words})
 	e.srv.Start()
 	if e.srv.URL != base {
