@@ -125,14 +125,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pkgs := append(append([]string{*hello}, floorPkgs...), fnPkgs...)
 	rows := make([]startup.Row, len(pkgs))
 	rows[0].Name = "hello"
+	floorDeps := make([]map[string]bool, len(floorPkgs))
 	for i, p := range floorPkgs {
 		rows[1+i].Name = "floor-" + filepath.Base(p)
+		if floorDeps[i], err = deps(ctx, p); err != nil {
+			fmt.Fprintf(stderr, "bench-startup: %v\n", err)
+			return 1
+		}
 	}
 	for i, n := range names {
 		r := &rows[1+len(floorPkgs)+i]
 		r.Name = n
 		if len(floorPkgs) > 0 {
-			if r.Floor, err = floorOf(ctx, fnPkgs[i], floorPkgs); err != nil {
+			if r.Floor, err = floorOf(ctx, fnPkgs[i], floorPkgs, floorDeps); err != nil {
 				fmt.Fprintf(stderr, "bench-startup: %v\n", err)
 				return 1
 			}
@@ -192,20 +197,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (they go from least to most) whose design-card dependencies the function
 // all links. A floor's card dependencies are its non-standard imports
 // outside this module and aws-lambda-go, e.g. the DynamoDB client, or
-// SESv2 and hermes.
-func floorOf(ctx context.Context, fn string, floors []string) (string, error) {
+// SESv2 and hermes; need holds each floor's dependencies, listed once.
+func floorOf(ctx context.Context, fn string, floors []string, need []map[string]bool) (string, error) {
 	have, err := deps(ctx, fn)
 	if err != nil {
 		return "", err
 	}
 	best := ""
-	for _, f := range floors {
-		need, err := deps(ctx, f)
-		if err != nil {
-			return "", err
-		}
+	for i, f := range floors {
 		all := true
-		for d := range need {
+		for d := range need[i] {
 			if isCardPackage(d) && !have[d] {
 				all = false
 				break
