@@ -14,16 +14,29 @@ type Attention struct {
 	// the incident in a later cycle sends the recovery survey.
 	Cycle   int `json:"cycle"`
 	Episode int `json:"episode"`
-	// HandledAt is set when the team marked the episode handled: it
-	// leaves the attention queue, and the recovery survey may go once the
-	// incident is resolved; a good recovery answer clears Attention.
-	HandledAt time.Time `json:"handled_at,omitzero"`
 }
 
 // NeedsTeam reports whether the incident waits in the team's attention
 // queue: attention raised and not yet handled.
 func (inc *Incident) NeedsTeam() bool {
-	return inc.Attention != nil && inc.Attention.HandledAt.IsZero()
+	_, handled := inc.HandledAt()
+	return inc.Attention != nil && !handled
+}
+
+// HandledAt is when the team marked the current attention episode handled
+// (Handling.Handled holds it), and whether it did: a handled episode
+// leaves the attention queue, and the recovery survey may go once the
+// incident is resolved; a good recovery answer clears Attention.
+func (inc *Incident) HandledAt() (time.Time, bool) {
+	if inc.Attention == nil || inc.Team == nil {
+		return time.Time{}, false
+	}
+	for _, h := range slices.Backward(inc.Team.Handled) {
+		if h.Episode == inc.Attention.Episode {
+			return h.At, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // Escalation is one alert to the team. The first of an attention episode
@@ -76,7 +89,7 @@ func (e Escalation) Immediate() bool { return e.Folded == 0 && e.N > 0 }
 func (inc *Incident) Escalate(e Escalation, every time.Duration, now time.Time) Escalation {
 	// An episode the team marked handled is over: what the customer says
 	// next opens a new one, back in the team's queue.
-	if inc.Attention == nil || !inc.Attention.HandledAt.IsZero() {
+	if _, handled := inc.HandledAt(); inc.Attention == nil || handled {
 		inc.Episodes++
 		// The cycle Plan works in, which for a booking that completes at
 		// its end is one ahead of Cycle until the completion is stored.

@@ -123,10 +123,11 @@ func Plan(inc Incident, p Policy, now time.Time) []PlannedStep {
 		// in this cycle, counting from when it was handled.
 		_, recovering := inc.Steps[p.RecoveryStep().ID+cycleSuffix]
 		a := inc.Attention
+		handledAt, handled := inc.HandledAt()
 		switch {
-		case a != nil && cycle == a.Cycle && !a.HandledAt.IsZero() && !recovering:
+		case a != nil && cycle == a.Cycle && handled && !recovering:
 			s, key := p.RecoveryStep(), p.RecoveryStep().ID+cycleSuffix
-			anchor := a.HandledAt
+			anchor := handledAt
 			if anchor.Before(resolvedAt) {
 				anchor = resolvedAt
 			}

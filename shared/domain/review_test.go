@@ -118,7 +118,7 @@ func TestReviewDecisionIndependentOfAnswers(t *testing.T) {
 	}
 	// No answer-derived field is an input: a recovery cycle with handled
 	// attention plans the same invitation for cycle 1 too.
-	low.Attention.HandledAt = now.Add(4 * time.Hour)
+	low.Team = &Handling{Handled: []HandledEpisode{{Episode: low.Attention.Episode, At: now.Add(4 * time.Hour)}}}
 	if s, ok := reviewStepOf(Plan(low, p, now.Add(5*time.Hour))); !ok || !reflect.DeepEqual(s, base) {
 		t.Errorf("after handling: planned %+v (%v)", s, ok)
 	}

@@ -102,10 +102,9 @@ func (inc *Incident) Handle(member string, now time.Time) (bool, error) {
 	if a == nil {
 		return false, ErrNoAttention
 	}
-	if !a.HandledAt.IsZero() {
+	if _, done := inc.HandledAt(); done {
 		return false, nil
 	}
-	a.HandledAt = now
 	alerted := a.Since
 	for _, e := range inc.Escalations {
 		if e.Episode == a.Episode {

@@ -217,6 +217,9 @@ type dashData struct {
 	NextURL  string
 
 	Incident domain.Incident
+	// Handled is when the incident's attention episode was marked
+	// handled; zero while it waits.
+	Handled  time.Time
 	Answers  []answerRow
 	Steps    []stepRow
 	Timeline []entryRow

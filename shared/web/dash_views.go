@@ -189,6 +189,7 @@ func (d *dash) incidentData(inc domain.Incident) dashData {
 	stepWords := func(key string) string { return domain.NameStep(policy, key).String() }
 	tz := inc.Customer.TimeZone
 	data := dashData{Title: "Incident", Here: "incidents", Incident: inc}
+	data.Handled, _ = inc.HandledAt()
 	for key, a := range inc.Answers {
 		_, hi := a.Survey.Range()
 		data.Answers = append(data.Answers, answerRow{Label: stepWords(key), Answer: a, Max: hi, Reasons: strings.Join(a.Reasons, ", ")})

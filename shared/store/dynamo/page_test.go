@@ -86,13 +86,14 @@ func TestAttentionIndexSparse(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		att  *domain.Attention
+		team *domain.Handling
 		want string
 	}{
-		{"calm", nil, ""},
-		{"queued", &domain.Attention{Since: since}, "2025-06-01T06:00:00.000000005Z#inc_x"},
-		{"handled", &domain.Attention{Since: since, HandledAt: since.Add(time.Hour)}, ""},
+		{"calm", nil, nil, ""},
+		{"queued", &domain.Attention{Since: since}, nil, "2025-06-01T06:00:00.000000005Z#inc_x"},
+		{"handled", &domain.Attention{Since: since}, &domain.Handling{Handled: []domain.HandledEpisode{{At: since.Add(time.Hour)}}}, ""},
 	} {
-		item, err := encodeItem(domain.Incident{ID: "inc_x", Attention: tc.att}, since)
+		item, err := encodeItem(domain.Incident{ID: "inc_x", Attention: tc.att, Team: tc.team}, since)
 		if err != nil {
 			t.Fatal(err)
 		}

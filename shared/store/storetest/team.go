@@ -433,7 +433,7 @@ func testNeedingAttention(t *testing.T, s store.Team) {
 	set("inc_att_calm", func(*domain.Incident) {})
 	set("inc_att_handled", func(inc *domain.Incident) {
 		attention(0)(inc)
-		inc.Attention.HandledAt = t0.Add(time.Hour)
+		handled(inc, t0.Add(time.Hour))
 	})
 	if diff := cmp.Diff([]string{"inc_att_a", "inc_att_b", "inc_att_c", "inc_att_d"}, queue(10)); diff != "" {
 		t.Errorf("queue (-want +got):\n%s", diff)
@@ -442,18 +442,26 @@ func testNeedingAttention(t *testing.T, s store.Team) {
 		t.Errorf("queue, limit 2 (-want +got):\n%s", diff)
 	}
 
-	set("inc_att_b", func(inc *domain.Incident) { inc.Attention.HandledAt = t0.Add(5 * time.Hour) })
+	set("inc_att_b", func(inc *domain.Incident) { handled(inc, t0.Add(5*time.Hour)) })
 	set("inc_att_c", func(inc *domain.Incident) { inc.Attention = nil })
 	set("inc_att_d", func(inc *domain.Incident) { inc.Title = "still waiting" })
 	if err := s.Delete(ctx, "inc_att_a"); err != nil {
 		t.Fatal(err)
 	}
 	// A new episode on a handled incident queues it again, at its new time.
-	set("inc_att_handled", attention(10*time.Hour))
+	set("inc_att_handled", func(inc *domain.Incident) {
+		inc.Attention = &domain.Attention{Since: t0.Add(10 * time.Hour), Episode: inc.Attention.Episode + 1}
+	})
 	if diff := cmp.Diff([]string{"inc_att_d", "inc_att_handled"}, queue(10)); diff != "" {
 		t.Errorf("queue after handling, clearing and deleting (-want +got):\n%s", diff)
 	}
 	if got := queue(0); len(got) != 0 {
 		t.Errorf("queue with limit 0 = %v", got)
 	}
+}
+
+// handled marks the incident's attention episode handled at, as the
+// team's "handled" action records it.
+func handled(inc *domain.Incident, at time.Time) {
+	inc.Team = &domain.Handling{Handled: []domain.HandledEpisode{{Episode: inc.Attention.Episode, AlertedAt: inc.Attention.Since, At: at, By: "ana@seabreeze.example"}}}
 }
